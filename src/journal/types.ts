@@ -1,0 +1,47 @@
+// The journal's record types: one JSON line per detection and per repair step, with the
+// per-peer state before and after. Written by src/journal/journal.ts, read back by
+// `oio-repaird journal`. A sink's append() resolves only once the line is on disk.
+import type { PeerId } from '../oio/types.js';
+import type { ReplicaHealth, Role, Verdict } from '../probe/types.js';
+import type { RepairOutcome, RepairStep } from '../repair/types.js';
+
+/** The per-peer state recorded in the journal (no admin tables: they can be large). */
+export interface JournalReplica {
+  readonly peer: PeerId;
+  readonly health: ReplicaHealth;
+  readonly role: Role;
+  readonly missingKeys?: readonly string[];
+  readonly malformedKeys?: readonly string[];
+  readonly detail?: string;
+}
+
+interface EntryBase {
+  /** ISO-8601 time of the event. */
+  readonly ts: string;
+  readonly cid: string;
+  readonly account?: string;
+  readonly container?: string;
+  /** Request id shared by every entry (and proxy call) of one operation. */
+  readonly reqId: string;
+}
+
+export type JournalEntry =
+  | (EntryBase & { readonly type: 'detection'; readonly verdict: Verdict; readonly reason: string; readonly replicas: readonly JournalReplica[] })
+  | (EntryBase & { readonly type: 'step-start'; readonly round: number; readonly step: RepairStep; readonly dryRun: boolean; readonly before: readonly JournalReplica[] })
+  | (EntryBase & {
+      readonly type: 'step-end';
+      readonly round: number;
+      readonly step: RepairStep;
+      readonly status: 'done' | 'failed';
+      readonly detail: string;
+      readonly answers?: readonly { readonly peer: PeerId; readonly status: number; readonly message: string }[];
+    })
+  | (EntryBase & { readonly type: 'verify'; readonly round: number; readonly verdict: Verdict; readonly reason: string; readonly after: readonly JournalReplica[] })
+  | (EntryBase & { readonly type: 'repair'; readonly outcome: RepairOutcome; readonly reason: string });
+
+export type JournalEntryType = JournalEntry['type'];
+
+/** Where repair code writes. append() resolves after the entry is flushed to stable storage. */
+export interface JournalSink {
+  append(entry: JournalEntry): Promise<void>;
+}

@@ -1,0 +1,179 @@
+// Every metric oio-repaird exports, declared once, with help text for operators.
+// One Registry per daemon (never prom-client's global one), labels declared up front and
+// zero-initialised so alert rules see a series before its first increment.
+// The README's metrics reference and deploy/ (alerts, dashboard) are checked against this file.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { DAMAGE_KINDS, REPLICA_HEALTHS } from '../probe/types.js';
+import { REPAIR_OUTCOMES } from '../repair/types.js';
+
+/** Values of oio_repaird_probes_total{result}: a replica health, or `error` for a probe that failed. */
+export const PROBE_RESULTS = [...REPLICA_HEALTHS, 'error'] as const;
+/** Values of oio_repaird_detections_total{kind}: damage kinds plus election problems and unseen replicas. */
+export const DETECTION_KINDS = [...DAMAGE_KINDS, 'unreachable', 'timeout', 'no-master', 'multi-master'] as const;
+export const PROXY_ROUTES = [
+  'reference/show', 'admin/get_properties', 'admin/has', 'admin/status', 'admin/debug', 'admin/sync',
+  'admin/leave', 'admin/set_properties', 'conscience/list', 'account/list', 'account/containers',
+] as const;
+export const CODE_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;
+
+export interface Metrics {
+  readonly registry: Registry;
+  readonly probes: Counter<'result'>;
+  readonly detections: Counter<'kind'>;
+  readonly damagedReplicas: Gauge<'kind'>;
+  readonly unrepairableContainers: Gauge;
+  readonly repairs: Counter<'outcome'>;
+  readonly repairBudgetRemaining: Gauge;
+  readonly repairStepDuration: Histogram<'step'>;
+  readonly sweepDuration: Histogram;
+  readonly sweepContainers: Counter;
+  readonly sweepInProgress: Gauge;
+  readonly sweepProgress: Gauge;
+  readonly sweepsTotal: Counter<'result'>;
+  readonly lastSweepSuccess: Gauge;
+  readonly proxyRequestDuration: Histogram<'route' | 'code_class'>;
+  readonly proxyUp: Gauge;
+  readonly configReloads: Counter<'result'>;
+  readonly configLastReloadSuccessful: Gauge;
+  readonly buildInfo: Gauge<'version' | 'node'>;
+}
+
+export interface MetricsOptions {
+  /** Collect prom-client's default process metrics (off in unit tests that compare exact output). */
+  readonly defaultMetrics?: boolean;
+  readonly version?: string;
+}
+
+export function createMetrics(opts: MetricsOptions = {}): Metrics {
+  const registry = new Registry();
+  const registers = [registry];
+  if (opts.defaultMetrics !== false) collectDefaultMetrics({ register: registry });
+
+  const m: Metrics = {
+    registry,
+    probes: new Counter({
+      name: 'oio_repaird_probes_total',
+      help: 'Replicas probed, by the health found (ok, missing-keys, …) or error when the container probe itself failed.',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    detections: new Counter({
+      name: 'oio_repaird_detections_total',
+      help: 'Damaged or unseen replicas and election problems detected, by kind; counted each time a sweep sees them.',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    damagedReplicas: new Gauge({
+      name: 'oio_repaird_damaged_replicas',
+      help: 'Replicas found damaged, by kind, as of the last completed sweep (after repairs and their verification).',
+      labelNames: ['kind'] as const,
+      registers,
+    }),
+    unrepairableContainers: new Gauge({
+      name: 'oio_repaird_unrepairable_containers',
+      help: 'Containers without a healthy quorum of replicas in the last completed sweep: never touched, need a human.',
+      registers,
+    }),
+    repairs: new Counter({
+      name: 'oio_repaird_repairs_total',
+      help: 'Container repairs by outcome: succeeded (verified), failed, refused (unsafe), skipped_budget, skipped_cooldown, dry_run.',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    repairBudgetRemaining: new Gauge({
+      name: 'oio_repaird_repair_budget_remaining',
+      help: 'Repairs still allowed now: the smaller of what is left of the per-sweep and the per-hour budget.',
+      registers,
+    }),
+    repairStepDuration: new Histogram({
+      name: 'oio_repaird_repair_step_duration_seconds',
+      help: 'Time taken by each repair step (sync, leave, await-master, set-properties), verification included.',
+      labelNames: ['step'] as const,
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    }),
+    sweepDuration: new Histogram({
+      name: 'oio_repaird_sweep_duration_seconds',
+      help: 'Duration of completed sweeps over the namespace.',
+      buckets: [1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400],
+      registers,
+    }),
+    sweepContainers: new Counter({
+      name: 'oio_repaird_sweep_containers_total',
+      help: 'Containers probed by sweeps since the daemon started.',
+      registers,
+    }),
+    sweepInProgress: new Gauge({
+      name: 'oio_repaird_sweep_in_progress',
+      help: '1 while a sweep is running (or paused outside its time window), 0 otherwise.',
+      registers,
+    }),
+    sweepProgress: new Gauge({
+      name: 'oio_repaird_sweep_progress_containers',
+      help: 'Containers probed so far by the running sweep (resumed sweeps count from where they resumed).',
+      registers,
+    }),
+    sweepsTotal: new Counter({
+      name: 'oio_repaird_sweeps_total',
+      help: 'Sweeps ended, by result: completed, failed (enumeration failed), interrupted (stopped or paused for shutdown).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    lastSweepSuccess: new Gauge({
+      name: 'oio_repaird_last_sweep_success_timestamp_seconds',
+      help: 'Unix time at which the last sweep completed; 0 until one has.',
+      registers,
+    }),
+    proxyRequestDuration: new Histogram({
+      name: 'oio_repaird_proxy_request_duration_seconds',
+      help: 'Duration of requests to the OpenIO proxy and account service, by route and HTTP code class (error: no answer).',
+      labelNames: ['route', 'code_class'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    proxyUp: new Gauge({
+      name: 'oio_repaird_proxy_up',
+      help: '1 if the last request to the proxy got an HTTP answer, 0 if it could not connect or timed out.',
+      registers,
+    }),
+    configReloads: new Counter({
+      name: 'oio_repaird_config_reloads_total',
+      help: 'Configuration reloads (SIGHUP) by result: success, or failure (the old configuration was kept).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    configLastReloadSuccessful: new Gauge({
+      name: 'oio_repaird_config_last_reload_successful',
+      help: '1 if the last configuration load or reload succeeded, 0 if it was refused.',
+      registers,
+    }),
+    buildInfo: new Gauge({
+      name: 'oio_repaird_build_info',
+      help: 'Always 1; labels give the oio-repaird and Node.js versions.',
+      labelNames: ['version', 'node'] as const,
+      registers,
+    }),
+  };
+
+  for (const result of PROBE_RESULTS) m.probes.inc({ result }, 0);
+  for (const kind of DETECTION_KINDS) m.detections.inc({ kind }, 0);
+  for (const kind of DAMAGE_KINDS) m.damagedReplicas.set({ kind }, 0);
+  for (const outcome of REPAIR_OUTCOMES) m.repairs.inc({ outcome }, 0);
+  for (const result of ['completed', 'failed', 'interrupted']) m.sweepsTotal.inc({ result }, 0);
+  for (const result of ['success', 'failure']) m.configReloads.inc({ result }, 0);
+  for (const step of ['sync', 'leave', 'await-master', 'set-properties']) m.repairStepDuration.zero({ step });
+  m.unrepairableContainers.set(0);
+  m.sweepInProgress.set(0);
+  m.sweepProgress.set(0);
+  m.lastSweepSuccess.set(0);
+  m.proxyUp.set(0);
+  m.configLastReloadSuccessful.set(1);
+  m.buildInfo.set({ version: opts.version ?? '0.0.0', node: process.version }, 1);
+  return m;
+}
+
+/** `2xx`…`5xx` for an HTTP status, `error` when there was no answer. */
+export function codeClass(httpStatus: number | undefined): (typeof CODE_CLASSES)[number] {
+  if (httpStatus === undefined || httpStatus < 200 || httpStatus >= 600) return 'error';
+  return `${Math.floor(httpStatus / 100)}xx` as (typeof CODE_CLASSES)[number];
+}

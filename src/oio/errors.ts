@@ -1,0 +1,80 @@
+// Every failure of a proxy or account-service call, as typed errors with a stable `code`
+// and the context an operator needs to act: route, peer, HTTP status, oio status, message.
+// Modelled on undici's lib/core/errors.js.
+
+export interface OioErrorContext {
+  /** Route without query string, e.g. `admin/get_properties`. */
+  readonly route: string;
+  readonly peer?: string;
+  readonly httpStatus?: number;
+  /** oio status code from the `{"status":C,"message":M}` body, when there is one. */
+  readonly oioStatus?: number;
+  readonly reqId?: string;
+  readonly cause?: unknown;
+}
+
+export class OioError extends Error {
+  readonly code: string = 'OIO_ERROR';
+  readonly route: string;
+  readonly peer: string | undefined;
+  readonly httpStatus: number | undefined;
+  readonly oioStatus: number | undefined;
+  readonly reqId: string | undefined;
+
+  constructor(message: string, ctx: OioErrorContext) {
+    super(message, ctx.cause === undefined ? undefined : { cause: ctx.cause });
+    this.name = new.target.name;
+    this.route = ctx.route;
+    this.peer = ctx.peer;
+    this.httpStatus = ctx.httpStatus;
+    this.oioStatus = ctx.oioStatus;
+    this.reqId = ctx.reqId;
+  }
+
+  /** A plain object for logs and the journal. */
+  toJSON(): Record<string, unknown> {
+    return {
+      code: this.code,
+      message: this.message,
+      route: this.route,
+      peer: this.peer,
+      httpStatus: this.httpStatus,
+      oioStatus: this.oioStatus,
+      reqId: this.reqId,
+    };
+  }
+}
+
+/** The proxy answered with an error status and a `{"status","message"}` body. */
+export class OioHttpError extends OioError {
+  override readonly code: string = 'OIO_HTTP_ERROR';
+}
+
+/** 404 for an unknown container or account (oio 406 / 431 / 409). */
+export class OioNotFoundError extends OioHttpError {
+  override readonly code = 'OIO_NOT_FOUND';
+}
+
+/** 503: the proxy (or the targeted peer through it) is unavailable; retry later. */
+export class OioUnavailableError extends OioHttpError {
+  override readonly code = 'OIO_UNAVAILABLE';
+}
+
+/** No TCP connection to the proxy / account service, or a peer the proxy could not reach. */
+export class OioUnreachableError extends OioError {
+  override readonly code = 'OIO_UNREACHABLE';
+}
+
+/** Connect, headers or body timeout, or a proxy-side deadline. */
+export class OioTimeoutError extends OioError {
+  override readonly code = 'OIO_TIMEOUT';
+}
+
+/** The answer did not parse or had the wrong shape (malformed JSON, missing fields, too large). */
+export class OioProtocolError extends OioError {
+  override readonly code = 'OIO_BAD_ANSWER';
+}
+
+export function isOioError(err: unknown): err is OioError {
+  return err instanceof OioError;
+}

@@ -1,0 +1,92 @@
+// Typed values exchanged with the OpenIO proxy and account service.
+// Everything above src/oio/ speaks in these types, never in raw JSON; the simulator
+// (src/sim/) produces the wire shapes from the same types.
+
+/** A meta2 service address as the proxy reports it: `IP:PORT`. */
+export type PeerId = string;
+
+/** A container as the daemon addresses it. `cid` is always the uppercase 64-hex CID. */
+export interface ContainerRef {
+  readonly cid: string;
+  /** Known when the container was named (`ACCOUNT/CONTAINER`), absent for `--cid`. */
+  readonly account?: string;
+  readonly container?: string;
+}
+
+/** The admin table of one replica, as `admin/get_properties` returns it (values are strings). */
+export interface AdminTable {
+  readonly properties: Readonly<Record<string, string>>;
+  readonly system: Readonly<Record<string, string>>;
+}
+
+/**
+ * One peer's entry in a per-peer admin answer
+ * (`{"PEER":{"status":{"status":CODE,"message":TEXT},"body":BODY}}`).
+ * `status` is an oio code (200 OK, 301 not slave, 303 redirect, 431 missing base,
+ * 511 corrupt, 2..10 network errors seen by the proxy), not an HTTP status.
+ */
+export interface PeerAnswer<B = unknown> {
+  readonly peer: PeerId;
+  readonly status: number;
+  readonly message: string;
+  readonly body: B;
+}
+
+/** `admin/debug` body, reduced to what decisions need. `null` fields mean "no election member". */
+export interface ElectionDebug {
+  readonly state: string | null;
+  readonly masterUrl: string | null;
+  readonly pipefrom: number | null;
+  readonly log: readonly string[];
+}
+
+/** One entry of `conscience/list`. */
+export interface ServiceInfo {
+  readonly addr: string;
+  readonly score: number;
+  readonly up: boolean;
+  readonly tags: Readonly<Record<string, string | number | boolean>>;
+}
+
+/** Options common to every proxy call. */
+export interface CallOptions {
+  /** Sent as `x-oio-req-id` so operators can follow one operation through the services' logs. */
+  readonly reqId?: string;
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * The proxy calls oio-repaird makes. Implemented over HTTP by ProxyClient (src/oio/proxy-client.ts).
+ * Per-peer methods take an optional `peers` list (sent as `service_id`, comma-joined, order kept);
+ * without it the proxy asks every peer of the base.
+ */
+export interface ProxyApi {
+  /** meta2 peers of the container (`reference/show`), `srv` entries of type meta2, comma lists split. */
+  locate(ref: ContainerRef, opts?: CallOptions): Promise<PeerId[]>;
+  /** Admin table of ONE replica (`admin/get_properties?service_id=PEER&local=1`). */
+  getProperties(ref: ContainerRef, peer: PeerId, opts?: CallOptions): Promise<AdminTable>;
+  has(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]>;
+  status(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]>;
+  debug(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<ElectionDebug | null>[]>;
+  sync(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]>;
+  leave(ref: ContainerRef, peers: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]>;
+  /** Writes system keys through the master (`admin/set_properties`, 204); replicates to every peer. */
+  setProperties(ref: ContainerRef, system: Readonly<Record<string, string>>, opts?: CallOptions): Promise<void>;
+  /** `conscience/list?type=TYPE`. */
+  listServices(type: string, opts?: CallOptions): Promise<ServiceInfo[]>;
+}
+
+/** Paging options of the account service listings. */
+export interface ListOptions {
+  readonly prefix?: string;
+  /** Exclusive: listing starts after this name. */
+  readonly marker?: string;
+  readonly limit?: number;
+  readonly signal?: AbortSignal;
+}
+
+/** The account service calls: streamed, page by page, never the whole namespace in memory. */
+export interface AccountApi {
+  listAccounts(opts?: ListOptions): AsyncIterable<string>;
+  listContainers(account: string, opts?: ListOptions): AsyncIterable<string>;
+}
