@@ -1,0 +1,368 @@
+// The one HTTP seam of src/oio/: an undici Pool (or an injected dispatcher) for ONE origin
+// (the proxy or the account service), explicit timeouts, bounded bodies, retries for
+// idempotent reads only, and every failure mapped to the typed errors of errors.ts.
+// It knows nothing of routes' JSON shapes: parse.ts does that.
+import { randomUUID } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import { Pool, type Dispatcher } from 'undici';
+import {
+  OioError,
+  OioHttpError,
+  OioNotFoundError,
+  OioProtocolError,
+  OioTimeoutError,
+  OioUnavailableError,
+  OioUnreachableError,
+  type OioErrorContext,
+} from './errors.js';
+
+/** Called once per HTTP attempt; `httpStatus` is undefined when no answer came (refused, timeout). */
+export type RequestObserver = (route: string, httpStatus: number | undefined, seconds: number) => void;
+
+export interface HttpClientOptions {
+  /** Base URL, e.g. `http://127.0.0.1:6006`; a path prefix, if any, is kept. */
+  readonly url: string;
+  /** Sockets to the origin (the per-origin concurrency cap). @default 8 */
+  readonly connections?: number;
+  /** TCP connect timeout. @default 2000 */
+  readonly connectTimeoutMs?: number;
+  /**
+   * Wait for the answer's headers. The proxy is told (`x-oio-timeout`) to give up at 90% of
+   * this, so it answers a typed 503 "Deadline reached" before undici gives up. @default 15000
+   */
+  readonly headersTimeoutMs?: number;
+  /** Idle time allowed between body chunks. @default 15000 */
+  readonly bodyTimeoutMs?: number;
+  /** Larger answers are refused (OioProtocolError) instead of exhausting memory. @default 8 MiB */
+  readonly maxResponseBytes?: number;
+  /** Extra attempts for idempotent reads (connection errors, 503). 0 disables. @default 2 */
+  readonly retries?: number;
+  /** First backoff step; doubles per attempt, full jitter. @default 100 */
+  readonly retryBaseMs?: number;
+  /** Cap of one backoff wait, Retry-After included. @default 2000 */
+  readonly retryMaxDelayMs?: number;
+  /** Metrics hook (proxy_request_duration_seconds, proxy_up). Must not throw; errors are swallowed. */
+  readonly onRequest?: RequestObserver;
+  /**
+   * Use this dispatcher (an Agent shared by several clients, a MockAgent) instead of a Pool of
+   * our own. Timeouts are still passed per request; close() leaves it open (its owner closes it).
+   */
+  readonly dispatcher?: Dispatcher;
+}
+
+export const HTTP_DEFAULTS = {
+  connections: 8,
+  connectTimeoutMs: 2_000,
+  headersTimeoutMs: 15_000,
+  bodyTimeoutMs: 15_000,
+  maxResponseBytes: 8 * 1024 * 1024,
+  retries: 2,
+  retryBaseMs: 100,
+  retryMaxDelayMs: 2_000,
+} as const;
+
+export type QueryValue = string | number | boolean | undefined;
+
+export interface OioRequest {
+  readonly method: 'GET' | 'POST';
+  /** Path below the base URL, e.g. `/v3.0/OPENIO/admin/has` (names never go here: use query). */
+  readonly path: string;
+  /** Encoded with URLSearchParams; undefined values are left out; insertion order kept. */
+  readonly query?: Readonly<Record<string, QueryValue>>;
+  /** Sent as JSON. Undefined sends an empty body. */
+  readonly body?: unknown;
+  /** Fixed route name for errors and metrics (`admin/has`), never a container name. */
+  readonly route: string;
+  /** The peer this request is about, carried into errors. */
+  readonly peer?: string;
+  /** `x-oio-req-id`; one is generated when absent. */
+  readonly reqId?: string;
+  readonly signal?: AbortSignal;
+  /** True only for reads: they may be retried. Mutating calls must pass false. */
+  readonly idempotent: boolean;
+  /** `json` (default) parses the answer, `text` leaves it as is. */
+  readonly expect?: 'json' | 'text';
+}
+
+export interface OioResponse {
+  readonly statusCode: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly text: string;
+  /** Parsed body with `expect: 'json'`; undefined for an empty body (204) or `expect: 'text'`. */
+  readonly json: unknown;
+  readonly reqId: string;
+}
+
+type Attempt =
+  | { readonly ok: true; readonly response: OioResponse }
+  | { readonly ok: false; readonly error: Error; readonly retryable: boolean; readonly retryAfterMs?: number };
+
+export class OioHttp {
+  readonly origin: string;
+  /** The `x-oio-timeout` value sent, in microseconds. */
+  readonly oioTimeoutMicros: number;
+  private readonly basePath: string;
+  private readonly dispatcher: Dispatcher;
+  private readonly ownsDispatcher: boolean;
+  private readonly opts: Required<Omit<HttpClientOptions, 'onRequest' | 'dispatcher' | 'url'>>;
+  private readonly onRequest: RequestObserver | undefined;
+
+  constructor(options: HttpClientOptions) {
+    const url = new URL(options.url);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+      throw new RangeError(`unsupported URL protocol: ${options.url}`);
+    }
+    this.origin = url.origin;
+    this.basePath = url.pathname.replace(/\/+$/, '');
+    this.opts = {
+      connections: options.connections ?? HTTP_DEFAULTS.connections,
+      connectTimeoutMs: options.connectTimeoutMs ?? HTTP_DEFAULTS.connectTimeoutMs,
+      headersTimeoutMs: options.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
+      bodyTimeoutMs: options.bodyTimeoutMs ?? HTTP_DEFAULTS.bodyTimeoutMs,
+      maxResponseBytes: options.maxResponseBytes ?? HTTP_DEFAULTS.maxResponseBytes,
+      retries: options.retries ?? HTTP_DEFAULTS.retries,
+      retryBaseMs: options.retryBaseMs ?? HTTP_DEFAULTS.retryBaseMs,
+      retryMaxDelayMs: options.retryMaxDelayMs ?? HTTP_DEFAULTS.retryMaxDelayMs,
+    };
+    this.oioTimeoutMicros = Math.floor(this.opts.headersTimeoutMs * 900);
+    this.onRequest = options.onRequest;
+    this.ownsDispatcher = options.dispatcher === undefined;
+    this.dispatcher =
+      options.dispatcher ??
+      new Pool(this.origin, {
+        connections: this.opts.connections,
+        connect: { timeout: this.opts.connectTimeoutMs },
+        headersTimeout: this.opts.headersTimeoutMs,
+        bodyTimeout: this.opts.bodyTimeoutMs,
+        keepAliveTimeout: 4_000,
+        maxResponseSize: this.opts.maxResponseBytes,
+      });
+  }
+
+  /**
+   * Sends one request; resolves only with a 2xx answer, throws a typed OioError otherwise.
+   * Retries are a short loop here rather than undici's retry interceptor: the interceptor turns
+   * a non-retried 503 into RequestRetryError and retries before we can read the oio body, while
+   * we need the body of every 503 (to tell "Deadline reached" from "unavailable"), one observer
+   * call per attempt, and a per-route policy decided by the caller (`idempotent`).
+   */
+  async request(req: OioRequest): Promise<OioResponse> {
+    const reqId = req.reqId ?? randomUUID().replace(/-/g, '');
+    const maxAttempts = req.idempotent ? 1 + Math.max(0, this.opts.retries) : 1;
+    for (let attempt = 1; ; attempt++) {
+      const result = await this.attempt(req, reqId);
+      if (result.ok) return result.response;
+      if (!result.retryable || attempt >= maxAttempts || req.signal?.aborted) throw result.error;
+      try {
+        await sleep(this.backoffMs(attempt, result.retryAfterMs), req.signal);
+      } catch (abort) {
+        const failure = transportFailure(abort, { route: req.route, reqId }, req.signal);
+        throw failure.ok ? abort : failure.error;
+      }
+    }
+  }
+
+  /** Closes our own Pool (waits for running requests); an injected dispatcher is left alone. */
+  async close(): Promise<void> {
+    if (this.ownsDispatcher) await this.dispatcher.close();
+  }
+
+  private backoffMs(attempt: number, retryAfterMs: number | undefined): number {
+    const ceiling = Math.min(this.opts.retryMaxDelayMs, this.opts.retryBaseMs * 2 ** (attempt - 1));
+    const jittered = ceiling / 2 + Math.random() * (ceiling / 2);
+    return Math.min(this.opts.retryMaxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
+  }
+
+  private async attempt(req: OioRequest, reqId: string): Promise<Attempt> {
+    const ctx: OioErrorContext = { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
+    const started = process.hrtime.bigint();
+    let httpStatus: number | undefined;
+    try {
+      const answer = await this.dispatcher.request({
+        origin: this.origin,
+        path: this.basePath + req.path + encodeQuery(req.query),
+        method: req.method,
+        headers: this.headers(req, reqId),
+        body: req.body === undefined ? '' : JSON.stringify(req.body),
+        headersTimeout: this.opts.headersTimeoutMs,
+        bodyTimeout: this.opts.bodyTimeoutMs,
+        signal: req.signal ?? null,
+      });
+      httpStatus = answer.statusCode;
+      const text = await this.readBody(answer.body, ctx, answer.statusCode);
+      if (answer.statusCode < 200 || answer.statusCode > 299) {
+        return statusFailure(answer.statusCode, answer.headers, text, ctx);
+      }
+      const json = req.expect === 'text' || text === '' ? undefined : parseJson(text, { ...ctx, httpStatus });
+      return { ok: true, response: { statusCode: answer.statusCode, headers: answer.headers, text, json, reqId } };
+    } catch (err) {
+      return transportFailure(err, { ...ctx, ...(httpStatus === undefined ? {} : { httpStatus }) }, req.signal);
+    } finally {
+      this.observe(req.route, httpStatus, Number(process.hrtime.bigint() - started) / 1e9);
+    }
+  }
+
+  private headers(req: OioRequest, reqId: string): Record<string, string> {
+    const headers: Record<string, string> = {
+      'x-oio-req-id': reqId,
+      'x-oio-timeout': String(this.oioTimeoutMicros),
+      accept: 'application/json',
+    };
+    if (req.route.startsWith('admin/')) headers['x-oio-admin'] = '1';
+    if (req.body !== undefined) headers['content-type'] = 'application/json';
+    return headers;
+  }
+
+  /** Reads the whole body as UTF-8, refusing more than maxResponseBytes (even with an injected dispatcher). */
+  private async readBody(body: Dispatcher.ResponseData['body'], ctx: OioErrorContext, httpStatus: number): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > this.opts.maxResponseBytes) {
+        body.destroy();
+        throw new OioProtocolError(`${ctx.route}: answer larger than ${this.opts.maxResponseBytes} bytes`, {
+          ...ctx,
+          httpStatus,
+        });
+      }
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private observe(route: string, httpStatus: number | undefined, seconds: number): void {
+    try {
+      this.onRequest?.(route, httpStatus, seconds);
+    } catch {
+      // A metrics hook must never turn a good answer into a failure.
+    }
+  }
+}
+
+/** URLSearchParams, with spaces as %20 rather than '+' (every decoder reads %20; a literal '+' is %2B). */
+export function encodeQuery(query: Readonly<Record<string, QueryValue>> | undefined): string {
+  if (query === undefined) return '';
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries(query)) {
+    if (value !== undefined) params.append(name, String(value));
+  }
+  const encoded = params.toString().replace(/\+/g, '%20');
+  return encoded === '' ? '' : `?${encoded}`;
+}
+
+function parseJson(text: string, ctx: OioErrorContext): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (err) {
+    throw new OioProtocolError(`${ctx.route}: answer is not valid JSON (${(err as Error).message})`, { ...ctx, cause: err });
+  }
+}
+
+/** The `{"status":C,"message":M}` of an error answer, when it has one. */
+function oioErrorBody(text: string): { status?: number; message?: string } {
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (typeof body !== 'object' || body === null) return {};
+    const { status, message } = body as Record<string, unknown>;
+    return {
+      ...(typeof status === 'number' ? { status } : {}),
+      ...(typeof message === 'string' ? { message } : {}),
+    };
+  } catch {
+    return {};
+  }
+}
+
+function statusFailure(httpStatus: number, headers: IncomingHttpHeaders, text: string, base: OioErrorContext): Attempt {
+  const body = oioErrorBody(text);
+  const ctx: OioErrorContext = { ...base, httpStatus, ...(body.status === undefined ? {} : { oioStatus: body.status }) };
+  const detail = body.message ?? (text.slice(0, 200) || 'no message');
+  const message = `${base.route}: HTTP ${httpStatus}${body.status === undefined ? '' : ` (oio ${body.status})`}: ${detail}`;
+  if (httpStatus === 404) return { ok: false, error: new OioNotFoundError(message, ctx), retryable: false };
+  if (httpStatus === 503) {
+    // The proxy's own deadline (x-oio-timeout): retrying would only wait as long again.
+    if (detail.startsWith('Deadline reached')) {
+      return { ok: false, error: new OioTimeoutError(message, ctx), retryable: false };
+    }
+    const retryAfterMs = parseRetryAfter(headers['retry-after']);
+    return {
+      ok: false,
+      error: new OioUnavailableError(message, ctx),
+      retryable: true,
+      ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
+    };
+  }
+  return { ok: false, error: new OioHttpError(message, ctx), retryable: false };
+}
+
+function parseRetryAfter(value: string | string[] | undefined): number | undefined {
+  const raw = Array.isArray(value) ? value[0] : value;
+  if (raw === undefined) return undefined;
+  const seconds = Number(raw);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(raw);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+]);
+const TIMEOUT_CODES = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+/** Maps an error thrown by undici (or by our own body checks) to an Attempt. */
+function transportFailure(err: unknown, ctx: OioErrorContext, signal: AbortSignal | undefined): Attempt {
+  if (err instanceof OioError) return { ok: false, error: err, retryable: false };
+  if (signal?.aborted) {
+    const reason: unknown = signal.reason;
+    // AbortSignal.timeout() is a deadline; any other abort is the caller's cancellation, passed up as is.
+    if (reason instanceof Error && reason.name === 'TimeoutError') {
+      return { ok: false, error: new OioTimeoutError(`${ctx.route}: aborted by deadline`, { ...ctx, cause: reason }), retryable: false };
+    }
+    return { ok: false, error: reason instanceof Error ? reason : (err as Error), retryable: false };
+  }
+  const code = errorCode(err);
+  const text = err instanceof Error ? err.message : String(err);
+  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+    return { ok: false, error: new OioProtocolError(`${ctx.route}: answer too large (${text})`, { ...ctx, cause: err }), retryable: false };
+  }
+  if (code !== undefined && TIMEOUT_CODES.has(code)) {
+    return { ok: false, error: new OioTimeoutError(`${ctx.route}: ${text}`, { ...ctx, cause: err }), retryable: false };
+  }
+  if (ctx.httpStatus !== undefined) {
+    // The socket broke after the headers came: a truncated answer, not a missing one.
+    return { ok: false, error: new OioProtocolError(`${ctx.route}: answer truncated (${text})`, { ...ctx, cause: err }), retryable: false };
+  }
+  if (code !== undefined && UNREACHABLE_CODES.has(code)) {
+    return { ok: false, error: new OioUnreachableError(`${ctx.route}: ${code}: ${text}`, { ...ctx, cause: err }), retryable: true };
+  }
+  return { ok: false, error: new OioUnreachableError(`${ctx.route}: ${text}`, { ...ctx, cause: err }), retryable: false };
+}
+
+/** The `code` of an error, looking through AggregateError (dual-stack connect) and `cause`. */
+function errorCode(err: unknown): string | undefined {
+  if (typeof err !== 'object' || err === null) return undefined;
+  const { code, errors, cause } = err as { code?: unknown; errors?: unknown; cause?: unknown };
+  if (typeof code === 'string') return code;
+  if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
+  return cause === undefined ? undefined : errorCode(cause);
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) {
+      reject(signal.reason as Error);
+      return;
+    }
+    const onAbort = (): void => {
+      clearTimeout(timer);
+      reject(signal?.reason as Error);
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}

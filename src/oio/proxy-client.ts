@@ -1,0 +1,150 @@
+// ProxyApi over HTTP: the only code that knows the proxy's routes and parameters. Reads always
+// go to one named peer with `local=1` (a read without it may CREATE empty bases); election
+// actions are never retried here, because the repair planner decides what to do after a failure.
+import { OioUnavailableError, OioUnreachableError } from './errors.js';
+import { OioHttp, type HttpClientOptions, type QueryValue } from './http.js';
+import { debugBody, parseAdminTable, parsePeerAnswers, parseReferencePeers, parseServices, stringBody, type BodyParser } from './parse.js';
+import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi, ServiceInfo } from './types.js';
+
+export interface ProxyClientOptions {
+  readonly http: OioHttp;
+  /** Namespace, e.g. `OPENIO`: the second segment of every route. */
+  readonly namespace: string;
+}
+
+type PeerAction = 'has' | 'status' | 'debug' | 'sync' | 'leave';
+
+export class ProxyClient implements ProxyApi {
+  private readonly http: OioHttp;
+  private readonly prefix: string;
+
+  constructor(opts: ProxyClientOptions) {
+    if (opts.namespace === '' || opts.namespace.includes('/')) throw new RangeError(`bad namespace: ${JSON.stringify(opts.namespace)}`);
+    this.http = opts.http;
+    this.prefix = `/v3.0/${encodeURIComponent(opts.namespace)}`;
+  }
+
+  /** Without `type`: meta1 is asked directly, which bypasses the proxy's possibly stale resolver cache. */
+  async locate(ref: ContainerRef, opts: CallOptions = {}): Promise<PeerId[]> {
+    const route = 'reference/show';
+    const answer = await this.http.request({
+      method: 'GET', path: `${this.prefix}/${route}`, query: refParams(ref), route, idempotent: true, ...callOpts(opts),
+    });
+    return parseReferencePeers(route, answer.json);
+  }
+
+  async getProperties(ref: ContainerRef, peer: PeerId, opts: CallOptions = {}): Promise<AdminTable> {
+    const route = 'admin/get_properties';
+    try {
+      const answer = await this.http.request({
+        method: 'POST',
+        path: `${this.prefix}/${route}`,
+        query: { type: 'meta2', ...refParams(ref), service_id: peer, local: 1 },
+        route,
+        peer,
+        idempotent: true,
+        ...callOpts(opts),
+      });
+      // Empty maps are passed up as they are: the probe tells "peer failed" from "keys missing".
+      return parseAdminTable(route, answer.json, peer);
+    } catch (err) {
+      // With service_id, 503 means the proxy could not reach that peer (connection refused…).
+      if (err instanceof OioUnavailableError) {
+        throw new OioUnreachableError(err.message, {
+          route, peer, httpStatus: err.httpStatus, oioStatus: err.oioStatus, reqId: err.reqId, cause: err,
+        });
+      }
+      throw err;
+    }
+  }
+
+  has(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]> {
+    return this.peerAction('has', ref, peers, stringBody, true, {}, opts);
+  }
+
+  status(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]> {
+    // `status` may start an election, but asking again is harmless: it only waits for its outcome.
+    return this.peerAction('status', ref, peers, stringBody, true, {}, opts);
+  }
+
+  debug(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<ElectionDebug | null>[]> {
+    return this.peerAction('debug', ref, peers, debugBody, true, {}, opts);
+  }
+
+  sync(ref: ContainerRef, peers?: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]> {
+    return this.peerAction('sync', ref, peers, stringBody, false, {}, opts);
+  }
+
+  /** `bypass_service_down=true` as the Python client does: a peer believed down must still leave. */
+  leave(ref: ContainerRef, peers: readonly PeerId[], opts?: CallOptions): Promise<PeerAnswer<string>[]> {
+    // Without service_id every peer would leave: never by accident.
+    if (peers.length === 0) return Promise.reject(new RangeError('leave needs at least one peer'));
+    return this.peerAction('leave', ref, peers, stringBody, false, { bypass_service_down: 'true' }, opts);
+  }
+
+  async setProperties(ref: ContainerRef, system: Readonly<Record<string, string>>, opts: CallOptions = {}): Promise<void> {
+    const route = 'admin/set_properties';
+    await this.http.request({
+      method: 'POST',
+      path: `${this.prefix}/${route}`,
+      query: { type: 'meta2', ...refParams(ref) },
+      body: { system },
+      route,
+      idempotent: false,
+      expect: 'text',
+      ...callOpts(opts),
+    });
+  }
+
+  async listServices(type: string, opts: CallOptions = {}): Promise<ServiceInfo[]> {
+    const route = 'conscience/list';
+    const answer = await this.http.request({
+      method: 'GET', path: `${this.prefix}/${route}`, query: { type }, route, idempotent: true, ...callOpts(opts),
+    });
+    return parseServices(route, answer.json);
+  }
+
+  close(): Promise<void> {
+    return this.http.close();
+  }
+
+  private async peerAction<B>(
+    action: PeerAction,
+    ref: ContainerRef,
+    peers: readonly PeerId[] | undefined,
+    parseBody: BodyParser<B>,
+    idempotent: boolean,
+    extra: Readonly<Record<string, QueryValue>>,
+    opts: CallOptions = {},
+  ): Promise<PeerAnswer<B>[]> {
+    const route = `admin/${action}`;
+    const serviceId = peers === undefined || peers.length === 0 ? undefined : peers.join(',');
+    const answer = await this.http.request({
+      method: 'POST',
+      path: `${this.prefix}/${route}`,
+      query: { type: 'meta2', ...refParams(ref), service_id: serviceId, ...extra },
+      route,
+      ...(peers?.length === 1 ? { peer: peers[0] } : {}),
+      idempotent,
+      ...callOpts(opts),
+    });
+    return parsePeerAnswers(route, answer.json, parseBody);
+  }
+}
+
+export function createProxyClient(opts: HttpClientOptions & { readonly namespace: string }): ProxyClient {
+  return new ProxyClient({ http: new OioHttp(opts), namespace: opts.namespace });
+}
+
+/** `acct`+`ref` when the container was named, else the CID, always uppercase. */
+export function refParams(ref: ContainerRef): Record<string, string> {
+  if (ref.account !== undefined && ref.container !== undefined) return { acct: ref.account, ref: ref.container };
+  return { cid: ref.cid.toUpperCase() };
+}
+
+function callOpts(opts: CallOptions): { reqId?: string; signal?: AbortSignal } {
+  return {
+    ...(opts.reqId === undefined ? {} : { reqId: opts.reqId }),
+    ...(opts.signal === undefined ? {} : { signal: opts.signal }),
+  };
+}
