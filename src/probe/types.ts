@@ -43,6 +43,8 @@ export interface ElectionView {
   readonly master: PeerId | null;
   readonly masters: readonly PeerId[];
   readonly problem?: ElectionProblem;
+  /** Why there is a problem (e.g. which slave names which master), for reasons and logs. */
+  readonly detail?: string;
 }
 
 export type Verdict = 'healthy' | 'repairable' | 'master-damaged' | 'unrepairable' | 'unknown';

@@ -1,0 +1,163 @@
+// Probes one container: locate its meta2 peers, read every replica's admin table on that very
+// peer, and only when something looks wrong ask `has` and `status` (and `debug` when the election
+// is ambiguous). A healthy container costs exactly R+1 proxy requests. Never throws: a failed
+// call becomes verdict 'unknown' with the error's code.
+import { isOioError } from '../oio/errors.js';
+import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
+import type { JournalReplica } from '../journal/types.js';
+import { classifyReplica, containerVerdict, electionView, electionViewFromDebug, roleFromStatus } from './classify.js';
+import type { ContainerReport, ElectionView, ReplicaState, Role } from './types.js';
+
+export interface ProbeOptions {
+  readonly requiredKeys: readonly string[];
+  /** Ask `has` and `status` even when every replica looks healthy (repair verification). */
+  readonly alwaysElection?: boolean;
+  readonly reqId?: string;
+  readonly signal?: AbortSignal;
+  /**
+   * Wraps each per-peer read, e.g. to cap concurrent reads per meta2 service in a sweep.
+   * Default: run the read at once.
+   */
+  readonly onPeer?: <T>(peer: PeerId, read: () => Promise<T>) => Promise<T>;
+}
+
+interface Read {
+  readonly peer: PeerId;
+  readonly table?: AdminTable;
+  readonly error?: unknown;
+}
+
+function errorInfo(err: unknown): { code: string; message: string } {
+  if (isOioError(err)) return { code: err.code, message: err.message };
+  if (err instanceof Error) return { code: err.name === 'AbortError' ? 'ABORTED' : 'INTERNAL', message: err.message };
+  return { code: 'INTERNAL', message: String(err) };
+}
+
+function failedReport(ref: ContainerRef, peers: readonly PeerId[], requests: number, err: unknown, what: string): ContainerReport {
+  const error = errorInfo(err);
+  return {
+    ref,
+    peers,
+    replicas: [],
+    verdict: 'unknown',
+    reason: `${what} failed: ${error.code}: ${error.message}`,
+    error,
+    requests,
+  };
+}
+
+/** Probes one container; see the module comment. Never rejects. */
+export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: ProbeOptions): Promise<ContainerReport> {
+  let requests = 0;
+  const call: CallOptions = { ...(opts.reqId ? { reqId: opts.reqId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  let peers: PeerId[];
+  try {
+    opts.signal?.throwIfAborted();
+    requests++;
+    peers = await proxy.locate(ref, call);
+  } catch (err) {
+    return failedReport(ref, [], requests, err, 'locate');
+  }
+  if (peers.length === 0) {
+    return { ref, peers, replicas: [], verdict: 'unknown', reason: 'no meta2 peer was located for this container', requests };
+  }
+  try {
+    const wrap = opts.onPeer ?? (<T>(_peer: PeerId, read: () => Promise<T>) => read());
+    requests += peers.length;
+    const reads = await Promise.all(
+      peers.map((peer) =>
+        wrap(peer, () => proxy.getProperties(ref, peer, call)).then(
+          (table): Read => ({ peer, table }),
+          (error: unknown): Read => ({ peer, error }),
+        ),
+      ),
+    );
+    // Classify once without the election: the cheap path stops here when all is well.
+    const first = reads.map((r) => classify(ref, r, opts.requiredKeys));
+    if (first.every((r) => r.health === 'ok') && !opts.alwaysElection) {
+      const { verdict, reason } = containerVerdict(first);
+      return { ref, peers, replicas: first, verdict, reason, requests };
+    }
+    return await probeElection(proxy, ref, peers, reads, opts, call, requests);
+  } catch (err) {
+    // Only a bug or an abort lands here (each read's failure is caught above).
+    return failedReport(ref, peers, requests, err, 'probe');
+  }
+}
+
+function classify(ref: ContainerRef, read: Read, requiredKeys: readonly string[], has?: PeerAnswer<string>): ReplicaState {
+  return classifyReplica({
+    peer: read.peer,
+    ...(read.table ? { table: read.table } : {}),
+    ...(read.error !== undefined ? { readError: read.error } : {}),
+    ...(has ? { has } : {}),
+    role: 'unknown',
+    cid: ref.cid,
+    requiredKeys,
+  });
+}
+
+async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+  try {
+    return { value: await p };
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** The suspicious path: `has` and `status` for every peer at once, `debug` if status is ambiguous. */
+async function probeElection(
+  proxy: ProxyApi,
+  ref: ContainerRef,
+  peers: PeerId[],
+  reads: readonly Read[],
+  opts: ProbeOptions,
+  call: CallOptions,
+  requestsSoFar: number,
+): Promise<ContainerReport> {
+  let requests = requestsSoFar + 2;
+  const [has, status] = await Promise.all([settle(proxy.has(ref, peers, call)), settle(proxy.status(ref, peers, call))]);
+  const hasOf = new Map((has.value ?? []).map((a) => [a.peer, a]));
+  const statusOf = new Map((status.value ?? []).map((a) => [a.peer, a]));
+  let election: ElectionView | undefined;
+  let roleOf = (peer: PeerId): Role => roleFromStatus(statusOf.get(peer));
+  if (status.value) {
+    election = electionView(status.value);
+    if (election.problem) {
+      requests++;
+      const debug = await settle<PeerAnswer<ElectionDebug | null>[]>(proxy.debug(ref, peers, call));
+      const fromDebug = debug.value ? electionViewFromDebug(debug.value) : undefined;
+      // Trust debug only when it is unambiguous; otherwise keep status's problem.
+      if (debug.value && fromDebug && !fromDebug.problem) {
+        election = fromDebug;
+        const debugOf = new Map(debug.value.map((a) => [a.peer, a]));
+        roleOf = (peer) => roleFromDebug(debugOf.get(peer));
+      }
+    }
+  }
+  const replicas = reads.map((r) => ({ ...classify(ref, r, opts.requiredKeys, hasOf.get(r.peer)), role: roleOf(r.peer) }));
+  const { verdict, reason } = containerVerdict(replicas, election);
+  const failed = status.error ?? has.error;
+  const error = failed !== undefined && verdict === 'unknown' ? { error: errorInfo(failed) } : {};
+  const why = status.error !== undefined && verdict === 'unknown' ? `${reason} (status failed: ${errorInfo(status.error).message})` : reason;
+  return { ref, peers, replicas, ...(election ? { election } : {}), verdict, reason: why, ...error, requests };
+}
+
+function roleFromDebug(answer: PeerAnswer<ElectionDebug | null> | undefined): Role {
+  if (!answer || answer.status !== 200) return 'unknown';
+  if (answer.body?.state === 'MASTER') return 'master';
+  if (answer.body?.state === 'SLAVE') return 'slave';
+  return 'none';
+}
+
+/** The per-peer state for the journal (no admin tables: they can be large). */
+export function summarizeReplicas(report: ContainerReport): JournalReplica[] {
+  return report.replicas.map((r) => ({
+    peer: r.peer,
+    health: r.health,
+    role: r.role,
+    ...(r.missingKeys.length > 0 ? { missingKeys: r.missingKeys } : {}),
+    ...(r.malformedKeys.length > 0 ? { malformedKeys: r.malformedKeys } : {}),
+    ...(r.detail ? { detail: r.detail } : {}),
+  }));
+}
