@@ -1,0 +1,68 @@
+// `oio-repaird check ACCOUNT/CONTAINER`: probes every replica of one container and prints
+// a per-peer table (or --json). Exit 0 healthy, 1 damaged, 2 could not tell (error, peer unseen).
+import { probeContainer } from '../probe/probe.js';
+import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../probe/types.js';
+import { PROXY_OPTIONS, parse } from './args.js';
+import { println, type Command } from './command.js';
+import { formatReport } from './format.js';
+import { openProxy } from './proxy.js';
+import { containerTarget } from './target.js';
+
+export const EXIT_HEALTHY = 0;
+export const EXIT_DAMAGED = 1;
+export const EXIT_ERROR = 2;
+
+export function exitCodeFor(report: ContainerReport): number {
+  switch (report.verdict) {
+    case 'healthy': return EXIT_HEALTHY;
+    case 'unknown': return EXIT_ERROR;
+    default: return EXIT_DAMAGED;
+  }
+}
+
+/** --required-keys a,b,c (default: the keys every healthy meta2 base holds). */
+export function requiredKeys(value: string | undefined): readonly string[] {
+  if (value === undefined) return DEFAULT_REQUIRED_KEYS;
+  return value.split(',').map((k) => k.trim()).filter((k) => k.length > 0);
+}
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'probe every replica of one container and print its health',
+  usage: `Usage: oio-repaird check ACCOUNT/CONTAINER [options]
+       oio-repaird check --cid CID [options]
+
+Reads the admin table of each meta2 replica one by one, asks the election who is master,
+and prints one row per peer: role, base, health, missing keys; then the verdict.
+ACCOUNT/CONTAINER is split at the first slash.
+
+Options:
+  --proxy URL            OpenIO proxy (default $OIO_REPAIRD_PROXY_URL or http://127.0.0.1:6006)
+  --ns NAME              namespace (default $OIO_REPAIRD_NAMESPACE or OPENIO)
+  --cid CID              address the container by its CID instead of its name
+  --required-keys LIST   comma-separated admin keys a healthy replica must hold
+  --timeout MS           per-request timeout (default 10000)
+  --json                 print the report as JSON
+  -h, --help             this help
+
+Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica could not be seen, 64 bad usage.`,
+  async run(argv, io) {
+    const { values, positionals } = parse('check', argv, {
+      ...PROXY_OPTIONS,
+      cid: { type: 'string' },
+      'required-keys': { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const ref = containerTarget('check', positionals, values.cid);
+    const keys = requiredKeys(values['required-keys']);
+    const opened = openProxy('check', values, io.env);
+    try {
+      const report = await probeContainer(opened.proxy, ref, { requiredKeys: keys, alwaysElection: true });
+      println(io.stdout, values.json ? JSON.stringify(report, null, 2) : formatReport(report));
+      if (report.error && !values.json) println(io.stderr, `error: ${report.error.code}: ${report.error.message}`);
+      return exitCodeFor(report);
+    } finally {
+      await opened.close();
+    }
+  },
+};

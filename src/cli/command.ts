@@ -1,0 +1,20 @@
+// The shape of a CLI command and of the streams it writes to (injectable for tests).
+
+export interface CliIO {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  /** Full usage text printed by `--help` and after a usage error. */
+  readonly usage: string;
+  /** Resolves to the process exit code. Throws UsageError for bad arguments. */
+  run(argv: string[], io: CliIO): Promise<number>;
+}
+
+export function println(stream: NodeJS.WritableStream, text = ''): void {
+  stream.write(`${text}\n`);
+}

@@ -1,0 +1,54 @@
+// The command dispatcher: picks the command and maps its result to an exit code.
+// Exit codes: 0 ok/healthy, 1 damage found or repair failed, 2 error, 64 usage, 70 internal, 78 config.
+import { commands } from './commands.js';
+import { println, type CliIO } from './command.js';
+import { EX_USAGE, UsageError } from './usage-error.js';
+import { VERSION } from '../version.js';
+
+export const EX_SOFTWARE = 70;
+
+function mainUsage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length));
+  return [
+    'Usage: oio-repaird <command> [options]',
+    '',
+    'Probes every meta2 replica of OpenIO SDS containers and safely repairs damaged ones.',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Run `oio-repaird <command> --help` for the options of a command.',
+  ].join('\n');
+}
+
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    println(name === undefined ? io.stderr : io.stdout, mainUsage());
+    return name === undefined ? EX_USAGE : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    println(io.stdout, VERSION);
+    return 0;
+  }
+  const command = commands.find((c) => c.name === name);
+  if (!command) {
+    println(io.stderr, `oio-repaird: unknown command ${JSON.stringify(name)}\n\n${mainUsage()}`);
+    return EX_USAGE;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    println(io.stdout, command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      println(io.stderr, `oio-repaird ${command.name}: ${err.message}\n\n${command.usage}`);
+      return EX_USAGE;
+    }
+    println(io.stderr, `oio-repaird ${command.name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return EX_SOFTWARE;
+  }
+}
+

@@ -1,0 +1,111 @@
+// `oio-repaird repair ACCOUNT/CONTAINER [--dry-run]`: probes, plans the safe repair, runs it
+// once, and verifies by probing again. Every step and per-peer answer is printed as it happens
+// (and appended to --journal FILE when given). Exit 0 healthy at the end, 1 still damaged
+// (refused, failed, or dry-run with damage), 2 could not probe.
+import { randomUUID } from 'node:crypto';
+import { Journal } from '../journal/journal.js';
+import type { JournalEntry, JournalSink } from '../journal/types.js';
+import { probeContainer } from '../probe/probe.js';
+import { repairContainer } from '../repair/execute.js';
+import { planRepair } from '../repair/plan.js';
+import { PROXY_OPTIONS, parse } from './args.js';
+import { exitCodeFor, requiredKeys } from './check.js';
+import { println, type CliIO, type Command } from './command.js';
+import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
+import { openProxy } from './proxy.js';
+import { containerTarget } from './target.js';
+
+/** Prints repair progress from the journal entries the executor writes, and forwards them. */
+function printingSink(io: CliIO, json: boolean, file?: JournalSink): JournalSink {
+  return {
+    async append(entry: JournalEntry) {
+      if (file) await file.append(entry);
+      if (json) return;
+      switch (entry.type) {
+        case 'step-start':
+          println(io.stdout, `${entry.dryRun ? 'Would run' : 'Running'} step: ${describeStep(entry.step)}`);
+          break;
+        case 'step-end':
+          println(io.stdout, `  ${entry.status}: ${entry.detail}`);
+          if (entry.answers && entry.answers.length > 0) println(io.stdout, formatAnswers(entry.answers));
+          break;
+        case 'verify':
+          println(io.stdout, `Verification (round ${entry.round}): ${entry.verdict} — ${entry.reason}`);
+          break;
+        default:
+          break;
+      }
+    },
+  };
+}
+
+export const repairCommand: Command = {
+  name: 'repair',
+  summary: 'repair one container safely (election sync / leave), then verify',
+  usage: `Usage: oio-repaird repair ACCOUNT/CONTAINER [options]
+       oio-repaird repair --cid CID [options]
+
+Probes every replica, plans the safe repair and runs it once, then probes again:
+  - damaged slaves, healthy master and quorum: election sync of exactly those slaves;
+  - damaged master: the master leaves the election (or, when it only lacks admin keys the
+    healthy slaves agree on, those keys are written back through it); never a sync from it;
+  - no healthy quorum: refused, nothing is touched.
+
+Options:
+  --dry-run              print the plan and change nothing
+  --journal FILE         also append every step to this JSON-lines journal
+  --proxy URL            OpenIO proxy (default $OIO_REPAIRD_PROXY_URL or http://127.0.0.1:6006)
+  --ns NAME              namespace (default $OIO_REPAIRD_NAMESPACE or OPENIO)
+  --cid CID              address the container by its CID instead of its name
+  --required-keys LIST   comma-separated admin keys a healthy replica must hold
+  --timeout MS           per-request timeout (default 10000)
+  --json                 print the result as JSON
+  -h, --help             this help
+
+Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2 error, 64 bad usage.`,
+  async run(argv, io) {
+    const { values, positionals } = parse('repair', argv, {
+      ...PROXY_OPTIONS,
+      cid: { type: 'string' },
+      'required-keys': { type: 'string' },
+      'dry-run': { type: 'boolean' },
+      journal: { type: 'string' },
+      json: { type: 'boolean' },
+    });
+    const ref = containerTarget('repair', positionals, values.cid);
+    const keys = requiredKeys(values['required-keys']);
+    const json = values.json ?? false;
+    const dryRun = values['dry-run'] ?? false;
+    const opened = openProxy('repair', values, io.env);
+    const file = values.journal !== undefined ? new Journal(values.journal) : undefined;
+    try {
+      const probe = (r: typeof ref) => probeContainer(opened.proxy, r, { requiredKeys: keys, alwaysElection: true });
+      const before = await probe(ref);
+      if (!json) {
+        println(io.stdout, formatReport(before));
+        println(io.stdout, formatPlan(planRepair(before)));
+      }
+      if (before.verdict === 'healthy' || before.verdict === 'unknown') {
+        if (json) println(io.stdout, JSON.stringify({ before, plan: planRepair(before) }, null, 2));
+        return exitCodeFor(before);
+      }
+      const result = await repairContainer(opened.proxy, before, {
+        dryRun,
+        journal: printingSink(io, json, file),
+        probe,
+        reqId: `oio-repaird-cli-${randomUUID()}`,
+      });
+      if (json) {
+        println(io.stdout, JSON.stringify(result, null, 2));
+      } else {
+        if (result.after) println(io.stdout, formatReport(result.after));
+        println(io.stdout, `Outcome: ${result.outcome} — ${result.reason}`);
+      }
+      if (result.outcome === 'dry_run') return exitCodeFor(before);
+      return result.outcome === 'succeeded' ? 0 : result.after ? Math.max(1, exitCodeFor(result.after)) : 1;
+    } finally {
+      await file?.close();
+      await opened.close();
+    }
+  },
+};

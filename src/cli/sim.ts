@@ -1,0 +1,77 @@
+// `oio-repaird sim`: runs the built-in simulated OpenIO namespace (proxy + account service
+// routes on one port) until SIGINT/SIGTERM, for trying the daemon and the CLI without a cluster.
+import { demoScenario, loadScenario, startSimulator, type SimulatorOptions } from '../sim/index.js';
+import { intOption, numberOption, parse } from './args.js';
+import { println, type Command } from './command.js';
+import { UsageError } from './usage-error.js';
+
+/** Resolves on the first SIGINT/SIGTERM; the handlers are removed afterwards. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolve(signal);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}
+
+export const simCommand: Command = {
+  name: 'sim',
+  summary: 'run the simulated OpenIO namespace (proxy and account service)',
+  usage: `Usage: oio-repaird sim [options]
+
+Serves the OpenIO proxy routes (/v3.0/{NS}/…), the account service routes (/v1.0/account/…)
+and control routes (/__sim/faults, /__sim/stats, /__sim/truth?cid=, POST /__sim/inject)
+until interrupted. Without --scenario or --generate it serves the demo namespace.
+
+Options:
+  --host HOST            listen address (default 127.0.0.1)
+  --port PORT            listen port (default 6006; 0 picks a free one)
+  --ns NAME              namespace (default OPENIO, or the scenario's)
+  --scenario FILE        YAML scenario: services, containers, faults (see src/sim/scenarios/demo.yaml)
+  --generate N           generate N containers lazily (seeded), e.g. 100000
+  --damaged-share X      share of generated containers with a fault, 0..1 (default 0.01)
+  --seed N               generator seed (default 1)
+  -h, --help             this help`,
+  async run(argv, io) {
+    const { values, positionals } = parse('sim', argv, {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      ns: { type: 'string' },
+      scenario: { type: 'string' },
+      generate: { type: 'string' },
+      'damaged-share': { type: 'string' },
+      seed: { type: 'string' },
+    });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'sim');
+    const port = intOption('sim', 'port', values.port, 6006, 0, 65535);
+    const opts: { -readonly [K in keyof SimulatorOptions]: SimulatorOptions[K] } = { host: values.host ?? '127.0.0.1', port };
+    if (values.ns !== undefined) opts.namespace = values.ns;
+    if (values.scenario !== undefined) {
+      try {
+        opts.scenario = await loadScenario(values.scenario);
+      } catch (err) {
+        println(io.stderr, `oio-repaird sim: ${err instanceof Error ? err.message : String(err)}`);
+        return 78;
+      }
+    }
+    if (values.generate !== undefined) {
+      opts.generate = {
+        containers: intOption('sim', 'generate', values.generate, 0, 1, 100_000_000),
+        damagedShare: numberOption('sim', 'damaged-share', values['damaged-share'], 0.01, 0, 1),
+        seed: intOption('sim', 'seed', values.seed, 1, 0),
+      };
+    }
+    if (!opts.scenario && !opts.generate) opts.scenario = demoScenario();
+    const sim = await startSimulator(opts);
+    println(io.stdout, `oio-repaird sim: namespace ${sim.namespace} listening on ${sim.url}`);
+    println(io.stdout, `  try: oio-repaird check --proxy ${sim.url} --ns ${sim.namespace} myaccount/FVE0`);
+    const signal = await untilSignal();
+    println(io.stdout, `oio-repaird sim: ${signal}, stopping`);
+    await sim.close();
+    return 0;
+  },
+};

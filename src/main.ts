@@ -1,0 +1,16 @@
+#!/usr/bin/env node
+// Entry point of the `oio-repaird` binary: runs the dispatcher on argv. No logic lives here.
+// Exit codes: 0 ok/healthy, 1 damage found or repair failed, 2 error, 64 usage, 70 internal, 78 config.
+import { EX_SOFTWARE, main } from './cli/dispatch.js';
+
+main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(
+  (code) => {
+    // Never process.exit() here: long-running commands (run, sim) resolve only when they stop,
+    // and letting the loop drain keeps the last log lines (pino on a pipe).
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    console.error(err);
+    process.exitCode = EX_SOFTWARE;
+  },
+);
