@@ -1,0 +1,161 @@
+// The configuration schema: the single source of truth for the daemon's settings, their types,
+// defaults and validation. Every object is strict (an unknown key is an error, so a typo never
+// silently falls back to a default). Custom messages start with "is"/"must" because the error
+// formatter prints them after the offending value: `schedule.cron: "61 * * * *" is not a …`.
+import { join } from 'node:path';
+import { validateDetailed } from 'node-cron';
+import { z } from 'zod';
+import { DEFAULT_REQUIRED_KEYS } from '../probe/types.js';
+import { parseListen } from './listen.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
+export type Weekday = (typeof WEEKDAYS)[number];
+export const REPAIR_MODES = ['auto', 'report-only'] as const;
+
+export const DEFAULT_STATE_DIR = '/var/lib/oio-repaird';
+export const JOURNAL_FILE_NAME = 'journal.jsonl';
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+
+const httpUrl = z.string().superRefine((value, ctx) => {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not a URL (expected http://host:port)' });
+    return;
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    ctx.addIssue({ code: 'custom', message: `must use http or https, not ${url.protocol.replace(':', '')}` });
+  } else if (url.search || url.hash || url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'must not carry a query, fragment or credentials' });
+  }
+}).transform((value) => value.replace(/\/+$/, ''));
+
+const cronExpression = z.string().superRefine((value, ctx) => {
+  const result = validateDetailed(value);
+  if (result.valid) return;
+  const details = (result.errors ?? []).map((e) => `${e.field}: ${e.message}`).join('; ');
+  ctx.addIssue({ code: 'custom', message: `is not a valid cron expression${details ? ` (${details})` : ''}` });
+});
+
+const timezone = z.string().superRefine((value, ctx) => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: value });
+  } catch {
+    ctx.addIssue({ code: 'custom', message: 'is not an IANA time zone (for example UTC or Europe/Paris)' });
+  }
+});
+
+const listenAddress = z.string().superRefine((value, ctx) => {
+  const parsed = parseListen(value);
+  if (!parsed.ok) ctx.addIssue({ code: 'custom', message: `is not a listen address: ${parsed.reason}` });
+});
+
+const clockTime = (allowEndOfDay: boolean) =>
+  z.string().regex(allowEndOfDay ? /^(?:(?:[01]\d|2[0-3]):[0-5]\d|24:00)$/ : /^(?:[01]\d|2[0-3]):[0-5]\d$/, {
+    message: `must be a time of day HH:MM (00:00-${allowEndOfDay ? '24:00' : '23:59'})`,
+  });
+
+const nonEmptyNames = z.array(z.string().min(1)).min(1);
+
+const proxySection = z.strictObject({
+  url: httpUrl,
+  namespace: z.string().regex(/^[A-Za-z0-9_.-]+$/, { message: 'must be a namespace name (letters, digits, _ . -)' }),
+  connectTimeoutMs: int(1, 600_000).default(2000),
+  requestTimeoutMs: int(1, 3_600_000).default(10_000),
+  connections: int(1, 1024).default(16),
+});
+
+const accountsSection = z.strictObject({
+  include: z
+    .union([z.literal('all'), z.strictObject({ names: nonEmptyNames }), z.strictObject({ prefixes: nonEmptyNames })], {
+      error: 'must be "all", { names: [...] } or { prefixes: [...] }',
+    })
+    .default('all'),
+  exclude: z
+    .strictObject({
+      names: z.array(z.string().min(1)).default([]),
+      prefixes: z.array(z.string().min(1)).default([]),
+    })
+    .prefault({}),
+});
+
+const windowEntry = z
+  .strictObject({
+    days: z.array(z.enum(WEEKDAYS)).min(1).default([...WEEKDAYS]),
+    start: clockTime(false),
+    end: clockTime(true),
+  })
+  .refine((w) => w.start !== w.end, { message: 'must not start and end at the same time (an empty window)' });
+
+const scheduleSection = z.strictObject({
+  cron: cronExpression.default('0 */6 * * *'),
+  timezone: timezone.default('UTC'),
+  jitterSeconds: int(0, 86_400).default(0),
+  runAtStart: z.boolean().default(true),
+  windows: z.array(windowEntry).default([]),
+});
+
+const repairSection = z
+  .strictObject({
+    mode: z.enum(REPAIR_MODES).default('auto'),
+    dryRun: z.boolean().default(false),
+    budgetPerSweep: int(0, 1_000_000).default(50),
+    budgetPerHour: int(0, 1_000_000).default(100),
+    cooldownMinutes: int(0, 525_600).default(360),
+    maxAttempts: int(1, 100).default(3),
+    backoffSeconds: int(0, 86_400).default(60),
+    backoffMaxSeconds: int(0, 604_800).default(3600),
+    verifyAttempts: int(1, 1000).default(10),
+    verifyDelayMs: int(0, 600_000).default(500),
+    awaitMasterTimeoutMs: int(1, 3_600_000).default(30_000),
+    repairMaster: z.boolean().default(true),
+  })
+  .refine((r) => r.backoffMaxSeconds >= r.backoffSeconds, {
+    message: 'must not be below repair.backoffSeconds',
+    path: ['backoffMaxSeconds'],
+  });
+
+/** The whole configuration file. Sections default to `{}` so their own defaults apply. */
+export const configSchema = z
+  .strictObject({
+    proxy: proxySection,
+    account: z.strictObject({ url: httpUrl.nullable().default(null) }).prefault({}),
+    accounts: accountsSection.prefault({}),
+    probe: z
+      .strictObject({
+        requiredKeys: z.array(z.string().min(1)).default([...DEFAULT_REQUIRED_KEYS]),
+        concurrency: int(1, 1024).default(16),
+        probesPerSecond: z.number().positive().max(100_000).default(200),
+        perServiceConcurrency: int(1, 256).default(4),
+      })
+      .prefault({}),
+    schedule: scheduleSection.prefault({}),
+    repair: repairSection.prefault({}),
+    metrics: z.strictObject({ listen: listenAddress.default('127.0.0.1:9464') }).prefault({}),
+    journal: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
+    state: z.strictObject({ dir: z.string().min(1).default(DEFAULT_STATE_DIR) }).prefault({}),
+    log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    shutdown: z.strictObject({ graceSeconds: int(1, 3600).default(30) }).prefault({}),
+    progress: z.strictObject({ intervalSeconds: int(1, 86_400).default(30) }).prefault({}),
+  })
+  // journal.path: null means "inside state.dir", resolved here so consumers always get a path.
+  .transform((c) => ({ ...c, journal: { path: c.journal.path ?? join(c.state.dir, JOURNAL_FILE_NAME) } }));
+
+export type Config = z.infer<typeof configSchema>;
+/** What an operator may write (every key optional except proxy.url and proxy.namespace). */
+export type ConfigInput = z.input<typeof configSchema>;
+
+/** Settings a SIGHUP cannot change: the running daemon keeps the old value until restarted. */
+export const RESTART_ONLY_KEYS = ['metrics.listen', 'state.dir', 'journal.path'] as const;
+
+/** The restart-only keys whose value differs between two configurations. */
+export function diffRequiresRestart(previous: Config, next: Config): string[] {
+  const changed: string[] = [];
+  if (previous.metrics.listen !== next.metrics.listen) changed.push('metrics.listen');
+  if (previous.state.dir !== next.state.dir) changed.push('state.dir');
+  if (previous.journal.path !== next.journal.path) changed.push('journal.path');
+  return changed;
+}
