@@ -1,0 +1,110 @@
+// Pure repair planning: a probe's report → the steps that repair it, or why nothing is done.
+// The one rule that must never break: no `sync` while the master is not healthy (a sync copies
+// the master's base to every replica, which spread a damaged master's base on a real namespace).
+// The planner re-checks the report itself rather than trusting its verdict alone.
+import type { PeerId } from '../oio/types.js';
+import type { ContainerReport, ReplicaState } from '../probe/types.js';
+import type { RepairPlan, RepairStep } from './types.js';
+
+const DAMAGED = new Set(['missing-keys', 'malformed-keys', 'missing-base', 'corrupt-base']);
+
+function plan(decision: RepairPlan['decision'], reason: string, steps: readonly RepairStep[] = []): RepairPlan {
+  return { decision, steps, reason };
+}
+
+/**
+ * The master the report agrees on: the election's single master, matching every replica that
+ * claims the master role. Any disagreement gives null (and the planner waits).
+ */
+export function agreedMaster(report: ContainerReport): ReplicaState | null {
+  const claimed = new Set(report.replicas.filter((r) => r.role === 'master').map((r) => r.peer));
+  const elected = report.election?.master ?? null;
+  if (report.election?.problem) return null;
+  if (elected !== null) claimed.add(elected);
+  if (claimed.size !== 1) return null;
+  const [peer] = claimed;
+  return report.replicas.find((r) => r.peer === peer) ?? null;
+}
+
+/** Repair plan for one report. Pure: same report, same plan. */
+export function planRepair(report: ContainerReport): RepairPlan {
+  switch (report.verdict) {
+    case 'healthy':
+      return plan('nothing', `nothing to repair: ${report.reason}`);
+    case 'unknown':
+      return plan('wait', `not touched until every replica and the master are seen: ${report.reason}`);
+    case 'unrepairable':
+      return plan('refuse', `refused, no healthy majority to repair from: ${report.reason}`);
+    case 'repairable':
+      return planSlaveSync(report);
+    case 'master-damaged':
+      return planMasterRepair(report);
+  }
+}
+
+function planSlaveSync(report: ContainerReport): RepairPlan {
+  const master = agreedMaster(report);
+  if (!master) return plan('wait', `the report does not agree on one master; not touched (${report.reason})`);
+  if (master.health !== 'ok') return plan('wait', `master ${master.peer} is not healthy (${master.health}); never sync from it`);
+  const targets = report.replicas.filter((r) => r.peer !== master.peer && r.role !== 'master' && DAMAGED.has(r.health));
+  if (targets.length === 0) return plan('nothing', `no damaged slave to sync: ${report.reason}`);
+  const peers = targets.map((r) => r.peer);
+  return plan('repair', `sync ${peers.join(', ')} from the healthy master ${master.peer}: ${report.reason}`, [
+    { kind: 'sync', peers },
+  ]);
+}
+
+function planMasterRepair(report: ContainerReport): RepairPlan {
+  const master = agreedMaster(report);
+  if (!master) return plan('wait', `the report does not agree on one master; not touched (${report.reason})`);
+  if (!DAMAGED.has(master.health)) return plan('wait', `master ${master.peer} is ${master.health}, not damaged; probe again (${report.reason})`);
+  const healthySlaves = report.replicas.filter((r) => r.peer !== master.peer && r.health === 'ok');
+  if (healthySlaves.length === 0) return plan('refuse', `no healthy slave to take over from master ${master.peer}`);
+  const values = keysToWriteBack(master, healthySlaves);
+  if (values) {
+    const keys = Object.keys(values).join(', ');
+    return plan('repair', `write ${keys} back through master ${master.peer}, as every healthy slave holds them: ${report.reason}`, [
+      { kind: 'set-properties', values },
+    ]);
+  }
+  const candidates: PeerId[] = healthySlaves.map((r) => r.peer);
+  return plan('repair', `master ${master.peer} leaves the election so that a healthy slave (${candidates.join(', ')}) takes over: ${report.reason}`, [
+    { kind: 'leave', peer: master.peer },
+    { kind: 'await-master', candidates, notPeer: master.peer },
+  ]);
+}
+
+/** `version:main.*` counters of a table; equal counters mean the same history of writes. */
+function versions(system: Readonly<Record<string, string>>): string {
+  return Object.keys(system)
+    .filter((k) => k.startsWith('version:'))
+    .sort()
+    .map((k) => `${k}=${system[k]}`)
+    .join(',');
+}
+
+/**
+ * The missing keys' values when writing them through the master is safe: the master only lacks
+ * keys (nothing malformed), none of them is a version counter or a service-added stat, its version
+ * counters equal every healthy slave's (rows deleted behind the service's back, not a truncated or
+ * re-initialised base, whose content would be lost), and every healthy slave holds the same value.
+ * Otherwise null (the master must leave instead).
+ */
+export function keysToWriteBack(master: ReplicaState, healthySlaves: readonly ReplicaState[]): Record<string, string> | null {
+  if (master.health !== 'missing-keys' || master.malformedKeys.length > 0 || master.missingKeys.length === 0) return null;
+  if (!master.table || healthySlaves.length === 0) return null;
+  if (master.missingKeys.some((k) => k.startsWith('version:') || k.startsWith('stats.'))) return null;
+  const masterVersions = versions(master.table.system);
+  if (masterVersions === '') return null;
+  const values: Record<string, string> = {};
+  for (const slave of healthySlaves) {
+    if (!slave.table || versions(slave.table.system) !== masterVersions) return null;
+  }
+  for (const key of master.missingKeys) {
+    const seen = new Set(healthySlaves.map((s) => s.table?.system[key]));
+    const [value] = seen;
+    if (seen.size !== 1 || value === undefined) return null;
+    values[key] = value;
+  }
+  return values;
+}
