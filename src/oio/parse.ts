@@ -20,8 +20,9 @@ function fail(route: string, what: string, peer?: string): never {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (value === undefined) return 'missing';
   if (Array.isArray(value)) return 'an array';
-  return `a ${typeof value}`;
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
 /** Parses one peer's `body` into B; called with the raw body and the peer for messages. */

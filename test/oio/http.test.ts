@@ -1,0 +1,254 @@
+// OioHttp over a real local server: the headers it sends, query encoding, which failures are
+// retried (idempotent reads only), and how every failure maps to a typed OioError.
+import { Agent } from 'undici';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  OioError,
+  OioHttpError,
+  OioNotFoundError,
+  OioProtocolError,
+  OioTimeoutError,
+  OioUnavailableError,
+  OioUnreachableError,
+} from '../../src/oio/errors.js';
+import { encodeQuery, OioHttp, type HttpClientOptions } from '../../src/oio/http.js';
+import { closedPortUrl, startFakeHttp, type FakeHttpServer, type RouteTable } from '../helpers/fake-http.js';
+
+const cleanups: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (cleanups.length > 0) await cleanups.pop()?.();
+});
+
+async function setup(routes: RouteTable, opts: Partial<HttpClientOptions> = {}): Promise<{ server: FakeHttpServer; http: OioHttp }> {
+  const server = await startFakeHttp(routes);
+  const http = new OioHttp({ url: server.url, retryBaseMs: 1, retryMaxDelayMs: 5, ...opts });
+  cleanups.push(() => server.close(), () => http.close());
+  return { server, http };
+}
+
+async function failure(p: Promise<unknown>): Promise<OioError> {
+  try {
+    await p;
+  } catch (err) {
+    if (err instanceof OioError) return err;
+    throw err;
+  }
+  throw new Error('expected a rejection');
+}
+
+const unavailable = { status: 503, json: { status: 503, message: 'No service replied' }, headers: { 'retry-after': '1' } };
+
+describe('OioHttp requests', () => {
+  it('sends the request id, the proxy deadline below headersTimeout and the admin flag on admin routes', async () => {
+    const { server, http } = await setup({ 'POST /v3.0/NS/admin/has': { json: {} }, 'GET /v3.0/NS/conscience/list': { json: [] } }, {
+      headersTimeoutMs: 10_000,
+    });
+    await http.request({ method: 'POST', path: '/v3.0/NS/admin/has', route: 'admin/has', reqId: 'sweep-42', idempotent: true });
+    await http.request({ method: 'GET', path: '/v3.0/NS/conscience/list', route: 'conscience/list', idempotent: true });
+    const [admin, list] = server.requests;
+    expect(admin?.headers['x-oio-req-id']).toBe('sweep-42');
+    expect(admin?.headers['x-oio-timeout']).toBe('9000000');
+    expect(admin?.headers['x-oio-admin']).toBe('1');
+    expect(list?.headers['x-oio-admin']).toBeUndefined();
+    expect(list?.headers['x-oio-req-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(admin?.body).toBe('');
+  });
+
+  it('sends a JSON body with its content type', async () => {
+    const { server, http } = await setup({ 'POST /x': { status: 204 } });
+    const answer = await http.request({ method: 'POST', path: '/x', route: 'admin/set_properties', body: { system: { a: 'b' } }, idempotent: false });
+    expect(answer.statusCode).toBe(204);
+    expect(answer.json).toBeUndefined();
+    expect(server.requests[0]?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(server.requests[0]?.body ?? '')).toEqual({ system: { a: 'b' } });
+  });
+
+  it('keeps a path prefix of the base URL', async () => {
+    const server = await startFakeHttp({ 'GET /proxy/v3.0/NS/conscience/list': { json: [] } });
+    const http = new OioHttp({ url: `${server.url}/proxy/` });
+    cleanups.push(() => server.close(), () => http.close());
+    await http.request({ method: 'GET', path: '/v3.0/NS/conscience/list', route: 'conscience/list', idempotent: true });
+    expect(server.requests[0]?.path).toBe('/proxy/v3.0/NS/conscience/list');
+  });
+
+  it('encodes UTF-8, slashes, spaces, plus signs and commas in query values, and leaves undefined out', () => {
+    const query = encodeQuery({ acct: 'compte é', ref: 'a/b+c 日', service_id: '127.0.0.1:6131,127.0.0.1:6132', marker: undefined });
+    expect(query).toBe('?acct=compte%20%C3%A9&ref=a%2Fb%2Bc%20%E6%97%A5&service_id=127.0.0.1%3A6131%2C127.0.0.1%3A6132');
+    const decoded = new URLSearchParams(query.slice(1));
+    expect(decoded.get('ref')).toBe('a/b+c 日');
+    expect(decoded.has('marker')).toBe(false);
+    expect(encodeQuery({})).toBe('');
+  });
+});
+
+describe('OioHttp retries', () => {
+  it('retries an idempotent read after a burst of 503 and returns the answer that followed', async () => {
+    const seen: (number | undefined)[] = [];
+    const { server, http } = await setup(
+      { 'POST /has': [unavailable, unavailable, { json: { ok: true } }] },
+      { retries: 3, onRequest: (_route, status) => seen.push(status) },
+    );
+    const answer = await http.request({ method: 'POST', path: '/has', route: 'admin/has', idempotent: true, reqId: 'r1' });
+    expect(answer.json).toEqual({ ok: true });
+    expect(server.calls('POST /has')).toHaveLength(3);
+    expect(server.requests.map((r) => r.headers['x-oio-req-id'])).toEqual(['r1', 'r1', 'r1']);
+    expect(seen).toEqual([503, 503, 200]);
+  });
+
+  it('gives up after the configured retries with a typed 503', async () => {
+    const { server, http } = await setup({ 'POST /has': unavailable }, { retries: 2 });
+    const err = await failure(http.request({ method: 'POST', path: '/has', route: 'admin/has', idempotent: true }));
+    expect(err).toBeInstanceOf(OioUnavailableError);
+    expect(server.calls('POST /has')).toHaveLength(3);
+  });
+
+  it('never retries a mutating call: one 503 is one typed error', async () => {
+    const { server, http } = await setup({ 'POST /sync': [unavailable, { json: {} }] }, { retries: 5 });
+    const err = await failure(
+      http.request({ method: 'POST', path: '/sync', route: 'admin/sync', idempotent: false, reqId: 'sync-1', peer: 'p:1' }),
+    );
+    expect(err).toBeInstanceOf(OioUnavailableError);
+    expect(err).toMatchObject({ code: 'OIO_UNAVAILABLE', route: 'admin/sync', peer: 'p:1', httpStatus: 503, oioStatus: 503, reqId: 'sync-1' });
+    expect(err.message).toContain('No service replied');
+    expect(server.calls('POST /sync')).toHaveLength(1);
+  });
+
+  it('does not retry a 404 or a 500', async () => {
+    const { server, http } = await setup({
+      'GET /a': { status: 404, json: { status: 406, message: 'META1 error: no such user' } },
+      'GET /b': { status: 500, json: { status: 473, message: 'DB_RESTORE operation is not allowed on the master service' } },
+    });
+    const notFound = await failure(http.request({ method: 'GET', path: '/a', route: 'reference/show', idempotent: true }));
+    expect(notFound).toBeInstanceOf(OioNotFoundError);
+    expect(notFound).toMatchObject({ code: 'OIO_NOT_FOUND', httpStatus: 404, oioStatus: 406 });
+    const internal = await failure(http.request({ method: 'GET', path: '/b', route: 'admin/copy', idempotent: true }));
+    expect(internal).toBeInstanceOf(OioHttpError);
+    expect(internal).not.toBeInstanceOf(OioNotFoundError);
+    expect(internal).not.toBeInstanceOf(OioUnavailableError);
+    expect(internal).toMatchObject({ code: 'OIO_HTTP_ERROR', httpStatus: 500, oioStatus: 473 });
+    expect(server.requests).toHaveLength(2);
+  });
+
+  it('maps the proxy deadline ("Deadline reached") to a timeout and does not retry it', async () => {
+    const { server, http } = await setup({
+      'POST /status': { status: 503, json: { status: 503, message: 'Deadline reached: Timeout (1.9999s) to 127.0.0.1:6198' } },
+    });
+    const err = await failure(http.request({ method: 'POST', path: '/status', route: 'admin/status', idempotent: true }));
+    expect(err).toBeInstanceOf(OioTimeoutError);
+    expect(err).toMatchObject({ code: 'OIO_TIMEOUT', httpStatus: 503, oioStatus: 503 });
+    expect(server.requests).toHaveLength(1);
+  });
+});
+
+describe('OioHttp transport failures', () => {
+  it('maps a refused connection to OioUnreachableError, with the route and request id', async () => {
+    const seen: (number | undefined)[] = [];
+    const http = new OioHttp({ url: await closedPortUrl(), retries: 1, retryBaseMs: 1, onRequest: (_r, s) => seen.push(s) });
+    cleanups.push(() => http.close());
+    const err = await failure(http.request({ method: 'GET', path: '/x', route: 'conscience/list', idempotent: true, reqId: 'q' }));
+    expect(err).toBeInstanceOf(OioUnreachableError);
+    expect(err).toMatchObject({ code: 'OIO_UNREACHABLE', route: 'conscience/list', reqId: 'q', httpStatus: undefined });
+    expect(err.message).toContain('ECONNREFUSED');
+    expect(seen).toEqual([undefined, undefined]);
+  });
+
+  it('maps a server that never answers to OioTimeoutError', async () => {
+    const { http } = await setup({ 'POST /hang': () => undefined }, { headersTimeoutMs: 150, retries: 2 });
+    const err = await failure(http.request({ method: 'POST', path: '/hang', route: 'admin/has', idempotent: true }));
+    expect(err).toBeInstanceOf(OioTimeoutError);
+    expect(err.message).toMatch(/Headers Timeout/i);
+  });
+
+  it('maps a body that stops flowing to OioTimeoutError', async () => {
+    const { http } = await setup(
+      {
+        'GET /slow': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+          res.write('{"listing":[');
+        },
+      },
+      { bodyTimeoutMs: 150 },
+    );
+    const err = await failure(http.request({ method: 'GET', path: '/slow', route: 'account/list', idempotent: true }));
+    expect(err).toBeInstanceOf(OioTimeoutError);
+    expect(err.httpStatus).toBe(200);
+  });
+
+  it('maps an AbortSignal.timeout deadline to OioTimeoutError and passes a plain abort up as is', async () => {
+    const { http } = await setup({ 'POST /hang': () => undefined });
+    const timedOut = await failure(
+      http.request({ method: 'POST', path: '/hang', route: 'admin/has', idempotent: true, signal: AbortSignal.timeout(50) }),
+    );
+    expect(timedOut).toBeInstanceOf(OioTimeoutError);
+    const controller = new AbortController();
+    const pending = http.request({ method: 'POST', path: '/hang', route: 'admin/has', idempotent: true, signal: controller.signal });
+    controller.abort(new Error('shutting down'));
+    await expect(pending).rejects.toThrow('shutting down');
+  });
+});
+
+describe('OioHttp bad answers', () => {
+  it('refuses malformed JSON on a 200', async () => {
+    const { http } = await setup({ 'GET /x': { text: '{"properties":{', headers: { 'content-type': 'application/json' } } });
+    const err = await failure(http.request({ method: 'GET', path: '/x', route: 'admin/get_properties', idempotent: true }));
+    expect(err).toBeInstanceOf(OioProtocolError);
+    expect(err).toMatchObject({ code: 'OIO_BAD_ANSWER', httpStatus: 200 });
+    expect(err.message).toContain('not valid JSON');
+  });
+
+  it('refuses an answer cut before its announced length', async () => {
+    const { http } = await setup({
+      'GET /x': (_req, res) => {
+        res.writeHead(200, { 'content-type': 'application/json', 'content-length': '500' });
+        res.write('{"properties":{},"sys');
+        setTimeout(() => res.socket?.destroy(), 10);
+      },
+    });
+    const err = await failure(http.request({ method: 'GET', path: '/x', route: 'admin/get_properties', idempotent: true }));
+    expect(err).toBeInstanceOf(OioProtocolError);
+    expect(err.message).toContain('truncated');
+  });
+
+  it('refuses an answer larger than maxResponseBytes, announced or streamed', async () => {
+    const big = JSON.stringify({ listing: Array.from({ length: 2000 }, (_, i) => `account-${i}`) });
+    const { http } = await setup(
+      {
+        'GET /announced': { json: JSON.parse(big) as unknown },
+        'GET /streamed': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(big);
+        },
+      },
+      { maxResponseBytes: 1024 },
+    );
+    for (const path of ['/announced', '/streamed']) {
+      const err = await failure(http.request({ method: 'GET', path, route: 'account/list', idempotent: true }));
+      expect(err).toBeInstanceOf(OioProtocolError);
+      expect(err.message).toMatch(/larger than 1024 bytes|too large/);
+    }
+  });
+
+  it('keeps working after a failing observer', async () => {
+    const { http } = await setup({ 'GET /x': { json: [1] } }, {
+      onRequest: () => {
+        throw new Error('metrics broke');
+      },
+    });
+    const answer = await http.request({ method: 'GET', path: '/x', route: 'conscience/list', idempotent: true });
+    expect(answer.json).toEqual([1]);
+  });
+});
+
+describe('OioHttp dispatcher', () => {
+  it('uses an injected dispatcher and leaves it open on close()', async () => {
+    const server = await startFakeHttp({ 'GET /x': { json: { n: 1 } } });
+    const agent = new Agent({ keepAliveTimeout: 10 });
+    cleanups.push(() => server.close(), () => agent.close());
+    const http = new OioHttp({ url: server.url, dispatcher: agent });
+    expect((await http.request({ method: 'GET', path: '/x', route: 'conscience/list', idempotent: true })).json).toEqual({ n: 1 });
+    await http.close();
+    expect(agent.closed).toBe(false);
+    const again = new OioHttp({ url: server.url, dispatcher: agent });
+    expect((await again.request({ method: 'GET', path: '/x', route: 'conscience/list', idempotent: true })).json).toEqual({ n: 1 });
+  });
+});
