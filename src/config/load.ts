@@ -34,8 +34,8 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const errors = doc.errors.map((e): ConfigIssue => {
-      const pos = e.linePos?.[0];
-      return { file, ...(pos ? { line: pos.line, col: pos.col } : {}), path: '', message: `YAML syntax error: ${firstLine(e.message)}` };
+      const pos = lineCounter.linePos(e.pos[0]);
+      return { file, line: pos.line, col: pos.col, path: '', message: `YAML syntax error: ${firstLine(e.message)}` };
     });
     return { ok: false, errors };
   }
