@@ -1,0 +1,186 @@
+// Reads the repair journal back (for `oio-repaird journal` and tests): streams the file line by
+// line, keeps only the last `limit` entries that match the filter (memory stays bounded however
+// large the file), and skips lines that are not entries, such as a last line torn by a crash.
+// Also formats entries for humans. Writing is journal.ts's job.
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { RepairStep } from '../repair/types.js';
+import { JournalError } from './journal.js';
+import type { JournalEntry, JournalEntryType, JournalReplica } from './types.js';
+
+export interface JournalFilter {
+  /** Container id, compared without regard to case. */
+  readonly cid?: string;
+  readonly account?: string;
+  readonly container?: string;
+  readonly types?: readonly JournalEntryType[];
+  /** Only entries at or after this time (a Date or an ISO-8601 string). */
+  readonly since?: Date | string;
+  /** Keep only the last `limit` matching entries (default: all). */
+  readonly limit?: number;
+}
+
+export interface JournalScan {
+  /** Matching entries in file order (the last `limit` of them). */
+  readonly entries: JournalEntry[];
+  /** Entries that matched the filter, before the limit. */
+  readonly matched: number;
+  /** Lines that were not journal entries (torn by a crash, or not JSON), skipped. */
+  readonly malformed: number;
+  /** 1-based numbers of the first few malformed lines, for a warning. */
+  readonly malformedLines: readonly number[];
+}
+
+const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['detection', 'step-start', 'step-end', 'verify', 'repair']);
+const MALFORMED_LINES_KEPT = 10;
+
+/** The last `limit` entries matching the filter, in file order. Malformed lines are skipped. */
+export async function readJournal(path: string, filter: JournalFilter = {}): Promise<JournalEntry[]> {
+  return (await scanJournal(path, filter)).entries;
+}
+
+/** readJournal plus counts of matched and malformed lines. */
+export async function scanJournal(path: string, filter: JournalFilter = {}): Promise<JournalScan> {
+  const matches = compileFilter(filter);
+  const limit = filter.limit ?? Number.POSITIVE_INFINITY;
+  if (!(limit >= 0)) throw new RangeError(`limit must be a non-negative number, got ${String(filter.limit)}`);
+  const kept = new Tail<JournalEntry>(limit);
+  let matched = 0;
+  let malformed = 0;
+  const malformedLines: number[] = [];
+  let lineNumber = 0;
+
+  const stream = createReadStream(path, { encoding: 'utf8' });
+  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') continue;
+      const entry = parseEntry(line);
+      if (entry === undefined) {
+        malformed++;
+        if (malformedLines.length < MALFORMED_LINES_KEPT) malformedLines.push(lineNumber);
+        continue;
+      }
+      if (!matches(entry)) continue;
+      matched++;
+      kept.push(entry);
+    }
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'REPAIRD_JOURNAL_MISSING' : 'REPAIRD_JOURNAL_READ';
+    throw new JournalError(code, path, `cannot read the journal ${path}: ${(err as Error).message}`, { cause: err });
+  } finally {
+    lines.close();
+    stream.destroy();
+  }
+  return { entries: kept.toArray(), matched, malformed, malformedLines };
+}
+
+function parseEntry(line: string): JournalEntry | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  if (typeof v['ts'] !== 'string' || typeof v['cid'] !== 'string' || typeof v['type'] !== 'string' || !ENTRY_TYPES.has(v['type'])) {
+    return undefined;
+  }
+  return value as JournalEntry;
+}
+
+function compileFilter(filter: JournalFilter): (entry: JournalEntry) => boolean {
+  const cid = filter.cid?.toUpperCase();
+  const types = filter.types ? new Set(filter.types) : undefined;
+  const since = filter.since === undefined ? undefined : new Date(filter.since).getTime();
+  if (since !== undefined && Number.isNaN(since)) throw new RangeError(`since is not a date: ${String(filter.since)}`);
+  return (entry) =>
+    (cid === undefined || entry.cid.toUpperCase() === cid) &&
+    (filter.account === undefined || entry.account === filter.account) &&
+    (filter.container === undefined || entry.container === filter.container) &&
+    (types === undefined || types.has(entry.type)) &&
+    (since === undefined || Date.parse(entry.ts) >= since);
+}
+
+/** A ring buffer keeping the last `capacity` items pushed. */
+class Tail<T> {
+  readonly #capacity: number;
+  #items: T[] = [];
+  #start = 0;
+
+  constructor(capacity: number) {
+    this.#capacity = capacity;
+  }
+
+  push(item: T): void {
+    if (this.#capacity === 0) return;
+    if (this.#items.length < this.#capacity) {
+      this.#items.push(item);
+      return;
+    }
+    this.#items[this.#start] = item;
+    this.#start = (this.#start + 1) % this.#items.length;
+  }
+
+  toArray(): T[] {
+    return [...this.#items.slice(this.#start), ...this.#items.slice(0, this.#start)];
+  }
+}
+
+/**
+ * One line per entry: time, short container id, account/container, type, then what happened
+ * (verdict and per-peer health, the step and each peer's answer, the outcome).
+ */
+export function formatJournalEntries(entries: readonly JournalEntry[]): string {
+  return entries.map(formatEntry).join('\n');
+}
+
+function formatEntry(entry: JournalEntry): string {
+  const where = entry.account !== undefined || entry.container !== undefined ? `${entry.account ?? '?'}/${entry.container ?? '?'}` : '-';
+  return `${entry.ts}  ${entry.cid.slice(0, 12).padEnd(12)}  ${where}  ${entry.type.padEnd(10)}  ${details(entry)}`;
+}
+
+function details(entry: JournalEntry): string {
+  switch (entry.type) {
+    case 'detection':
+      return `${entry.verdict}: ${entry.reason} [${replicas(entry.replicas)}]`;
+    case 'step-start':
+      return `round ${entry.round} ${describeStep(entry.step)}${entry.dryRun ? ' (dry run)' : ''} [before: ${replicas(entry.before)}]`;
+    case 'step-end': {
+      const answers = entry.answers?.length ? ` [${entry.answers.map((a) => `${a.peer} ${a.status} ${a.message}`).join(', ')}]` : '';
+      return `round ${entry.round} ${entry.step.kind} ${entry.status}: ${entry.detail}${answers}`;
+    }
+    case 'verify':
+      return `round ${entry.round} ${entry.verdict}: ${entry.reason} [after: ${replicas(entry.after)}]`;
+    case 'repair':
+      return `${entry.outcome}: ${entry.reason}`;
+  }
+}
+
+function replicas(list: readonly JournalReplica[]): string {
+  return list
+    .map((r) => {
+      const role = r.role === 'unknown' ? '' : ` ${r.role}`;
+      const keys = [
+        ...(r.missingKeys?.length ? [`missing ${r.missingKeys.join(',')}`] : []),
+        ...(r.malformedKeys?.length ? [`malformed ${r.malformedKeys.join(',')}`] : []),
+      ];
+      return `${r.peer} ${r.health}${role}${keys.length ? ` (${keys.join('; ')})` : ''}`;
+    })
+    .join(', ');
+}
+
+function describeStep(step: RepairStep): string {
+  switch (step.kind) {
+    case 'sync':
+      return `sync ${step.peers.join(',')}`;
+    case 'leave':
+      return `leave ${step.peer}`;
+    case 'await-master':
+      return `await-master among ${step.candidates.join(',')} (not ${step.notPeer})`;
+    case 'set-properties':
+      return `set-properties ${Object.keys(step.values).join(',')}`;
+  }
+}
