@@ -1,0 +1,150 @@
+// The daemon's own HTTP server, plain node:http: GET /metrics (Prometheus exposition), /healthz
+// (the process answers), /readyz (the caller's readiness: config loaded, proxy answered
+// recently). Three routes need no framework. Loopback by default (metrics.listen); it serves
+// no secrets but is not meant to face the internet.
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import { formatListen, parseListen, type ListenAddress } from '../config/listen.js';
+
+/** The part of a prom-client Registry the server uses. */
+export interface MetricsSource {
+  metrics(): Promise<string>;
+  readonly contentType: string;
+}
+
+export interface Readiness {
+  readonly ready: boolean;
+  /** Why not ready (sent as JSON with the 503). */
+  readonly reason?: string;
+}
+
+export interface HttpServerOptions {
+  /** `host:port` or `[ipv6]:port`; port 0 picks a free port. */
+  readonly listen: string;
+  readonly registry: MetricsSource;
+  readonly readiness: () => Readiness;
+  readonly log: Logger;
+}
+
+export interface RunningHttpServer {
+  /** The bound address (the real port when 0 was asked). */
+  readonly address: ListenAddress;
+  /** Stops accepting, closes idle keep-alive sockets, resolves when in-flight requests ended. */
+  close(): Promise<void>;
+}
+
+export class HttpServerError extends Error {
+  readonly code: 'REPAIRD_HTTP_LISTEN';
+  readonly listen: string;
+
+  constructor(listen: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'HttpServerError';
+    this.code = 'REPAIRD_HTTP_LISTEN';
+    this.listen = listen;
+  }
+}
+
+export async function startHttpServer(opts: HttpServerOptions): Promise<RunningHttpServer> {
+  const parsed = parseListen(opts.listen);
+  if (!parsed.ok) throw new HttpServerError(opts.listen, `invalid listen address ${JSON.stringify(opts.listen)}: ${parsed.reason}`);
+  const log = opts.log;
+
+  const server = createServer((req, res) => {
+    route(req, res, opts).catch((err: unknown) => {
+      log.error({ err, url: req.url }, 'http request failed');
+      if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
+      else res.destroy();
+    });
+  });
+  // Scrapes are small and quick: do not let a stalled client hold a socket for minutes.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 10_000;
+  server.keepAliveTimeout = 5_000;
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      reject(new HttpServerError(opts.listen, `cannot listen on ${opts.listen}: ${err.code ?? err.message}`, { cause: err }));
+    };
+    server.once('error', onError);
+    server.listen({ host: parsed.address.host, port: parsed.address.port }, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log.error({ err }, 'http server error'));
+
+  const bound = server.address() as AddressInfo;
+  const address: ListenAddress = { host: bound.address, port: bound.port };
+  log.info({ listen: formatListen(address) }, 'http server listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    address,
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        // Node 20's close() already drops idle keep-alive sockets; say so explicitly anyway.
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServerOptions): Promise<void> {
+  const path = pathOf(req.url);
+  if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
+    send(res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics, /healthz or /readyz\n');
+    return;
+  }
+  if (req.method !== 'GET') {
+    res.setHeader('Allow', 'GET');
+    send(res, 405, 'text/plain; charset=utf-8', 'method not allowed\n');
+    return;
+  }
+  if (path === '/healthz') {
+    send(res, 200, 'text/plain; charset=utf-8', 'ok\n');
+  } else if (path === '/readyz') {
+    serveReadiness(res, opts);
+  } else {
+    await serveMetrics(res, opts);
+  }
+}
+
+async function serveMetrics(res: ServerResponse, opts: HttpServerOptions): Promise<void> {
+  let body: string;
+  try {
+    body = await opts.registry.metrics();
+  } catch (err) {
+    // A 500 makes Prometheus record up == 0 for this scrape, which is what an operator should see.
+    opts.log.error({ err }, 'metrics collection failed');
+    send(res, 500, 'text/plain; charset=utf-8', 'metrics collection failed\n');
+    return;
+  }
+  send(res, 200, opts.registry.contentType, body);
+}
+
+function serveReadiness(res: ServerResponse, opts: HttpServerOptions): void {
+  let readiness: Readiness;
+  try {
+    readiness = opts.readiness();
+  } catch (err) {
+    opts.log.error({ err }, 'readiness check failed');
+    readiness = { ready: false, reason: `readiness check failed: ${(err as Error).message}` };
+  }
+  if (readiness.ready) send(res, 200, 'text/plain; charset=utf-8', 'ready\n');
+  else send(res, 503, 'application/json', `${JSON.stringify({ ready: false, reason: readiness.reason ?? 'not ready' })}\n`);
+}
+
+function send(res: ServerResponse, status: number, contentType: string, body: string): void {
+  res.writeHead(status, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+  res.end(body);
+}
+
+function pathOf(url: string | undefined): string {
+  const raw = url ?? '/';
+  const query = raw.indexOf('?');
+  return query === -1 ? raw : raw.slice(0, query);
+}
