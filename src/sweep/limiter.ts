@@ -1,0 +1,159 @@
+// Flow control for the sweep: a token-bucket rate limiter (container probes per second) and a
+// keyed semaphore (at most N concurrent probes per meta2 service). Both are FIFO and abortable.
+//
+// Deadlock freedom: KeyedSemaphore.acquire() takes a container's keys one at a time in sorted
+// order, so two containers sharing services always contend in the same order (no cycle). The
+// sweep takes the per-service keys BEFORE the global concurrency slot and never the other way
+// round, so a container queued behind a slow service waits without holding a global slot
+// (see sweep.ts for the whole admission order).
+import { systemClock, type Clock } from './clock.js';
+
+export interface RateLimiterOptions {
+  /** Tokens the bucket may hold (default: 5 % of a second's worth, at least 1, at most 1 s worth). */
+  readonly burst?: number;
+  readonly clock?: Clock;
+}
+
+/**
+ * Token bucket with reservations: take() always debits a token, possibly driving the balance
+ * negative, and waits until its own token has been refilled. Callers are therefore served in
+ * call order and, over any window of T seconds, at most `rate * T + burst` takes complete.
+ */
+export class RateLimiter {
+  readonly rate: number;
+  readonly burst: number;
+  private readonly clock: Clock;
+  private tokens: number;
+  private refilledAt: number;
+
+  constructor(ratePerSecond: number, opts: RateLimiterOptions = {}) {
+    if (!(ratePerSecond > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSecond}`);
+    this.rate = ratePerSecond;
+    const fallback = Math.max(1, Math.ceil(ratePerSecond * 0.05));
+    this.burst = Math.max(1, Math.min(opts.burst ?? fallback, Math.max(1, ratePerSecond)));
+    this.clock = opts.clock ?? systemClock;
+    this.tokens = this.burst;
+    this.refilledAt = this.clock.now();
+  }
+
+  async take(signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    this.refill();
+    this.tokens -= 1;
+    if (this.tokens >= 0) return;
+    const waitMs = (-this.tokens / this.rate) * 1000;
+    try {
+      await this.clock.sleep(waitMs, signal);
+    } catch (err) {
+      this.tokens += 1; // the reservation is given back; later callers keep their (later) slots
+      throw err;
+    }
+  }
+
+  private refill(): void {
+    const now = this.clock.now();
+    const elapsed = Math.max(0, now - this.refilledAt) / 1000;
+    this.refilledAt = now;
+    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.rate);
+  }
+}
+
+/** A limiter that never waits (probesPerSecond: 0 means unlimited). */
+export const unlimitedRate: Pick<RateLimiter, 'take'> = { take: async (signal) => signal?.throwIfAborted() };
+
+/** Gives back everything an acquire() took. Idempotent. */
+export type Release = () => void;
+
+interface KeyState {
+  holders: number;
+  readonly waiters: Array<() => void>;
+}
+
+/**
+ * At most `capPerKey` concurrent holders per key. State exists only for keys currently held or
+ * awaited, so the map stays as small as the set of busy services.
+ */
+export class KeyedSemaphore {
+  readonly capPerKey: number;
+  private readonly keys = new Map<string, KeyState>();
+
+  constructor(capPerKey: number) {
+    if (!(capPerKey >= 1)) throw new RangeError(`per-key cap must be >= 1, got ${capPerKey}`);
+    this.capPerKey = capPerKey;
+  }
+
+  /** Takes every key (duplicates ignored) in sorted order; on abort releases what it had taken. */
+  async acquire(keys: readonly string[], signal?: AbortSignal): Promise<Release> {
+    const ordered = [...new Set(keys)].sort();
+    const held: string[] = [];
+    try {
+      for (const key of ordered) {
+        await this.acquireOne(key, signal);
+        held.push(key);
+      }
+    } catch (err) {
+      for (const key of held) this.releaseOne(key);
+      throw err;
+    }
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const key of held) this.releaseOne(key);
+    };
+  }
+
+  /** Current holders of a key (for tests and debugging). */
+  holders(key: string): number {
+    return this.keys.get(key)?.holders ?? 0;
+  }
+
+  /** Keys with state (held or awaited). */
+  get size(): number {
+    return this.keys.size;
+  }
+
+  private acquireOne(key: string, signal?: AbortSignal): Promise<void> {
+    signal?.throwIfAborted();
+    let state = this.keys.get(key);
+    if (!state) {
+      state = { holders: 0, waiters: [] };
+      this.keys.set(key, state);
+    }
+    if (state.holders < this.capPerKey && state.waiters.length === 0) {
+      state.holders += 1;
+      return Promise.resolve();
+    }
+    const queued = state;
+    return new Promise<void>((resolve, reject) => {
+      const grant = (): void => {
+        signal?.removeEventListener('abort', onAbort);
+        resolve();
+      };
+      const onAbort = (): void => {
+        const i = queued.waiters.indexOf(grant);
+        if (i >= 0) queued.waiters.splice(i, 1);
+        this.forgetIfIdle(key, queued);
+        reject(signal?.reason);
+      };
+      queued.waiters.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+
+  private releaseOne(key: string): void {
+    const state = this.keys.get(key);
+    if (!state) return;
+    const next = state.waiters.shift();
+    if (next) {
+      next(); // the slot passes straight to the next waiter: holders stays the same
+      return;
+    }
+    state.holders -= 1;
+    this.forgetIfIdle(key, state);
+  }
+
+  private forgetIfIdle(key: string, state: KeyState): void {
+    if (state.holders === 0 && state.waiters.length === 0 && this.keys.get(key) === state) this.keys.delete(key);
+  }
+}

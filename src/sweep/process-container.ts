@@ -1,0 +1,168 @@
+// What the sweep does with ONE container once it holds its slots: probe, count, journal the
+// detection, ask the repair gate, repair (or record why not), and report the final state.
+// Never throws: a failed probe becomes an 'unknown' report, a failed repair a 'failed' outcome,
+// so one bad container cannot stop a sweep.
+import type { JournalEntry, JournalReplica, JournalSink } from '../journal/types.js';
+import type { Logger } from '../log.js';
+import type { Metrics } from '../metrics/metrics.js';
+import type { ContainerRef, PeerId } from '../oio/types.js';
+import type { ContainerReport, ReplicaState } from '../probe/types.js';
+import type { RepairOutcome, RepairResult } from '../repair/types.js';
+import type { RepairGate } from './repair-gate.js';
+
+/** Passed to the injected probe. `peers` is set when the sweep already located the container. */
+export interface ProbeContext {
+  readonly reqId: string;
+  readonly peers?: readonly PeerId[];
+}
+
+export interface RepairContext {
+  readonly reqId: string;
+}
+
+export type ProbeFn = (ref: ContainerRef, ctx: ProbeContext) => Promise<ContainerReport>;
+export type RepairFn = (report: ContainerReport, ctx: RepairContext) => Promise<RepairResult>;
+
+export interface ContainerStepDeps {
+  readonly probe: ProbeFn;
+  readonly repair: RepairFn;
+  readonly journal: JournalSink;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly gate: RepairGate;
+  readonly now: () => number;
+}
+
+export interface ContainerOutcome {
+  /** The probe's report. */
+  readonly report: ContainerReport;
+  /** The state after the repair when one succeeded or was verified, else the probe's report. */
+  readonly final: ContainerReport;
+  /** Set when a repair was attempted or deliberately not made. */
+  readonly repairOutcome?: RepairOutcome;
+}
+
+export async function processContainer(
+  deps: ContainerStepDeps,
+  ref: ContainerRef,
+  ctx: ProbeContext,
+): Promise<ContainerOutcome> {
+  const log = deps.log.child({ cid: ref.cid, reqId: ctx.reqId });
+  const report = await probeSafely(deps, ref, ctx, log);
+  countProbe(deps.metrics, report);
+  if (report.verdict === 'healthy') return { report, final: report };
+
+  log.info({ verdict: report.verdict, reason: report.reason, account: ref.account, container: ref.container }, 'container not healthy');
+  const journaled = await appendSafely(deps, detectionEntry(report, ctx.reqId, deps.now()), log);
+  if (!journaled) {
+    // No repair without a record of what was seen before it.
+    log.error('detection not journaled, repair skipped');
+    return { report, final: report };
+  }
+
+  const decision = deps.gate.decide(report);
+  deps.metrics.repairBudgetRemaining.set(deps.gate.remaining());
+  if (decision.action === 'none') return { report, final: report };
+  if (decision.action === 'skip') {
+    deps.metrics.repairs.inc({ outcome: decision.outcome });
+    log.info({ outcome: decision.outcome, reason: decision.reason }, 'repair not attempted');
+    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), decision.outcome, decision.reason), log);
+    return { report, final: report, repairOutcome: decision.outcome };
+  }
+
+  const result = await repairSafely(deps, report, ctx, log);
+  deps.gate.recordOutcome(ref.cid, result.outcome);
+  deps.metrics.repairs.inc({ outcome: result.outcome });
+  deps.metrics.repairBudgetRemaining.set(deps.gate.remaining());
+  log.info({ outcome: result.outcome, reason: result.reason }, 'repair finished');
+  return { report, final: result.after ?? report, repairOutcome: result.outcome };
+}
+
+async function probeSafely(deps: ContainerStepDeps, ref: ContainerRef, ctx: ProbeContext, log: Logger): Promise<ContainerReport> {
+  try {
+    return await deps.probe(ref, ctx);
+  } catch (err) {
+    log.warn({ err }, 'probe failed');
+    return failedProbeReport(ref, ctx.peers ?? [], err);
+  }
+}
+
+async function repairSafely(deps: ContainerStepDeps, report: ContainerReport, ctx: ProbeContext, log: Logger): Promise<RepairResult> {
+  try {
+    return await deps.repair(report, { reqId: ctx.reqId });
+  } catch (err) {
+    const reason = `repair threw: ${errorText(err).message}`;
+    log.error({ err }, 'repair threw');
+    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), 'failed', reason), log);
+    return { outcome: 'failed', before: report, rounds: [], reason };
+  }
+}
+
+async function appendSafely(deps: ContainerStepDeps, entry: JournalEntry, log: Logger): Promise<boolean> {
+  try {
+    await deps.journal.append(entry);
+    return true;
+  } catch (err) {
+    log.error({ err, type: entry.type }, 'journal append failed');
+    return false;
+  }
+}
+
+/** The report of a probe that threw instead of reporting (it should not, but may). */
+export function failedProbeReport(ref: ContainerRef, peers: readonly PeerId[], err: unknown): ContainerReport {
+  const error = errorText(err);
+  return { ref, peers, replicas: [], verdict: 'unknown', reason: `probe failed: ${error.message}`, error, requests: 0 };
+}
+
+function errorText(err: unknown): { code: string; message: string } {
+  if (err instanceof Error) {
+    const code = (err as { code?: unknown }).code;
+    return { code: typeof code === 'string' ? code : err.name, message: err.message };
+  }
+  return { code: 'UNKNOWN', message: String(err) };
+}
+
+/** probes_total per replica health (or one `error`), detections_total per unseen/damaged replica and election problem. */
+export function countProbe(metrics: Metrics, report: ContainerReport): void {
+  if (report.error) metrics.probes.inc({ result: 'error' });
+  else for (const replica of report.replicas) metrics.probes.inc({ result: replica.health });
+  for (const replica of report.replicas) if (replica.health !== 'ok') metrics.detections.inc({ kind: replica.health });
+  const problem = report.election?.problem;
+  if (problem) metrics.detections.inc({ kind: problem });
+}
+
+export function journalReplica(replica: ReplicaState): JournalReplica {
+  return {
+    peer: replica.peer,
+    health: replica.health,
+    role: replica.role,
+    ...(replica.missingKeys.length > 0 ? { missingKeys: replica.missingKeys } : {}),
+    ...(replica.malformedKeys.length > 0 ? { malformedKeys: replica.malformedKeys } : {}),
+    ...(replica.detail !== undefined ? { detail: replica.detail } : {}),
+  };
+}
+
+function entryBase(report: ContainerReport, reqId: string, now: number) {
+  const { cid, account, container } = report.ref;
+  return {
+    ts: new Date(now).toISOString(),
+    cid,
+    ...(account !== undefined ? { account } : {}),
+    ...(container !== undefined ? { container } : {}),
+    reqId,
+  };
+}
+
+export function detectionEntry(report: ContainerReport, reqId: string, now: number): JournalEntry {
+  return {
+    ...entryBase(report, reqId, now),
+    type: 'detection',
+    verdict: report.verdict,
+    reason: report.reason,
+    replicas: report.replicas.map(journalReplica),
+  };
+}
+
+function repairEntry(report: ContainerReport, reqId: string, now: number, outcome: RepairOutcome, reason: string): JournalEntry {
+  return { ...entryBase(report, reqId, now), type: 'repair', outcome, reason };
+}

@@ -1,0 +1,49 @@
+// The periodic "sweep progress" log line, computed as a pure function of the sweep's counters
+// so its arithmetic (rate, ETA) is testable without timers.
+import type { SweepCounts } from './state.js';
+
+export interface ProgressInput {
+  readonly sweepId: string;
+  readonly counts: SweepCounts;
+  /** Containers done in THIS run (a resumed sweep's rate counts only what this run did). */
+  readonly doneThisRun: number;
+  /** Milliseconds this run has been active (pauses excluded). */
+  readonly activeMsThisRun: number;
+  /** Containers the sweep is expected to cover, when known (e.g. the previous sweep's count). */
+  readonly expectedTotal?: number;
+  readonly paused: boolean;
+}
+
+export interface ProgressFields {
+  readonly sweepId: string;
+  readonly done: number;
+  /** Containers per second in this run. */
+  readonly rate: number;
+  readonly damaged: number;
+  readonly unrepairable: number;
+  readonly probeErrors: number;
+  readonly repairs: number;
+  readonly paused: boolean;
+  readonly total?: number;
+  readonly etaSeconds?: number;
+}
+
+export function progressFields(input: ProgressInput): ProgressFields {
+  const c = input.counts;
+  const seconds = input.activeMsThisRun / 1000;
+  const rate = seconds > 0 ? input.doneThisRun / seconds : 0;
+  const fields: ProgressFields = {
+    sweepId: input.sweepId,
+    done: c.done,
+    rate: Math.round(rate * 100) / 100,
+    damaged: c.damagedContainers,
+    unrepairable: c.unrepairable,
+    probeErrors: c.probeErrors,
+    repairs: c.repairs.succeeded + c.repairs.failed,
+    paused: input.paused,
+  };
+  const total = input.expectedTotal;
+  if (total === undefined || total <= 0) return fields;
+  const left = Math.max(0, total - c.done);
+  return rate > 0 ? { ...fields, total, etaSeconds: Math.round(left / rate) } : { ...fields, total };
+}

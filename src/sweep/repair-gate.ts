@@ -1,0 +1,161 @@
+// The repair policy: decides, for one probed container, whether the sweep may repair it now.
+// Mode (auto or report-only), a budget per sweep and per sliding hour, a cooldown after every
+// attempt and exponential backoff after failures. Pure logic over an injectable clock: no I/O,
+// no timers. The sweep asks decide() synchronously, so concurrent containers never overspend.
+import type { ContainerReport } from '../probe/types.js';
+import type { RepairOutcome } from '../repair/types.js';
+
+export type RepairMode = 'auto' | 'report-only';
+
+export interface RepairPolicy {
+  readonly mode: RepairMode;
+  /** Repairs allowed per sweep. */
+  readonly maxPerSweep: number;
+  /** Repairs allowed in any sliding hour. */
+  readonly maxPerHour: number;
+  /** No new attempt on a container for this long after an attempt that succeeded. */
+  readonly cooldownSeconds: number;
+  /** Consecutive failed attempts before the container is left alone for backoffMaxSeconds. */
+  readonly maxAttempts: number;
+  /** Wait after the first failure; doubles with each further failure… */
+  readonly backoffSeconds: number;
+  /** …up to this. */
+  readonly backoffMaxSeconds: number;
+}
+
+export type GateDecision =
+  /** Nothing to repair (healthy), or nothing safe to decide on (unknown: the probe failed). */
+  | { readonly action: 'none' }
+  /** Repair now; the budget is already reserved. Report the outcome with recordOutcome(). */
+  | { readonly action: 'repair' }
+  /** Not repaired; the sweep counts and journals `outcome`. */
+  | { readonly action: 'skip'; readonly outcome: Exclude<RepairOutcome, 'succeeded' | 'failed'>; readonly reason: string };
+
+interface Attempts {
+  /** Consecutive failures (0 after a success). */
+  readonly failures: number;
+  /** No attempt before this time (ms). */
+  readonly notBefore: number;
+  /** The entry is forgotten after this time (ms): it has stopped mattering. */
+  readonly expiresAt: number;
+}
+
+const HOUR_MS = 3_600_000;
+
+export class RepairGate {
+  readonly policy: RepairPolicy;
+  private readonly now: () => number;
+  /** Per-container attempt history. Only attempts create entries, and attempts are budgeted. */
+  private readonly attempts = new Map<string, Attempts>();
+  /** Start times of the attempts of the last hour, oldest first (at most maxPerHour). */
+  private readonly hourly: number[] = [];
+  private sweepUsed = 0;
+
+  constructor(policy: RepairPolicy, now: () => number = Date.now) {
+    this.policy = policy;
+    this.now = now;
+  }
+
+  /** Resets the per-sweep budget and forgets expired attempt history. */
+  beginSweep(): void {
+    this.sweepUsed = 0;
+    this.prune();
+  }
+
+  /** Restores what a resumed sweep had already spent before the restart. */
+  resumeSweep(alreadyUsed: number): void {
+    this.sweepUsed = alreadyUsed;
+    this.prune();
+  }
+
+  decide(report: ContainerReport): GateDecision {
+    const verdict = report.verdict;
+    if (verdict === 'healthy' || verdict === 'unknown') return { action: 'none' };
+    if (verdict === 'unrepairable') {
+      return { action: 'skip', outcome: 'refused', reason: `unrepairable: ${report.reason}` };
+    }
+    if (this.policy.mode === 'report-only') {
+      return { action: 'skip', outcome: 'dry_run', reason: `report-only mode: would repair (${verdict})` };
+    }
+    const now = this.now();
+    const cid = report.ref.cid;
+    const history = this.lookup(cid, now);
+    if (history && now < history.notBefore) {
+      const waitS = Math.ceil((history.notBefore - now) / 1000);
+      const why = history.failures > 0 ? `${history.failures} failed attempt(s)` : 'repaired recently';
+      return { action: 'skip', outcome: 'skipped_cooldown', reason: `${why}, next attempt in ${waitS}s` };
+    }
+    this.dropOlderThanAnHour(now);
+    if (this.sweepUsed >= this.policy.maxPerSweep) {
+      return { action: 'skip', outcome: 'skipped_budget', reason: `per-sweep budget of ${this.policy.maxPerSweep} spent` };
+    }
+    if (this.hourly.length >= this.policy.maxPerHour) {
+      return { action: 'skip', outcome: 'skipped_budget', reason: `per-hour budget of ${this.policy.maxPerHour} spent` };
+    }
+    this.sweepUsed += 1;
+    this.hourly.push(now);
+    return { action: 'repair' };
+  }
+
+  /**
+   * Records how an attempt allowed by decide() ended. `succeeded` starts the cooldown; any other
+   * outcome of an attempt (failed, or refused by the planner mid-way) counts as a failure.
+   */
+  recordOutcome(cid: string, outcome: RepairOutcome): void {
+    const now = this.now();
+    const p = this.policy;
+    if (outcome === 'succeeded') {
+      const notBefore = now + p.cooldownSeconds * 1000;
+      this.attempts.set(cid, { failures: 0, notBefore, expiresAt: notBefore });
+      return;
+    }
+    const failures = (this.lookup(cid, now)?.failures ?? 0) + 1;
+    if (failures >= p.maxAttempts) {
+      // Give up for the longest backoff, then start over with a clean history.
+      const notBefore = now + p.backoffMaxSeconds * 1000;
+      this.attempts.set(cid, { failures, notBefore, expiresAt: notBefore });
+      return;
+    }
+    const backoffS = Math.min(p.backoffSeconds * 2 ** (failures - 1), p.backoffMaxSeconds);
+    const notBefore = now + Math.max(backoffS, p.cooldownSeconds) * 1000;
+    // Remember the failure count long enough for the next attempt to see it.
+    this.attempts.set(cid, { failures, notBefore, expiresAt: notBefore + p.backoffMaxSeconds * 1000 });
+  }
+
+  /** Repairs still allowed now: the smaller of the per-sweep and per-hour remainders. */
+  remaining(): number {
+    this.dropOlderThanAnHour(this.now());
+    const sweepLeft = this.policy.maxPerSweep - this.sweepUsed;
+    const hourLeft = this.policy.maxPerHour - this.hourly.length;
+    return Math.max(0, Math.min(sweepLeft, hourLeft));
+  }
+
+  /** Repairs started in the current sweep. */
+  usedThisSweep(): number {
+    return this.sweepUsed;
+  }
+
+  /** Containers with attempt history (bounded by the budget; for tests and debugging). */
+  get tracked(): number {
+    return this.attempts.size;
+  }
+
+  private lookup(cid: string, now: number): Attempts | undefined {
+    const entry = this.attempts.get(cid);
+    if (entry && now >= entry.expiresAt) {
+      this.attempts.delete(cid);
+      return undefined;
+    }
+    return entry;
+  }
+
+  private prune(): void {
+    const now = this.now();
+    for (const [cid, entry] of this.attempts) if (now >= entry.expiresAt) this.attempts.delete(cid);
+    this.dropOlderThanAnHour(now);
+  }
+
+  private dropOlderThanAnHour(now: number): void {
+    while (this.hourly.length > 0 && (this.hourly[0] ?? 0) <= now - HOUR_MS) this.hourly.shift();
+  }
+}

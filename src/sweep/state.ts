@@ -1,0 +1,175 @@
+// The saved state of an unfinished sweep (`<stateDir>/sweep-position.json`): its id, start
+// time, resume watermark and the counts so far, so a restarted daemon continues the sweep
+// instead of starting over. Written atomically (temp file, fsync, rename, fsync of the
+// directory); a missing or unreadable file means "start a new sweep", never a crash.
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { SweepPosition } from '../discover/enumerate.js';
+import type { Logger } from '../log.js';
+import { DAMAGE_KINDS, type DamageKind } from '../probe/types.js';
+import { REPAIR_OUTCOMES, type RepairOutcome } from '../repair/types.js';
+
+export const STATE_FILE = 'sweep-position.json';
+
+/** What a sweep has counted so far (carried across restarts of the same sweep). */
+export interface SweepCounts {
+  /** Containers fully processed (probe, journal, repair decision). */
+  readonly done: number;
+  /** Containers whose verdict was neither healthy nor unknown. */
+  readonly damagedContainers: number;
+  /** Damaged replicas by kind, from each container's final state (after a successful repair). */
+  readonly damagedReplicas: Readonly<Record<DamageKind, number>>;
+  /** Containers left unrepairable (final state). */
+  readonly unrepairable: number;
+  /** Containers whose probe failed (verdict unknown with an error). */
+  readonly probeErrors: number;
+  readonly repairs: Readonly<Record<RepairOutcome, number>>;
+  /** Milliseconds the sweep has been running, over all its runs (pauses and downtime excluded). */
+  readonly activeMs: number;
+}
+
+export interface SweepCheckpoint {
+  readonly version: 1;
+  readonly sweepId: string;
+  /** ISO-8601 time the sweep first started. */
+  readonly startedAt: string;
+  /** Last container such that it and every container before it are done; null: none yet. */
+  readonly position: SweepPosition | null;
+  readonly counts: SweepCounts;
+  readonly savedAt: string;
+}
+
+export interface SweepStateStore {
+  /** The saved checkpoint, or null when there is none or it cannot be read (logged). */
+  load(): Promise<SweepCheckpoint | null>;
+  save(checkpoint: SweepCheckpoint): Promise<void>;
+  /** Forgets the checkpoint (the sweep completed). */
+  clear(): Promise<void>;
+}
+
+export function emptyCounts(): SweepCounts {
+  return {
+    done: 0,
+    damagedContainers: 0,
+    damagedReplicas: Object.fromEntries(DAMAGE_KINDS.map((k) => [k, 0])) as Record<DamageKind, number>,
+    unrepairable: 0,
+    probeErrors: 0,
+    repairs: Object.fromEntries(REPAIR_OUTCOMES.map((o) => [o, 0])) as Record<RepairOutcome, number>,
+    activeMs: 0,
+  };
+}
+
+const count = z.number().int().nonnegative();
+const checkpointSchema = z.object({
+  version: z.literal(1),
+  sweepId: z.string().min(1),
+  startedAt: z.string(),
+  position: z.object({ account: z.string(), container: z.string() }).nullable(),
+  counts: z.object({
+    done: count,
+    damagedContainers: count,
+    damagedReplicas: z.partialRecord(z.enum(DAMAGE_KINDS), count),
+    unrepairable: count,
+    probeErrors: count,
+    repairs: z.partialRecord(z.enum(REPAIR_OUTCOMES as [RepairOutcome, ...RepairOutcome[]]), count),
+    activeMs: z.number().nonnegative(),
+  }),
+  savedAt: z.string(),
+});
+
+/** Parses a checkpoint; throws a ZodError (or SyntaxError) on anything else. */
+export function parseCheckpoint(text: string): SweepCheckpoint {
+  const raw = checkpointSchema.parse(JSON.parse(text));
+  const base = emptyCounts();
+  return {
+    ...raw,
+    counts: {
+      ...raw.counts,
+      damagedReplicas: { ...base.damagedReplicas, ...raw.counts.damagedReplicas },
+      repairs: { ...base.repairs, ...raw.counts.repairs },
+    },
+  };
+}
+
+export class FileSweepStateStore implements SweepStateStore {
+  readonly path: string;
+  private readonly dir: string;
+  private readonly log: Logger;
+
+  constructor(stateDir: string, log: Logger) {
+    this.dir = stateDir;
+    this.path = join(stateDir, STATE_FILE);
+    this.log = log;
+  }
+
+  async load(): Promise<SweepCheckpoint | null> {
+    let text: string;
+    try {
+      text = await readFile(this.path, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      this.log.warn({ err, path: this.path }, 'sweep position unreadable, starting a new sweep');
+      return null;
+    }
+    try {
+      return parseCheckpoint(text);
+    } catch (err) {
+      this.log.warn({ err, path: this.path }, 'sweep position corrupt, starting a new sweep');
+      return null;
+    }
+  }
+
+  async save(checkpoint: SweepCheckpoint): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const tmp = `${this.path}.${process.pid}.tmp`;
+    const file = await open(tmp, 'w', 0o640);
+    try {
+      await file.writeFile(`${JSON.stringify(checkpoint)}\n`, 'utf8');
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    await rename(tmp, this.path);
+    await this.syncDir();
+  }
+
+  async clear(): Promise<void> {
+    await rm(this.path, { force: true });
+    await this.syncDir();
+  }
+
+  /** Makes the rename durable: without it a crash may bring the old file back. */
+  private async syncDir(): Promise<void> {
+    try {
+      const dir = await open(this.dir, 'r');
+      try {
+        await dir.sync();
+      } finally {
+        await dir.close();
+      }
+    } catch (err) {
+      // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
+      this.log.debug({ err, dir: this.dir }, 'state directory fsync failed');
+    }
+  }
+}
+
+/** Keeps the checkpoint in memory: for tests and for one-shot sweeps without a state dir. */
+export class MemorySweepStateStore implements SweepStateStore {
+  checkpoint: SweepCheckpoint | null = null;
+  saves = 0;
+
+  async load(): Promise<SweepCheckpoint | null> {
+    return this.checkpoint;
+  }
+
+  async save(checkpoint: SweepCheckpoint): Promise<void> {
+    this.saves += 1;
+    this.checkpoint = structuredClone(checkpoint);
+  }
+
+  async clear(): Promise<void> {
+    this.checkpoint = null;
+  }
+}
