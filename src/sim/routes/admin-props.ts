@@ -1,0 +1,157 @@
+// Admin table routes: `admin/get_properties` (one replica with service_id, else a random one),
+// `container/show` (the same read as headers), and `admin/set_properties` (writes through the
+// master, diff-replicated). Errors a peer *answers* are hidden behind empty maps; a peer that
+// cannot be reached is a 503 (real-behaviour 1, 5–7, 9–10).
+import type { PeerId } from '../../oio/types.js';
+import { joinOnAccess, writeThroughMaster } from '../election.js';
+import { type Container, type Replica, STATS_KEYS, masterOf, reinitialisedAdmin } from '../model.js';
+import { type Reply, SimHttpError, badRequest, jsonReply } from '../wire.js';
+import type { SimContext, SimRequest } from './context.js';
+import { flag, locate, noSuchUser, requireMeta2, serviceIds, shuffled } from './locate.js';
+
+const CANTOPEN = 'sqlite3_open error: (errno=2 No such file or directory) (rc=14) SQLITE_CANTOPEN';
+const EMPTY = { properties: {}, system: {} };
+
+/** properties (without the `user.` prefix) and system keys of one readable replica. */
+function tableOf(r: Replica, withStats: boolean): { properties: Record<string, string>; system: Record<string, string> } {
+  const properties: Record<string, string> = {};
+  const system: Record<string, string> = {};
+  for (const [k, v] of r.admin) {
+    if (k.startsWith('user.')) properties[k.slice(5)] = v;
+    else system[k] = v;
+  }
+  if (withStats) Object.assign(system, STATS_KEYS);
+  return { properties, system };
+}
+
+function noServiceReplied(code: number, message: string, peer: PeerId): SimHttpError {
+  return new SimHttpError(503, 503, `No service replied (last error: (${code}) ${message})`, [peer]);
+}
+
+/** A non-local read starts an election: NONE peers join; with no base anywhere, every peer gets an empty one. */
+function electOnRead(ctx: SimContext, found: Container): Container {
+  const c = ctx.ns.mutable(found);
+  for (const p of c.peers) joinOnAccess(c, p);
+  const replicas = [...c.replicas.values()];
+  if (replicas.every((r) => r.base === 'missing')) {
+    for (const r of replicas) {
+      r.base = 'ok';
+      r.admin = reinitialisedAdmin(c.cid, c.peers);
+    }
+  }
+  return c;
+}
+
+/**
+ * Reads one replica as the proxy does without service_id: random peers, a missing base makes
+ * it retry elsewhere (up to 4 tries). Returns the replica read, or throws the proxy's error.
+ */
+async function readAnyReplica(req: SimRequest, c: Container): Promise<Replica> {
+  let lastNetwork: { code: number; message: string; peer: PeerId } | undefined;
+  const order = shuffled(c.peers);
+  for (let attempt = 0; attempt < 4 && attempt < order.length + 1; attempt++) {
+    const peer = order[attempt % order.length] as PeerId;
+    const contact = await req.visit.contact(peer);
+    if (!contact.reached) {
+      lastNetwork = { code: contact.code, message: contact.message, peer };
+      continue;
+    }
+    const r = c.replicas.get(peer);
+    if (r && r.base === 'ok') return r;
+  }
+  if (lastNetwork) throw noServiceReplied(lastNetwork.code, lastNetwork.message, lastNetwork.peer);
+  throw new SimHttpError(404, 431, CANTOPEN, c.peers);
+}
+
+/** The replica a service_id read targets; undefined = that peer answered an error (hidden). */
+async function readNamedReplica(req: SimRequest, c: Container | undefined, peer: PeerId): Promise<Replica | undefined> {
+  const contact = await req.visit.contact(peer);
+  if (!contact.reached) throw noServiceReplied(contact.code, contact.message, peer);
+  const r = c?.replicas.get(peer);
+  return r && r.base === 'ok' ? r : undefined;
+}
+
+export async function getProperties(ctx: SimContext, req: SimRequest): Promise<Reply> {
+  requireMeta2(req.query);
+  const ids = serviceIds(req.query);
+  if (ids && ids.length > 1) throw badRequest('Directory error: Only one service can be requested');
+  const located = locate(ctx.ns, req.query);
+  let c = located.kind === 'found' ? located.container : undefined;
+  if (c && !flag(req.query, 'local')) c = electOnRead(ctx, c);
+  if (ids) {
+    const r = await readNamedReplica(req, c, ids[0] as PeerId);
+    return jsonReply(200, r ? tableOf(r, true) : EMPTY);
+  }
+  if (located.kind === 'unknown') throw noSuchUser();
+  if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
+  return jsonReply(200, tableOf(await readAnyReplica(req, c as Container), true));
+}
+
+/** `container/show`: the admin table as `x-oio-container-meta-*` headers, user properties as body. */
+export async function containerShow(ctx: SimContext, req: SimRequest): Promise<Reply> {
+  const ids = serviceIds(req.query);
+  const located = locate(ctx.ns, req.query);
+  if (located.kind === 'unknown' && !ids) throw noSuchUser();
+  let c = located.kind === 'found' ? located.container : undefined;
+  if (c) c = electOnRead(ctx, c);
+  let r: Replica | undefined;
+  if (ids) r = await readNamedReplica(req, c, ids[0] as PeerId);
+  else if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
+  else r = await readAnyReplica(req, c as Container);
+  const headers: Record<string, string> = {};
+  if (!r) return { status: 200, body: JSON.stringify({ properties: {} }), headers };
+  const table = tableOf(r, false);
+  for (const [k, v] of Object.entries(table.system)) headers[`x-oio-container-meta-${k.replace(/[.:]/g, '-')}`] = v;
+  return { status: 200, body: JSON.stringify({ properties: table.properties }), headers };
+}
+
+/** Parses a set_properties body into key changes (`user.` added to properties; null deletes). */
+export function parseWrite(body: string): Map<string, string | null> {
+  if (body.trim() === '') throw badRequest('No properties found in JSON object');
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body);
+  } catch {
+    throw badRequest('Invalid JSON');
+  }
+  if (Array.isArray(doc)) throw badRequest('Object argument expected, got array');
+  if (doc === null || typeof doc !== 'object') throw badRequest('Invalid JSON');
+  const changes = new Map<string, string | null>();
+  const section = (value: unknown, prefix: string): void => {
+    if (value === undefined || value === null) return;
+    if (typeof value !== 'object' || Array.isArray(value)) throw badRequest('Object argument expected, got array');
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (v !== null && typeof v !== 'string') throw badRequest(`Invalid property '${k}': must be string or null`);
+      changes.set(`${prefix}${k}`, v);
+    }
+  };
+  const obj = doc as Record<string, unknown>;
+  section(obj['system'], '');
+  section(obj['properties'], 'user.');
+  if (changes.size === 0) throw badRequest('No properties found in JSON object');
+  return changes;
+}
+
+export async function setProperties(ctx: SimContext, req: SimRequest): Promise<Reply> {
+  requireMeta2(req.query);
+  const changes = parseWrite(req.body);
+  const ids = serviceIds(req.query);
+  const located = locate(ctx.ns, req.query);
+  if (located.kind === 'unknown') throw noSuchUser();
+  if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
+  const c = ctx.ns.mutable(located.container);
+  for (const p of c.peers) joinOnAccess(c, p);
+  if (c.election.noMaster) throw new SimHttpError(500, 500, `Election failed for ${c.cid}.1.meta2`, c.peers);
+  const master = masterOf(c) as PeerId;
+  const target = ids ? (ids[0] as PeerId) : master;
+  const contact = await req.visit.contact(target);
+  if (!contact.reached) throw noServiceReplied(contact.code, contact.message, target);
+  // real-behaviour 9: a slave's redirect is swallowed: 204, nothing written.
+  if (target !== master) return { status: 204 };
+  const m = c.replicas.get(master);
+  if (!m || m.base === 'missing') throw new SimHttpError(404, 431, CANTOPEN, [master]);
+  if (m.base === 'corrupt') throw new SimHttpError(503, 511, 'invalid database file: (26) SQLITE_NOTADB', [master]);
+  const reachable = (p: PeerId): boolean => !(ctx.ns.serviceFaults.get(p)?.down ?? false);
+  if (writeThroughMaster(c, changes, reachable).length > 0) ctx.stats.writeApplied();
+  return { status: 204 };
+}

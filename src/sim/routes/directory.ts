@@ -1,0 +1,67 @@
+// Directory and conscience routes: `reference/show` (meta1's view of a container's services)
+// and `conscience/list` (the meta2 services with their up/down tag; type=account names the
+// simulator itself, which also serves the account routes).
+import type { PeerId } from '../../oio/types.js';
+import { type Reply, SimHttpError, badRequest, cJson, jsonReply } from '../wire.js';
+import type { SimContext, SimRequest } from './context.js';
+import { locate, shuffled } from './locate.js';
+
+interface ServiceEntry {
+  readonly seq: number;
+  readonly type: string;
+  readonly host: string;
+  readonly args: string;
+}
+
+export function referenceShow(ctx: SimContext, req: SimRequest): Reply {
+  const type = req.query.get('type');
+  const located = locate(ctx.ns, req.query);
+  if (located.kind === 'unknown') {
+    throw new SimHttpError(404, 406, type ? 'no such user' : 'META1 error: no such user');
+  }
+  const c = located.container;
+  const dir: ServiceEntry[] = [
+    { seq: 1, type: 'meta0', host: '127.0.0.1:6120', args: '' },
+    { seq: 1, type: 'meta1', host: '127.0.0.1:6121', args: '' },
+  ];
+  const srv: ServiceEntry[] = type && type !== 'meta2' ? [] : shuffled(c.peers).map((host) => ({ seq: 1, type: 'meta2', host, args: '' }));
+  // real-behaviour 8: by cid with type, the resolver cache has no names.
+  const byCidWithType = located.kind !== 'found' || located.byCid ? Boolean(type) : false;
+  return jsonReply(200, {
+    dir,
+    srv,
+    cid: c.cid,
+    account: byCidWithType ? null : c.account,
+    name: byCidWithType ? null : c.name,
+  });
+}
+
+const KNOWN_EMPTY_TYPES = new Set(['meta0', 'meta1', 'rdir', 'rawx', 'sqlx', 'oioproxy']);
+
+function serviceScore(peer: PeerId): number {
+  let h = 0;
+  for (const ch of peer) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
+  return 80 + (h % 20);
+}
+
+export function conscienceList(ctx: SimContext, req: SimRequest): Reply {
+  const type = req.query.get('type');
+  if (type === null || type === '') throw badRequest('Missing type');
+  if (type === 'meta2') {
+    const list = ctx.ns.services.map((addr, k) => {
+      const down = ctx.ns.serviceFaults.get(addr)?.down ?? false;
+      return {
+        addr,
+        score: down ? 0 : serviceScore(addr),
+        tags: { 'tag.loc': `host${k + 1}.vol1`, 'tag.up': !down, 'tag.vol': `/var/lib/oio/sds/${ctx.ns.name}/meta2-${k + 1}` },
+      };
+    });
+    return { status: 200, body: cJson(list) };
+  }
+  if (type === 'account') {
+    const addr = ctx.address();
+    return { status: 200, body: cJson([{ addr, score: 100, tags: { 'tag.up': true, 'tag.vol': `/var/lib/oio/sds/${ctx.ns.name}/account-1` } }]) };
+  }
+  if (KNOWN_EMPTY_TYPES.has(type)) return jsonReply(200, []);
+  throw new SimHttpError(404, 453, `Service type [${type}] not managed`);
+}

@@ -1,0 +1,295 @@
+// The simulator's HTTP server: one node:http listener answering the proxy routes
+// (`/v3.0/{NS}/…`), the account service routes (`/v1.0/account/…`) and the control routes
+// (`/__sim/…`). Owns the resync timers and the open sockets so pause()/close() are clean.
+// Keep-alive friendly by default; `connectionClose: true` copies the real proxy's Connection: Close.
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Scheduler } from './election.js';
+import type { FaultSpec, InjectedFault } from './faults.js';
+import type { GenerateOptions } from './generator.js';
+import type { ContainerTruth } from './model.js';
+import { truthOf } from './model.js';
+import { SimNamespace } from './namespace.js';
+import { type Scenario, parseScenario } from './scenario.js';
+import { type SimStats, StatsRecorder } from './stats.js';
+import { type Reply, REASONS, SimHttpError, errorReply, notFoundRoute } from './wire.js';
+import type { SimContext, SimRequest } from './routes/context.js';
+import { PeerVisit } from './routes/visit.js';
+import { handleProxy, proxyRouteKey } from './routes/proxy.js';
+import { accountRouteKey, handleAccount } from './routes/account.js';
+import { handleControl } from './control.js';
+import { isCid } from '../oio/cid.js';
+
+export interface SimulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (ephemeral). */
+  port?: number;
+  /** Default: the scenario's, else 'OPENIO'. */
+  namespace?: string;
+  /** Explicit services, containers and faults (see loadScenario). */
+  scenario?: Scenario;
+  /** A seeded lazy namespace; overrides `scenario.generate`. */
+  generate?: GenerateOptions;
+  /** Base latency of every proxy and account answer, in ms (default: scenario's, else 0). */
+  latencyMs?: number;
+  /** Delay before a sync's copy lands on a slave, in ms (default: scenario's, else 20). */
+  syncDelayMs?: number;
+  /** Send `Connection: close` on every reply as the real proxy does (default false: keep-alive). */
+  connectionClose?: boolean;
+}
+
+export interface Simulator {
+  /** `http://host:port`: proxy routes under /v3.0/{NS}/, account routes under /v1.0/account/. */
+  readonly url: string;
+  readonly namespace: string;
+  close(): Promise<void>;
+  /** Stops answering (listener closed, sockets destroyed), keeping all state. */
+  pause(): Promise<void>;
+  /** Listens again on the same port. */
+  resume(): Promise<void>;
+  inject(fault: FaultSpec): InjectedFault;
+  injected(): InjectedFault[];
+  truth(cid: string): ContainerTruth | undefined;
+  stats(): SimStats;
+  resetStats(): void;
+}
+
+const MAX_BODY = 1 << 20;
+
+class TimerScheduler implements Scheduler {
+  private readonly timers = new Set<NodeJS.Timeout>();
+  defer(ms: number, task: () => void): void {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      task();
+    }, ms);
+    t.unref();
+    this.timers.add(t);
+  }
+  cancelAll(): void {
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) {
+        reject(new SimHttpError(400, 400, 'Request body too large'));
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function headerValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
+}
+
+class SimServer implements Simulator {
+  readonly namespace: string;
+  private readonly server: Server;
+  private readonly sockets = new Set<Socket>();
+  private readonly ns: SimNamespace;
+  private readonly statsRecorder = new StatsRecorder();
+  private readonly scheduler = new TimerScheduler();
+  private readonly ctx: SimContext;
+  private readonly latencyMs: number;
+  private readonly connectionClose: boolean;
+  private readonly host: string;
+  private port: number;
+  private paused = new AbortController();
+
+  constructor(opts: SimulatorOptions) {
+    const scenario = opts.scenario ?? {};
+    this.namespace = opts.namespace ?? scenario.namespace ?? 'OPENIO';
+    const generate = opts.generate ?? scenario.generate;
+    this.ns = new SimNamespace(this.namespace, generate ? { ...scenario, generate } : scenario);
+    this.latencyMs = opts.latencyMs ?? scenario.latencyMs ?? 0;
+    this.connectionClose = opts.connectionClose ?? false;
+    this.host = opts.host ?? '127.0.0.1';
+    this.port = opts.port ?? 0;
+    this.ctx = {
+      ns: this.ns,
+      stats: this.statsRecorder,
+      scheduler: this.scheduler,
+      syncDelayMs: opts.syncDelayMs ?? scenario.syncDelayMs ?? 20,
+      address: () => `${this.host}:${this.port}`,
+    };
+    this.server = createServer((req, res) => void this.answer(req, res));
+    this.server.keepAliveTimeout = 5_000;
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+    });
+  }
+
+  get url(): string {
+    return `http://${this.host.includes(':') ? `[${this.host}]` : this.host}:${this.port}`;
+  }
+
+  listen(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const onError = (err: Error): void => reject(err);
+      this.server.once('error', onError);
+      this.server.listen(this.port, this.host, () => {
+        this.server.off('error', onError);
+        this.port = (this.server.address() as AddressInfo).port;
+        resolve();
+      });
+    });
+  }
+
+  private stopListening(): Promise<void> {
+    this.paused.abort();
+    return new Promise((resolve) => {
+      if (!this.server.listening) {
+        resolve();
+        return;
+      }
+      this.server.close(() => resolve());
+      for (const s of this.sockets) s.destroy();
+      this.server.closeAllConnections();
+    });
+  }
+
+  async close(): Promise<void> {
+    this.scheduler.cancelAll();
+    await this.stopListening();
+  }
+
+  async pause(): Promise<void> {
+    await this.stopListening();
+  }
+
+  async resume(): Promise<void> {
+    if (this.server.listening) return;
+    this.paused = new AbortController();
+    await this.listen();
+  }
+
+  inject(fault: FaultSpec): InjectedFault {
+    return this.ns.inject(fault, 'inject');
+  }
+
+  injected(): InjectedFault[] {
+    return this.ns.injected();
+  }
+
+  truth(cid: string): ContainerTruth | undefined {
+    if (!isCid(cid)) return undefined;
+    const c = this.ns.findByCid(cid.toUpperCase());
+    return c ? truthOf(c) : undefined;
+  }
+
+  stats(): SimStats {
+    return this.statsRecorder.snapshot(this.ns.materialisedCount);
+  }
+
+  resetStats(): void {
+    this.statsRecorder.reset();
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://sim');
+    const method = req.method ?? 'GET';
+    const path = url.pathname;
+    const signal = AbortSignal.any([this.paused.signal, abortOnClose(res)]);
+    const visit = new PeerVisit(this.ns, this.statsRecorder, headerValue(req.headers['x-oio-timeout']), signal);
+    let status = 500;
+    let started = false;
+    try {
+      const body = await readBody(req);
+      let reply: Reply;
+      const parts = splitPath(path);
+      if (parts === undefined) throw notFoundRoute();
+      const request = (route: string): SimRequest => ({ method, route, query: url.searchParams, headers: req.headers, body, visit });
+      if (parts.kind === 'control') {
+        reply = handleControl(this.ns, this.statsRecorder, request(parts.route));
+      } else {
+        const statsKey = parts.kind === 'proxy' ? proxyRouteKey(method, parts.route) : accountRouteKey(method, parts.route);
+        this.statsRecorder.requestStarted(statsKey ?? 'unknown');
+        started = true;
+        if (this.latencyMs > 0) await sleep(this.latencyMs, undefined, { signal }).catch(() => undefined);
+        reply = parts.kind === 'proxy'
+          ? await handleProxy(this.ctx, request(parts.route), parts.namespace)
+          : handleAccount(this.ctx, request(parts.route));
+        if (reply.body !== undefined && visit.takeMalformed()) {
+          reply = { ...reply, body: reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2))) };
+        }
+      }
+      status = reply.status;
+      this.write(res, reply);
+    } catch (err) {
+      const e = err instanceof SimHttpError ? err : new SimHttpError(500, 500, `Internal error: ${(err as Error).message}`);
+      const reply = errorReply(e);
+      status = reply.status;
+      this.write(res, { ...reply, backendPeers: e.backendPeers.length > 0 ? e.backendPeers : visit.peers });
+    } finally {
+      visit.finish();
+      if (started) this.statsRecorder.requestEnded(status);
+    }
+  }
+
+  private write(res: ServerResponse, reply: Reply): void {
+    if (res.destroyed || res.headersSent) return;
+    res.statusCode = reply.status;
+    res.statusMessage = REASONS[reply.status] ?? 'Unknown';
+    for (const [k, v] of Object.entries(reply.headers ?? {})) res.setHeader(k, v);
+    if (reply.status === 503) res.setHeader('Retry-After', '1');
+    if (reply.status >= 400 && reply.backendPeers && reply.backendPeers.length > 0) {
+      res.setHeader('x-backend-service-id', reply.backendPeers.join(','));
+    }
+    if (this.connectionClose) res.setHeader('Connection', 'close');
+    if (reply.body === undefined) {
+      res.end();
+      return;
+    }
+    const buf = Buffer.from(reply.body, 'utf8');
+    res.setHeader('Content-Type', 'application/json');
+    res.setHeader('Content-Length', buf.length);
+    res.end(buf);
+  }
+}
+
+type PathParts =
+  | { readonly kind: 'proxy'; readonly namespace: string; readonly route: string }
+  | { readonly kind: 'account'; readonly route: string }
+  | { readonly kind: 'control'; readonly route: string };
+
+/** Splits the path; `//` anywhere is no route (real-behaviour 19), a trailing `/` is accepted. */
+function splitPath(path: string): PathParts | undefined {
+  if (path.includes('//')) return undefined;
+  const trimmed = path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path;
+  let m = /^\/v3\.0\/([^/]+)\/(.+)$/.exec(trimmed);
+  if (m) return { kind: 'proxy', namespace: decodeURIComponent(m[1] as string), route: m[2] as string };
+  m = /^\/v1\.0\/account\/(.+)$/.exec(trimmed);
+  if (m) return { kind: 'account', route: m[1] as string };
+  m = /^\/__sim\/(.+)$/.exec(trimmed);
+  if (m) return { kind: 'control', route: m[1] as string };
+  return undefined;
+}
+
+function abortOnClose(res: ServerResponse): AbortSignal {
+  const ac = new AbortController();
+  res.on('close', () => ac.abort());
+  return ac.signal;
+}
+
+/** Starts a simulator; resolves once it listens. */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const scenario = opts.scenario ? parseScenario(opts.scenario) : undefined;
+  const sim = new SimServer({ ...opts, ...(scenario ? { scenario } : {}) });
+  await sim.listen();
+  return sim;
+}
