@@ -54,6 +54,8 @@ export class FakeProxy implements ProxyApi {
   readonly statusScript: PeerAnswer<string>[][] = [];
   /** Called after each mutating call with the master at that moment (for "never while damaged" checks). */
   onMutation: ((route: string, master: PeerId | null) => void) | undefined;
+  /** Called on every call, before it acts (to interleave calls with journal writes in tests). */
+  onCall: ((call: FakeCall) => void) | undefined;
   private readonly pending = new Map<PeerId, { remaining: number; table: AdminTable }>();
 
   constructor(peerIds: readonly PeerId[] = PEERS, master: PeerId | null = peerIds[1] ?? null) {
@@ -78,7 +80,9 @@ export class FakeProxy implements ProxyApi {
   }
 
   private record(route: string, opts: CallOptions | undefined, peers?: readonly PeerId[]): void {
-    this.calls.push({ route, ...(peers ? { peers: [...peers] } : {}), ...(opts?.reqId ? { reqId: opts.reqId } : {}) });
+    const call = { route, ...(peers ? { peers: [...peers] } : {}), ...(opts?.reqId ? { reqId: opts.reqId } : {}) };
+    this.calls.push(call);
+    this.onCall?.(call);
     if (MUTATING_ROUTES.has(route)) this.onMutation?.(route, this.master);
   }
 

@@ -1,0 +1,287 @@
+// Specification of repairContainer against the in-memory fake proxy: what is sent, in which
+// order relative to the journal, how per-peer answers are judged, and when it stops.
+import { describe, expect, it } from 'vitest';
+import { OioUnavailableError } from '../../src/oio/errors.js';
+import type { ContainerRef } from '../../src/oio/types.js';
+import type { JournalEntry, JournalSink } from '../../src/journal/types.js';
+import { probeContainer } from '../../src/probe/probe.js';
+import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../../src/probe/types.js';
+import { repairContainer, type RepairOptions } from '../../src/repair/execute.js';
+import { FakeProxy, MUTATING_ROUTES } from '../helpers/fake-proxy.js';
+import { healthyTable, P1, P2, P3, REF, without } from '../helpers/tables.js';
+
+/** A journal whose append resolves a tick later, recording into a timeline shared with the proxy. */
+class TimelineJournal implements JournalSink {
+  readonly entries: JournalEntry[] = [];
+  failOn: JournalEntry['type'] | undefined;
+  constructor(private readonly timeline: string[]) {}
+  async append(entry: JournalEntry): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (entry.type === this.failOn) throw new Error('disk full');
+    this.entries.push(entry);
+    this.timeline.push(`journal:${entry.type}`);
+  }
+  types(): string[] {
+    return this.entries.map((e) => e.type);
+  }
+}
+
+interface Setup {
+  proxy: FakeProxy;
+  journal: TimelineJournal;
+  timeline: string[];
+  probes: number;
+  options: (extra?: Partial<RepairOptions>) => RepairOptions;
+  probe: () => Promise<ContainerReport>;
+}
+
+function setup(): Setup {
+  const proxy = new FakeProxy();
+  const timeline: string[] = [];
+  proxy.onCall = (c) => timeline.push(`call:${c.route}`);
+  const journal = new TimelineJournal(timeline);
+  const s: Setup = {
+    proxy,
+    journal,
+    timeline,
+    probes: 0,
+    probe: () => probeContainer(proxy, REF, { requiredKeys: DEFAULT_REQUIRED_KEYS, reqId: 'probe-1' }),
+    options: (extra = {}) => ({
+      dryRun: false,
+      journal,
+      reqId: 'rep-1',
+      verifyDelayMs: 0,
+      pollIntervalMs: 1,
+      awaitMasterTimeoutMs: 200,
+      probe: (ref: ContainerRef) => {
+        s.probes++;
+        return probeContainer(proxy, ref, { requiredKeys: DEFAULT_REQUIRED_KEYS, alwaysElection: true, reqId: 'rep-1' });
+      },
+      ...extra,
+    }),
+  };
+  return s;
+}
+
+/** Every mutating call comes after a flushed step-start, and its step-end is flushed before the next call. */
+function expectFramed(timeline: readonly string[]): void {
+  let open = false;
+  let pendingEnd = false;
+  for (const ev of timeline) {
+    if (ev === 'journal:step-start') open = true;
+    if (ev.startsWith('call:') && MUTATING_ROUTES.has(ev.slice(5))) {
+      expect(open, `${ev} without a flushed step-start`).toBe(true);
+      pendingEnd = true;
+    } else if (ev.startsWith('call:')) {
+      expect(pendingEnd, `${ev} before the step-end of the previous mutation`).toBe(false);
+    }
+    if (ev === 'journal:step-end') {
+      open = false;
+      pendingEnd = false;
+    }
+  }
+  expect(pendingEnd).toBe(false);
+}
+
+describe('repairContainer', () => {
+  it('syncs the slave lacking sys.m2.ctime, verifies it healthy and journals every step in order', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    const before = await s.probe();
+    expect(before.verdict).toBe('repairable');
+    const result = await repairContainer(s.proxy, before, s.options());
+    expect(result.outcome).toBe('succeeded');
+    expect(result.after?.verdict).toBe('healthy');
+    expect(s.proxy.mutations()).toEqual([{ route: 'admin/sync', peers: [P1], reqId: 'rep-1' }]);
+    expect(result.rounds).toHaveLength(1);
+    expect(result.rounds[0]?.results[0]).toMatchObject({ status: 'done', answers: [{ peer: P1, status: 200, message: 'OK' }] });
+    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'verify', 'repair']);
+    const start = s.journal.entries[0];
+    expect(start).toMatchObject({ type: 'step-start', round: 1, dryRun: false, cid: REF.cid, account: 'ACCT', container: 'CT1', reqId: 'rep-1', step: { kind: 'sync', peers: [P1] } });
+    expect(start?.type === 'step-start' && start.before.find((r) => r.peer === P1)).toMatchObject({ health: 'missing-keys', missingKeys: ['sys.m2.ctime'] });
+    expect(s.journal.entries[3]).toMatchObject({ type: 'repair', outcome: 'succeeded' });
+    expectFramed(s.timeline);
+  });
+
+  it('writes a missing master key back through the master instead of syncing', async () => {
+    const s = setup();
+    s.proxy.peer(P2).table = without(healthyTable(), 'sys.m2.ctime');
+    const before = await s.probe();
+    expect(before.verdict).toBe('master-damaged');
+    const result = await repairContainer(s.proxy, before, s.options());
+    expect(result.outcome).toBe('succeeded');
+    expect(s.proxy.mutations().map((c) => c.route)).toEqual(['admin/set_properties']);
+    expect(s.proxy.peer(P2).table?.system['sys.m2.ctime']).toBe('1795580730589743');
+    expect(s.proxy.peer(P1).table?.system['version:main.admin']).toBe('3:0');
+    expectFramed(s.timeline);
+  });
+
+  it('makes a corrupt master leave, waits for a healthy master, then syncs the old master (never syncing while it is master)', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    const syncMasters: (string | null)[] = [];
+    s.proxy.onMutation = (route, master) => {
+      if (route === 'admin/sync') syncMasters.push(master);
+    };
+    const before = await s.probe();
+    expect(before.verdict).toBe('master-damaged');
+    const result = await repairContainer(s.proxy, before, s.options());
+    expect(result.outcome).toBe('succeeded');
+    expect(result.rounds.map((r) => r.plan.steps.map((st) => st.kind))).toEqual([['leave', 'await-master'], ['sync']]);
+    expect(s.proxy.master).toBe(P1);
+    expect(syncMasters).not.toContain(P2);
+    expect(syncMasters.length).toBeGreaterThan(0);
+    // The corrupt base answers 511 to the first sync and is recreated by the retry.
+    expect(s.proxy.mutations().map((c) => `${c.route}:${c.peers?.join(',') ?? ''}`)).toEqual([
+      `admin/leave:${P2}`, `admin/sync:${P2}`, `admin/sync:${P2}`,
+    ]);
+    expect(result.rounds[1]?.results[0]?.answers).toEqual([{ peer: P2, status: 200, message: 'OK' }]);
+    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'step-start', 'step-end', 'verify', 'step-start', 'step-end', 'verify', 'repair']);
+    expectFramed(s.timeline);
+  });
+
+  it('refuses two damaged replicas of three and sends nothing mutating', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    s.proxy.peer(P3).table = null;
+    const before = await s.probe();
+    expect(before.verdict).toBe('unrepairable');
+    const result = await repairContainer(s.proxy, before, s.options());
+    expect(result.outcome).toBe('refused');
+    expect(s.proxy.mutations()).toEqual([]);
+    expect(s.journal.types()).toEqual(['repair']);
+  });
+
+  it('touches nothing while a peer is unreachable', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    s.proxy.peer(P3).down = true;
+    const before = await s.probe();
+    expect(before.verdict).toBe('unrepairable');
+    s.proxy.peer(P1).table = healthyTable();
+    const unknown = await s.probe();
+    expect(unknown.verdict).toBe('unknown');
+    const result = await repairContainer(s.proxy, unknown, s.options());
+    expect(result.outcome).toBe('failed');
+    expect(s.proxy.mutations()).toEqual([]);
+  });
+
+  it('does nothing for a healthy container and journals nothing', async () => {
+    const s = setup();
+    const result = await repairContainer(s.proxy, await s.probe(), s.options());
+    expect(result).toMatchObject({ outcome: 'succeeded', rounds: [] });
+    expect(s.journal.entries).toEqual([]);
+  });
+
+  it('in dry-run journals the planned steps and calls no mutating route', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({ dryRun: true }));
+    expect(result.outcome).toBe('dry_run');
+    expect(s.proxy.mutations()).toEqual([]);
+    expect(s.journal.entries.map((e) => (e.type === 'step-start' ? `${e.type}:${e.step.kind}:${e.dryRun}` : e.type))).toEqual([
+      'step-start:leave:true', 'step-start:await-master:true', 'repair',
+    ]);
+    expect(result.reason).toContain(`make ${P2} leave`);
+  });
+
+  it('fails the sync when the targeted slave has become master (301)', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    const before = await s.probe();
+    s.proxy.master = P1;
+    const result = await repairContainer(s.proxy, before, s.options());
+    expect(result.outcome).toBe('failed');
+    expect(result.rounds[0]?.results[0]).toMatchObject({ status: 'failed', answers: [{ peer: P1, status: 301 }] });
+    expect(result.reason).toContain('it is master now');
+    const end = s.journal.entries.find((e) => e.type === 'step-end');
+    expect(end).toMatchObject({ status: 'failed' });
+    expect(s.journal.types().at(-1)).toBe('repair');
+  });
+
+  it('records a step that throws as failed and stops', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    const before = await s.probe();
+    s.proxy.sync = async () => {
+      throw new OioUnavailableError('Service unavailable', { route: 'admin/sync', httpStatus: 503 });
+    };
+    const result = await repairContainer(s.proxy, before, s.options());
+    expect(result.outcome).toBe('failed');
+    expect(s.journal.entries.find((e) => e.type === 'step-end')).toMatchObject({ status: 'failed', detail: expect.stringContaining('OIO_UNAVAILABLE') });
+  });
+
+  it('polls the verification while an asynchronous sync has not landed', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    s.proxy.syncLagReads = 2;
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({ verifyAttempts: 5 }));
+    expect(result.outcome).toBe('succeeded');
+    expect(s.probes).toBe(3);
+    expect(s.proxy.count('admin/sync')).toBe(1);
+  });
+
+  it('fails after maxRounds when the sync never repairs the slave', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    s.proxy.sync = async (_ref, peers) => (peers ?? []).map((peer) => ({ peer, status: 200, message: 'OK', body: '' }));
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({ maxRounds: 2, verifyAttempts: 2 }));
+    expect(result.outcome).toBe('failed');
+    expect(result.rounds).toHaveLength(2);
+    expect(s.probes).toBe(4);
+    expect(result.reason).toContain('still repairable after 2 round(s)');
+  });
+
+  it('fails await-master when no healthy candidate becomes master in time, and never syncs', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    const before = await s.probe();
+    s.proxy.leave = async (_ref, peers) => peers.map((peer) => ({ peer, status: 200, message: 'OK', body: '' }));
+    const result = await repairContainer(s.proxy, before, s.options({ awaitMasterTimeoutMs: 20 }));
+    expect(result.outcome).toBe('failed');
+    expect(result.rounds[0]?.results.map((r) => r.status)).toEqual(['done', 'failed']);
+    expect(s.proxy.count('admin/sync')).toBe(0);
+  });
+
+  it('on abort finishes and records the in-flight step, then stops', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    const before = await s.probe();
+    const ac = new AbortController();
+    const leave = s.proxy.leave.bind(s.proxy);
+    s.proxy.leave = async (ref, peers, opts) => {
+      ac.abort();
+      return leave(ref, peers, opts);
+    };
+    const result = await repairContainer(s.proxy, before, s.options({ signal: ac.signal }));
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toContain('interrupted');
+    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'repair']);
+    expect(s.proxy.mutations().map((c) => c.route)).toEqual(['admin/leave']);
+  });
+
+  it('calls nothing mutating when the step-start cannot be journalled', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    s.journal.failOn = 'step-start';
+    const result = await repairContainer(s.proxy, await s.probe(), s.options());
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toContain('disk full');
+    expect(s.proxy.mutations()).toEqual([]);
+  });
+
+  it('does not trust the next peer blindly: a leave that hands mastership to a slave lacking keys is followed by another plan', async () => {
+    const s = setup();
+    // Five peers: master corrupt, the next in order lacks sys.m2.ctime.
+    const peers = ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1', '10.0.0.4:1', '10.0.0.5:1'];
+    const proxy = new FakeProxy(peers, peers[0]);
+    proxy.peer(peers[0] as string).corrupt = true;
+    proxy.peer(peers[1] as string).table = without(healthyTable(), 'sys.m2.ctime');
+    const before = await probeContainer(proxy, REF, { requiredKeys: DEFAULT_REQUIRED_KEYS });
+    expect(before.verdict).toBe('master-damaged');
+    const result = await repairContainer(proxy, before, s.options({ awaitMasterTimeoutMs: 20, probe: (ref) => probeContainer(proxy, ref, { requiredKeys: DEFAULT_REQUIRED_KEYS, alwaysElection: true }) }));
+    // The damaged new master is not a candidate: await-master fails, nothing is synced from it.
+    expect(result.outcome).toBe('failed');
+    expect(proxy.count('admin/sync')).toBe(0);
+  });
+});
