@@ -133,6 +133,31 @@ describe('repair over HTTP against the simulator', () => {
     expect(result.after?.verdict).toBe('healthy');
   });
 
+  it("writes a master's missing sys.m2.ctime back through the master (no leave, no sync)", async () => {
+    const w = await start([{ account: 'ACCT', container: 'CT1', peer: S2, kind: 'drop-keys', keys: ['sys.m2.ctime'] }]);
+    const expected = w.sim.truth(REF.cid)?.replicas.find((r) => r.peer === S1)?.admin['sys.m2.ctime'];
+    const before = await probe(w);
+    expect(before.verdict).toBe('master-damaged');
+    const result = await repairContainer(w.proxy, before, options(w));
+    expect(result.outcome).toBe('succeeded');
+    expect(result.rounds[0]?.plan.steps).toEqual([{ kind: 'set-properties', values: { 'sys.m2.ctime': expected } }]);
+    const stats = w.sim.stats();
+    expect(stats.syncCalls).toEqual({});
+    expect(stats.leaveCalls).toEqual({});
+    expect(w.sim.truth(REF.cid)?.replicas.every((r) => r.admin['sys.m2.ctime'] === expected)).toBe(true);
+  });
+
+  it('makes a truncated master leave rather than writing keys into it, then syncs it', async () => {
+    const w = await start([{ account: 'ACCT', container: 'CT1', peer: S2, kind: 'truncate-base' }]);
+    const before = await probe(w);
+    expect(before.verdict).toBe('master-damaged');
+    const result = await repairContainer(w.proxy, before, options(w));
+    expect(result.rounds[0]?.plan.steps.map((s) => s.kind)).toEqual(['leave', 'await-master']);
+    expect(result.outcome).toBe('succeeded');
+    expect(w.mastersAtSync).not.toContain(S2);
+    expect(w.sim.stats().writes).toBe(0);
+  });
+
   it('refuses two damaged replicas of three and sends nothing mutating', async () => {
     const w = await start([
       { account: 'ACCT', container: 'CT1', peer: S1, kind: 'drop-keys', keys: ['sys.m2.ctime'] },
