@@ -191,12 +191,19 @@ export class SimNamespace {
     return record;
   }
 
-  /** Scenario and run-time faults, then the generated damage (computed: O(generated containers)). */
+  /** Scenario and run-time faults, then the generated damage (computed: O(generated containers));
+   * the damaged generated containers' CIDs become addressable. */
   injected(): InjectedFault[] {
     const out = [...this.injectedLog];
     const g = this.generated;
     if (g) {
-      for (let i = 0; i < g.containerCount; i++) if (g.isDamaged(i)) out.push(...g.build(i).faults);
+      for (let i = 0; i < g.containerCount; i++) {
+        if (!g.isDamaged(i)) continue;
+        const built = g.build(i);
+        // Handing a CID out makes it addressable by `cid=` and truth() from now on.
+        g.rememberCid(i, built.container.cid);
+        out.push(...built.faults);
+      }
     }
     return out;
   }
