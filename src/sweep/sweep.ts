@@ -12,6 +12,7 @@
 // containers of one slow service, and then the sweep runs at that service's pace, not stops.
 // Without an injected `locate`, step 3 and 4 are skipped (global limits only).
 import { randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { enumerateContainers, type AccountFilter, type EnumeratedContainer, type SweepPosition } from '../discover/enumerate.js';
 import type { JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
@@ -134,6 +135,8 @@ class SweepRun {
   private readonly step: ContainerStepDeps;
   private readonly inflight = new Set<Promise<void>>();
   private readonly shortId: string;
+  /** Follows opts.signal; ours so that its listener limit fits the many waiters of a sweep. */
+  private readonly stop = new AbortController();
   private admittedCount = 0;
   private doneThisRun = 0;
   private activeBaseMs: number;
@@ -161,7 +164,10 @@ class SweepRun {
     this.limiter = opts.probesPerSecond > 0 ? new RateLimiter(opts.probesPerSecond, { clock: this.clock }) : unlimitedRate;
     this.services = new KeyedSemaphore(opts.perServiceConcurrency);
     this.slots = new KeyedSemaphore(opts.concurrency);
-    this.admission = new KeyedSemaphore(Math.max(opts.concurrency, opts.admissionWindow ?? opts.concurrency * 4));
+    const window = Math.max(opts.concurrency, opts.admissionWindow ?? opts.concurrency * 4);
+    this.admission = new KeyedSemaphore(window);
+    // Every admitted container may wait on the signal at once (limiter, semaphores).
+    setMaxListeners(window + 16, this.stop.signal);
     this.step = { ...deps, now: () => this.clock.now(), log: this.log };
     this.activeBaseMs = this.counts.activeMs;
     this.activeSince = now;
@@ -179,12 +185,16 @@ class SweepRun {
 
     const progressTimer = setInterval(() => this.logProgress(), this.opts.progressIntervalMs);
     progressTimer.unref();
+    const onStop = (): void => this.stop.abort(this.opts.signal.reason);
+    if (this.opts.signal.aborted) onStop();
+    else this.opts.signal.addEventListener('abort', onStop, { once: true });
     let result: SweepResult;
     try {
       result = await this.admitAll();
       await this.drain();
     } finally {
       clearInterval(progressTimer);
+      this.opts.signal.removeEventListener('abort', onStop);
     }
     this.stopActiveClock();
     return this.finish(result);
@@ -194,7 +204,7 @@ class SweepRun {
   private async admitAll(): Promise<SweepResult> {
     const retries = this.opts.enumerationRetries ?? 5;
     const backoffMs = this.opts.enumerationBackoffMs ?? 1000;
-    const stop = this.opts.signal;
+    const stop = this.stop.signal;
     let failures = 0;
     for (;;) {
       const from = this.watermark.admitted();
@@ -233,14 +243,14 @@ class SweepRun {
   /** Pauses while outside the time windows. False when the sweep was stopped meanwhile. */
   private async waitUntilAllowed(): Promise<boolean> {
     const allowed = this.opts.isAllowedNow;
-    if (this.opts.signal.aborted) return false;
+    if (this.stop.signal.aborted) return false;
     if (!allowed || allowed()) return true;
     this.paused = true;
     this.stopActiveClock();
     this.log.info('sweep paused: outside its time windows');
     void this.requestSave();
     try {
-      while (!allowed()) await this.clock.sleep(this.opts.pauseCheckMs ?? 30_000, this.opts.signal);
+      while (!allowed()) await this.clock.sleep(this.opts.pauseCheckMs ?? 30_000, this.stop.signal);
     } catch {
       return false;
     } finally {
@@ -263,7 +273,7 @@ class SweepRun {
   }
 
   private async runContainer(ref: EnumeratedContainer, ticket: Ticket, reqId: string): Promise<void> {
-    const stop = this.opts.signal;
+    const stop = this.stop.signal;
     const releases: Release[] = [];
     try {
       await this.limiter.take(stop);
