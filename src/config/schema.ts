@@ -76,15 +76,15 @@ const accountsSection = z.strictObject({
     .default('all'),
   exclude: z
     .strictObject({
-      names: z.array(z.string().min(1)).default([]),
-      prefixes: z.array(z.string().min(1)).default([]),
+      names: z.array(z.string().min(1)).default(() => []),
+      prefixes: z.array(z.string().min(1)).default(() => []),
     })
     .prefault({}),
 });
 
 const windowEntry = z
   .strictObject({
-    days: z.array(z.enum(WEEKDAYS)).min(1).default([...WEEKDAYS]),
+    days: z.array(z.enum(WEEKDAYS)).min(1).default(() => [...WEEKDAYS]),
     start: clockTime(false),
     end: clockTime(true),
   })
@@ -95,7 +95,7 @@ const scheduleSection = z.strictObject({
   timezone: timezone.default('UTC'),
   jitterSeconds: int(0, 86_400).default(0),
   runAtStart: z.boolean().default(true),
-  windows: z.array(windowEntry).default([]),
+  windows: z.array(windowEntry).default(() => []),
 });
 
 const repairSection = z
@@ -126,7 +126,7 @@ export const configSchema = z
     accounts: accountsSection.prefault({}),
     probe: z
       .strictObject({
-        requiredKeys: z.array(z.string().min(1)).default([...DEFAULT_REQUIRED_KEYS]),
+        requiredKeys: z.array(z.string().min(1)).default(() => [...DEFAULT_REQUIRED_KEYS]),
         concurrency: int(1, 1024).default(16),
         probesPerSecond: z.number().positive().max(100_000).default(200),
         perServiceConcurrency: int(1, 256).default(4),

@@ -23,3 +23,14 @@ describe('diffRequiresRestart', () => {
     expect(diffRequiresRestart(config(''), config('journal: { path: /j.jsonl }\n'))).toEqual(['journal.path']);
   });
 });
+
+describe('defaults', () => {
+  it('gives each configuration its own lists, so mutating one never leaks into the next', () => {
+    const first = config('');
+    first.probe.requiredKeys.push('sys.extra');
+    first.schedule.windows.push({ days: ['mon'], start: '01:00', end: '02:00' });
+    const second = config('');
+    expect(second.probe.requiredKeys).not.toContain('sys.extra');
+    expect(second.schedule.windows).toEqual([]);
+  });
+});
