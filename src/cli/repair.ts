@@ -77,7 +77,14 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
     const json = values.json ?? false;
     const dryRun = values['dry-run'] ?? false;
     const opened = openProxy('repair', values, io.env);
-    const file = values.journal !== undefined ? new Journal(values.journal) : undefined;
+    let file: Journal | undefined;
+    try {
+      if (values.journal !== undefined) file = await Journal.open(values.journal);
+    } catch (err) {
+      await opened.close();
+      println(io.stderr, `oio-repaird repair: ${err instanceof Error ? err.message : String(err)}`);
+      return 2;
+    }
     try {
       const probe = (r: typeof ref) => probeContainer(opened.proxy, r, { requiredKeys: keys, alwaysElection: true });
       const before = await probe(ref);
