@@ -19,6 +19,8 @@ export interface Page<T> {
   readonly truncated: boolean;
 }
 
+const RECENT_BUILDS = 4096;
+
 function arraySequence(sorted: readonly string[]): NameSequence {
   return { length: sorted.length, at: (j) => sorted[j] as string };
 }
@@ -75,6 +77,8 @@ export class SimNamespace {
   /** Generated containers that were mutated (sync, leave, write, inject): index → state. */
   private readonly overrides = new Map<number, Container>();
   private readonly generatedIndex = new WeakMap<Container, number>();
+  /** Unmutated generated containers built recently (insertion order = age). */
+  private readonly recentBuilds = new Map<number, Container>();
   private readonly injectedLog: InjectedFault[] = [];
 
   constructor(readonly name: string, scenario: Scenario) {
@@ -144,8 +148,16 @@ export class SimNamespace {
   private generatedContainer(i: number): Container {
     const stored = this.overrides.get(i);
     if (stored) return stored;
+    // A probe asks about the same container several times in a row: keep recent builds.
+    const cached = this.recentBuilds.get(i);
+    if (cached) return cached;
     const built = (this.generated as GeneratedNamespace).build(i).container;
     this.generatedIndex.set(built, i);
+    this.recentBuilds.set(i, built);
+    if (this.recentBuilds.size > RECENT_BUILDS) {
+      const oldest = this.recentBuilds.keys().next().value;
+      if (oldest !== undefined) this.recentBuilds.delete(oldest);
+    }
     return built;
   }
 
@@ -160,6 +172,7 @@ export class SimNamespace {
     const stored = this.overrides.get(i);
     if (stored) return stored;
     this.overrides.set(i, c);
+    this.recentBuilds.delete(i);
     return c;
   }
 

@@ -204,7 +204,8 @@ class SimServer implements Simulator {
     const url = new URL(req.url ?? '/', 'http://sim');
     const method = req.method ?? 'GET';
     const path = url.pathname;
-    const signal = AbortSignal.any([this.paused.signal, abortOnClose(res)]);
+    // Only the pause signal: a per-request AbortController costs a DOMException per request.
+    const signal = this.paused.signal;
     const visit = new PeerVisit(this.ns, this.statsRecorder, headerValue(req.headers['x-oio-timeout']), signal);
     let status = 500;
     let started = false;
@@ -278,12 +279,6 @@ function splitPath(path: string): PathParts | undefined {
   m = /^\/__sim\/(.+)$/.exec(trimmed);
   if (m) return { kind: 'control', route: m[1] as string };
   return undefined;
-}
-
-function abortOnClose(res: ServerResponse): AbortSignal {
-  const ac = new AbortController();
-  res.on('close', () => ac.abort());
-  return ac.signal;
 }
 
 /** Starts a simulator; resolves once it listens. */
