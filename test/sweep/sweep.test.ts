@@ -1,0 +1,227 @@
+import { describe, expect, it } from 'vitest';
+import { runSweep } from '../../src/sweep/sweep.js';
+import { unavailable } from '../discover/fake-accounts.js';
+import { containerNames, Harness, indexOf, sample, tick, type Fate } from './harness.js';
+
+const tree3x10 = { a1: containerNames(10), a2: containerNames(10), a3: containerNames(10) };
+const everyContainer = (tree: Record<string, readonly string[]>) =>
+  Object.entries(tree).flatMap(([a, cs]) => cs.map((c) => `${a}/${c}`));
+/** Per account: #3 damaged, #5 unrepairable, #7 probe throws, the rest healthy. */
+const mixedFate = (ref: { container?: string }): Fate =>
+  (({ 3: 'damaged', 5: 'unrepairable', 7: 'throw' }) as Record<number, Fate>)[indexOf(ref as never)] ?? 'healthy';
+
+describe('runSweep', () => {
+  it('probes every container once and exports what the probes and repairs returned', async () => {
+    const h = new Harness(tree3x10, { fate: mixedFate });
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal));
+
+    expect(summary.result).toBe('completed');
+    expect([...h.probed].sort()).toEqual(everyContainer(tree3x10));
+    const m = h.metrics;
+    // 21 healthy × 3 ok + 3 damaged × 2 ok + 3 unrepairable × 1 ok; 3 probes threw.
+    expect(await sample(m.probes, { result: 'ok' })).toBe(72);
+    expect(await sample(m.probes, { result: 'missing-keys' })).toBe(3);
+    expect(await sample(m.probes, { result: 'missing-base' })).toBe(3);
+    expect(await sample(m.probes, { result: 'corrupt-base' })).toBe(3);
+    expect(await sample(m.probes, { result: 'error' })).toBe(3);
+    expect(await sample(m.detections, { kind: 'missing-keys' })).toBe(3);
+    expect(await sample(m.detections, { kind: 'missing-base' })).toBe(3);
+    expect(await sample(m.repairs, { outcome: 'succeeded' })).toBe(3);
+    expect(await sample(m.repairs, { outcome: 'refused' })).toBe(3);
+    // Gauges of the completed sweep reflect the state AFTER the (verified) repairs.
+    expect(await sample(m.damagedReplicas, { kind: 'missing-keys' })).toBe(0);
+    expect(await sample(m.damagedReplicas, { kind: 'missing-base' })).toBe(3);
+    expect(await sample(m.damagedReplicas, { kind: 'corrupt-base' })).toBe(3);
+    expect(await sample(m.unrepairableContainers)).toBe(3);
+    expect(await sample(m.repairBudgetRemaining)).toBe(97);
+    expect(await sample(m.sweepContainers)).toBe(30);
+    expect(await sample(m.sweepProgress)).toBe(30);
+    expect(await sample(m.sweepsTotal, { result: 'completed' })).toBe(1);
+    expect(await sample(m.sweepInProgress)).toBe(0);
+    expect(await sample(m.lastSweepSuccess)).toBeGreaterThan(0);
+    expect(summary.counts).toMatchObject({ done: 30, damagedContainers: 6, unrepairable: 3, probeErrors: 3 });
+    expect(h.state.checkpoint).toBeNull();
+  });
+
+  it('journals a detection for every non-healthy container, before any repair of it', async () => {
+    const h = new Harness(tree3x10, { fate: mixedFate });
+    await runSweep(h.deps(), h.options(new AbortController().signal));
+    const detections = h.journal.entries.filter((e) => e.type === 'detection');
+    expect(detections.map((e) => (e.type === 'detection' ? e.verdict : '')).sort()).toEqual([
+      ...Array(3).fill('repairable'), ...Array(3).fill('unknown'), ...Array(3).fill('unrepairable'),
+    ]);
+    // The fake repair throws if called before the detection is journaled, which would be 'failed'.
+    expect(await sample(h.metrics.repairs, { outcome: 'failed' })).toBe(0);
+    expect(h.repaired).toHaveLength(3);
+    const refusals = h.journal.entries.filter((e) => e.type === 'repair' && e.outcome === 'refused');
+    expect(refusals).toHaveLength(3);
+  });
+
+  it('never runs more probes at once than its concurrency', async () => {
+    const h = new Harness({ a: containerNames(60) });
+    await runSweep(h.deps(), h.options(new AbortController().signal, { concurrency: 5 }));
+    expect(h.maxActive).toBe(5);
+    expect(h.probed).toHaveLength(60);
+  });
+
+  it('never probes more containers at once on one meta2 service than perServiceConcurrency', async () => {
+    const services = ['s1', 's2', 's3', 's4', 's5'];
+    const h = new Harness({ a: containerNames(80) }, {
+      peersOf: (ref) => [0, 1, 3].map((k) => services[(indexOf(ref) + k) % 5]!),
+    });
+    await runSweep(h.deps(), h.options(new AbortController().signal, { concurrency: 8, perServiceConcurrency: 2 }));
+    expect(h.maxPerPeer).toBe(2);
+    expect(h.probed).toHaveLength(80);
+    expect(h.peersSeen.every((p) => p?.length === 3)).toBe(true);
+  });
+
+  it('keeps probing other containers while one meta2 service hangs', async () => {
+    let releaseSlow!: () => void;
+    const slow = new Promise<void>((r) => (releaseSlow = r));
+    const onSlow = (ref: { container?: string }) => indexOf(ref as never) % 10 === 0;
+    const h = new Harness({ a: containerNames(100) }, {
+      peersOf: (ref) => (onSlow(ref) ? ['slow', 'x', 'y'] : ['p', 'q', 'r']),
+      hold: (ref) => (onSlow(ref) ? slow : undefined),
+    });
+    const run = runSweep(h.deps(), h.options(new AbortController().signal, { concurrency: 4, perServiceConcurrency: 1 }));
+    for (let i = 0; i < 2000 && h.probed.filter((k) => !onSlow({ container: k.split('/')[1] })).length < 90; i++) await tick();
+    // All 90 containers away from the slow service were probed while it hung on its first one.
+    expect(h.probed.filter((k) => !onSlow({ container: k.split('/')[1] }))).toHaveLength(90);
+    expect(h.probed.filter((k) => onSlow({ container: k.split('/')[1] }))).toHaveLength(1);
+    releaseSlow();
+    const summary = await run;
+    expect(summary.counts.done).toBe(100);
+  });
+
+  it('when stopped, saves a watermark from which a second run covers every container', async () => {
+    const tree = { a1: containerNames(40), a2: containerNames(40) };
+    const first = new Harness(tree);
+    const stop = new AbortController();
+    first.onProbe = (n) => n === 30 && stop.abort();
+    const s1 = await runSweep(first.deps(), first.options(stop.signal, { concurrency: 6 }));
+
+    expect(s1.result).toBe('interrupted');
+    expect(await sample(first.metrics.sweepsTotal, { result: 'interrupted' })).toBe(1);
+    expect(await sample(first.metrics.lastSweepSuccess)).toBe(0);
+    const saved = first.state.checkpoint;
+    expect(saved?.position).toEqual(s1.position);
+    expect(saved?.sweepId).toBe(s1.sweepId);
+
+    const second = new Harness(tree);
+    second.state.checkpoint = saved;
+    const s2 = await runSweep(second.deps(), second.options(new AbortController().signal, { concurrency: 6 }));
+
+    expect(s2.result).toBe('completed');
+    expect(s2.resumed).toBe(true);
+    expect(s2.sweepId).toBe(s1.sweepId);
+    const all = everyContainer(tree);
+    const covered = new Set([...first.probed, ...second.probed]);
+    expect(all.filter((k) => !covered.has(k))).toEqual([]);
+    // The second run starts right after the watermark and re-probes at most what was in flight.
+    const watermark = `${saved!.position!.account}/${saved!.position!.container}`;
+    expect(second.probed.every((k) => k > watermark)).toBe(true);
+    expect(second.probed.length).toBeLessThan(all.length - 20);
+    expect(second.state.checkpoint).toBeNull();
+  });
+
+  it('lets in-flight repairs finish when stopped', async () => {
+    const h = new Harness({ a: containerNames(20) }, { fate: () => 'damaged' });
+    const stop = new AbortController();
+    h.onProbe = (n) => n === 3 && stop.abort();
+    const summary = await runSweep(h.deps(), h.options(stop.signal, { concurrency: 3 }));
+    expect(summary.result).toBe('interrupted');
+    expect(h.repaired).toHaveLength(h.probed.length);
+    expect(await sample(h.metrics.repairs, { outcome: 'succeeded' })).toBe(h.probed.length);
+  });
+
+  it('skips repairs beyond the per-sweep budget and says so', async () => {
+    const h = new Harness({ a: containerNames(5) }, { fate: () => 'damaged', policy: { maxPerSweep: 2 } });
+    await runSweep(h.deps(), h.options(new AbortController().signal));
+    expect(h.repaired).toHaveLength(2);
+    expect(await sample(h.metrics.repairs, { outcome: 'succeeded' })).toBe(2);
+    expect(await sample(h.metrics.repairs, { outcome: 'skipped_budget' })).toBe(3);
+    expect(await sample(h.metrics.repairBudgetRemaining)).toBe(0);
+    expect(await sample(h.metrics.damagedReplicas, { kind: 'missing-keys' })).toBe(3);
+    expect(h.journal.entries.filter((e) => e.type === 'repair' && e.outcome === 'skipped_budget')).toHaveLength(3);
+  });
+
+  it('never calls repair in report-only mode', async () => {
+    const h = new Harness({ a: containerNames(4) }, { fate: () => 'damaged', policy: { mode: 'report-only' } });
+    await runSweep(h.deps(), h.options(new AbortController().signal));
+    expect(h.repaired).toEqual([]);
+    expect(await sample(h.metrics.repairs, { outcome: 'dry_run' })).toBe(4);
+  });
+
+  it('counts a repair that throws as failed and carries on', async () => {
+    const h = new Harness({ a: containerNames(4) }, { fate: () => 'damaged' });
+    const deps = { ...h.deps(), repair: async () => Promise.reject(new Error('boom')) };
+    const summary = await runSweep(deps, h.options(new AbortController().signal));
+    expect(summary.result).toBe('completed');
+    expect(await sample(h.metrics.repairs, { outcome: 'failed' })).toBe(4);
+    expect(h.journal.entries.filter((e) => e.type === 'repair' && e.outcome === 'failed')).toHaveLength(4);
+  });
+
+  it('retries a failing enumeration from where it stopped, without probing twice', async () => {
+    const h = new Harness(tree3x10);
+    let failures = 0;
+    h.accounts.failPage = (p) => (p.account === 'a2' && p.marker === 'ct006' && failures++ < 2 ? unavailable() : undefined);
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal));
+    expect(summary.result).toBe('completed');
+    expect(failures).toBe(3);
+    expect(h.probed).toHaveLength(30);
+    expect(new Set(h.probed).size).toBe(30);
+  });
+
+  it('fails the sweep after repeated enumeration failures, saving its position', async () => {
+    const h = new Harness(tree3x10);
+    h.accounts.failPage = (p) => (p.account === 'a2' ? unavailable() : undefined);
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal, { enumerationRetries: 2 }));
+    expect(summary.result).toBe('failed');
+    expect(summary.error?.code).toBe('OIO_UNAVAILABLE');
+    expect(h.state.checkpoint?.position).toEqual({ account: 'a1', container: 'ct009' });
+    expect(await sample(h.metrics.sweepsTotal, { result: 'failed' })).toBe(1);
+    expect(await sample(h.metrics.lastSweepSuccess)).toBe(0);
+  });
+
+  it('pauses outside its time windows without taking containers, then resumes', async () => {
+    const h = new Harness({ a: containerNames(30) });
+    let open = true;
+    let pausedPolls = 0;
+    let pulledAtPause = -1;
+    let pulledAtReopen = -1;
+    h.onProbe = (n) => {
+      if (n === 10) open = false;
+    };
+    const isAllowedNow = (): boolean => {
+      if (open) return true;
+      pausedPolls += 1;
+      if (pausedPolls === 1) pulledAtPause = h.accounts.yielded;
+      if (pausedPolls === 5) {
+        pulledAtReopen = h.accounts.yielded;
+        open = true;
+      }
+      return false;
+    };
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal, { isAllowedNow, pauseCheckMs: 1 }));
+    expect(pausedPolls).toBe(5);
+    expect(pulledAtReopen).toBe(pulledAtPause);
+    expect(summary.result).toBe('completed');
+    expect(h.probed).toHaveLength(30);
+  });
+
+  it('stops while paused and keeps its position', async () => {
+    const h = new Harness({ a: containerNames(30) });
+    const stop = new AbortController();
+    h.onProbe = (n) => n === 10 && setTimeout(() => stop.abort(), 5);
+    const summary = await runSweep(h.deps(), h.options(stop.signal, { isAllowedNow: () => h.probed.length < 10, pauseCheckMs: 1 }));
+    expect(summary.result).toBe('interrupted');
+    expect(h.probed.length).toBeLessThan(30);
+    // Containers admitted before the pause finished; the position is the last of them.
+    expect(`a/${h.state.checkpoint?.position?.container}`).toBe([...h.probed].sort().at(-1));
+  });
+
+  it('refuses nonsensical options before touching anything', async () => {
+    const h = new Harness({ a: [] });
+    await expect(runSweep(h.deps(), h.options(new AbortController().signal, { concurrency: 0 }))).rejects.toThrow(RangeError);
+  });
+});
