@@ -157,3 +157,32 @@ describe('errors and routing', () => {
     expect(res.headers['connection']).not.toBe('close');
   });
 });
+
+describe('reads that reach the election', () => {
+  it('shows the admin table as x-oio-container-meta-* headers in container/show', async () => {
+    const res = await call(sim.url, 'GET', `${ns}/container/show`, { query: { acct: 'acme', ref: 'db' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['x-oio-container-meta-sys-m2-ctime']).toMatch(/^\d{16}$/);
+    expect(res.headers['x-oio-container-meta-sys-user-name']).toBe('db');
+    expect(res.json()).toEqual({ properties: {} });
+  });
+
+  it('creates empty bases everywhere on a read without local=1 when no peer has one', async () => {
+    const lone = await startSimulator({
+      scenario: {
+        services: [P1, P2, P3],
+        containers: [{ account: 'a', name: 'gone', peers: [P1, P2, P3] }],
+        faults: [P1, P2, P3].map((peer) => ({ kind: 'missing-base' as const, account: 'a', container: 'gone', peer })),
+      },
+    });
+    try {
+      const q = { acct: 'a', ref: 'gone', type: 'meta2', service_id: P1 };
+      expect((await call(lone.url, 'POST', `${ns}/admin/get_properties`, { query: { ...q, local: '1' } })).json()).toEqual({ properties: {}, system: {} });
+      const created = (await call(lone.url, 'POST', `${ns}/admin/get_properties`, { query: q })).json<{ system: Record<string, string> }>();
+      expect(Object.keys(created.system)).toHaveLength(14);
+      expect(lone.truth(cidFromName('a', 'gone'))?.replicas.map((r) => r.base)).toEqual(['ok', 'ok', 'ok']);
+    } finally {
+      await lone.close();
+    }
+  });
+});
