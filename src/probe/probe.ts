@@ -19,6 +19,11 @@ export interface ProbeOptions {
    * Default: run the read at once.
    */
   readonly onPeer?: <T>(peer: PeerId, read: () => Promise<T>) => Promise<T>;
+  /**
+   * The container's peers when the caller already located it (the sweep does, to gate per
+   * meta2 service): the probe then skips its own locate, keeping a healthy probe at R+1 requests.
+   */
+  readonly peers?: readonly PeerId[];
 }
 
 interface Read {
@@ -50,11 +55,15 @@ function failedReport(ref: ContainerRef, peers: readonly PeerId[], requests: num
 export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: ProbeOptions): Promise<ContainerReport> {
   let requests = 0;
   const call: CallOptions = { ...(opts.reqId ? { reqId: opts.reqId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  let peers: PeerId[];
+  let peers: readonly PeerId[];
   try {
     opts.signal?.throwIfAborted();
-    requests++;
-    peers = await proxy.locate(ref, call);
+    if (opts.peers) {
+      peers = opts.peers;
+    } else {
+      requests++;
+      peers = await proxy.locate(ref, call);
+    }
   } catch (err) {
     return failedReport(ref, [], requests, err, 'locate');
   }
@@ -109,7 +118,7 @@ async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }>
 async function probeElection(
   proxy: ProxyApi,
   ref: ContainerRef,
-  peers: PeerId[],
+  peers: readonly PeerId[],
   reads: readonly Read[],
   opts: ProbeOptions,
   call: CallOptions,

@@ -23,6 +23,15 @@ describe('probeContainer', () => {
     expect(report.replicas.map((r) => r.role)).toEqual(['unknown', 'unknown', 'unknown']);
   });
 
+  it('skips its own locate when the caller already located the peers (the sweep: R requests)', async () => {
+    const proxy = new FakeProxy();
+    const report = await probeContainer(proxy, REF, { ...opts, peers: [P1, P2, P3] });
+    expect(report.verdict).toBe('healthy');
+    expect(report.requests).toBe(3);
+    expect(proxy.count('reference/show')).toBe(0);
+    expect(proxy.count()).toBe(3);
+  });
+
   it('reads each replica on its own peer, and tags every call with the request id', async () => {
     const proxy = new FakeProxy();
     await probeContainer(proxy, REF, opts);
