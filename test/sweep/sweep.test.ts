@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { unavailable } from '../discover/fake-accounts.js';
+import { ManualClock } from './manual-clock.js';
 import { containerNames, Harness, indexOf, sample, tick, type Fate } from './harness.js';
 
 const tree3x10 = { a1: containerNames(10), a2: containerNames(10), a3: containerNames(10) };
@@ -218,6 +219,36 @@ describe('runSweep', () => {
     expect(h.probed.length).toBeLessThan(30);
     // Containers admitted before the pause finished; the position is the last of them.
     expect(`a/${h.state.checkpoint?.position?.container}`).toBe([...h.probed].sort().at(-1));
+  });
+
+  it('starts no more probes per second than probesPerSecond', async () => {
+    const h = new Harness({ a: containerNames(200) });
+    const clock = new ManualClock(Date.parse('2026-01-01T00:00:00Z'));
+    const stop = new AbortController();
+    const run = runSweep({ ...h.deps(), clock }, h.options(stop.signal, { probesPerSecond: 10, concurrency: 8 }));
+    const perSecond: number[] = [];
+    for (let s = 1; s <= 6; s++) {
+      for (let step = 0; step < 10; step++) await clock.advance(100);
+      perSecond.push(h.probed.length);
+    }
+    stop.abort();
+    await run;
+    // Burst of 1, then 10 per second.
+    expect(perSecond).toEqual([11, 21, 31, 41, 51, 61]);
+  });
+
+  it('saves its position every checkpointEvery containers while running', async () => {
+    const h = new Harness({ a: containerNames(50) });
+    const positions: string[] = [];
+    const save = h.state.save.bind(h.state);
+    h.state.save = async (cp) => {
+      positions.push(cp.position?.container ?? '-');
+      await save(cp);
+    };
+    await runSweep(h.deps(), h.options(new AbortController().signal, { checkpointEvery: 10, concurrency: 2 }));
+    expect(positions.length).toBeGreaterThanOrEqual(4);
+    expect([...positions].sort()).toEqual(positions);
+    expect(h.state.checkpoint).toBeNull();
   });
 
   it('refuses nonsensical options before touching anything', async () => {
