@@ -43,7 +43,7 @@ interface Attempts {
 const HOUR_MS = 3_600_000;
 
 export class RepairGate {
-  readonly policy: RepairPolicy;
+  private current: RepairPolicy;
   private readonly now: () => number;
   /** Per-container attempt history. Only attempts create entries, and attempts are budgeted. */
   private readonly attempts = new Map<string, Attempts>();
@@ -52,8 +52,17 @@ export class RepairGate {
   private sweepUsed = 0;
 
   constructor(policy: RepairPolicy, now: () => number = Date.now) {
-    this.policy = policy;
+    this.current = policy;
     this.now = now;
+  }
+
+  get policy(): RepairPolicy {
+    return this.current;
+  }
+
+  /** A reloaded policy (SIGHUP): applies to the next decision; spent budget and history are kept. */
+  setPolicy(policy: RepairPolicy): void {
+    this.current = policy;
   }
 
   /** Resets the per-sweep budget and forgets expired attempt history. */

@@ -153,3 +153,15 @@ describe('RepairGate cooldown and backoff', () => {
     expect(gate.remaining()).toBe(100);
   });
 });
+
+describe('RepairGate.setPolicy (SIGHUP)', () => {
+  it('applies a reloaded policy to the next decision and keeps what was already spent', () => {
+    const { gate } = gateAt({ maxPerSweep: 2 });
+    expect(gate.decide(withVerdict('repairable', 1)).action).toBe('repair');
+    gate.setPolicy({ ...policy, mode: 'report-only' });
+    expect(gate.decide(withVerdict('repairable', 2))).toMatchObject({ action: 'skip', outcome: 'dry_run' });
+    gate.setPolicy({ ...policy, maxPerSweep: 1 });
+    expect(gate.decide(withVerdict('repairable', 3))).toMatchObject({ action: 'skip', outcome: 'skipped_budget' });
+    expect(gate.remaining()).toBe(0);
+  });
+});
