@@ -6,11 +6,17 @@ import { cidFromName } from '../oio/cid.js';
 import { OioNotFoundError } from '../oio/errors.js';
 import type { AccountApi, ContainerRef } from '../oio/types.js';
 
-/** Which accounts a sweep covers. `exclude` names exact accounts to leave out. */
+/** Accounts left out of a sweep: exact names, and names starting with a prefix. */
+interface Exclusions {
+  readonly exclude?: readonly string[];
+  readonly excludePrefixes?: readonly string[];
+}
+
+/** Which accounts a sweep covers. */
 export type AccountFilter =
-  | { readonly include: 'all'; readonly exclude?: readonly string[] }
-  | { readonly names: readonly string[]; readonly exclude?: readonly string[] }
-  | { readonly prefixes: readonly string[]; readonly exclude?: readonly string[] };
+  | ({ readonly include: 'all' } & Exclusions)
+  | ({ readonly names: readonly string[] } & Exclusions)
+  | ({ readonly prefixes: readonly string[] } & Exclusions);
 
 /** A place in the enumeration order: the container (of that account) last dealt with. */
 export interface SweepPosition {
@@ -47,8 +53,9 @@ export async function* enumerateContainers(
   opts: EnumerateOptions = {},
 ): AsyncGenerator<EnumeratedContainer, void, undefined> {
   const excluded = new Set(filter.exclude ?? []);
+  const excludedPrefixes = filter.excludePrefixes ?? [];
   for await (const start of selectAccounts(accounts, filter, opts)) {
-    if (excluded.has(start.account)) continue;
+    if (excluded.has(start.account) || excludedPrefixes.some((p) => start.account.startsWith(p))) continue;
     yield* listAccountContainers(accounts, start, opts);
   }
 }

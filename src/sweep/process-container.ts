@@ -26,6 +26,11 @@ export type RepairFn = (report: ContainerReport, ctx: RepairContext) => Promise<
 export interface ContainerStepDeps {
   readonly probe: ProbeFn;
   readonly repair: RepairFn;
+  /**
+   * Report-only mode: plans and journals what a repair would do without mutating anything
+   * (the executor's dry run). Without it the sweep journals a bare `dry_run` repair entry.
+   */
+  readonly previewRepair?: RepairFn;
   readonly journal: JournalSink;
   readonly metrics: Metrics;
   readonly log: Logger;
@@ -63,6 +68,12 @@ export async function processContainer(
   const decision = deps.gate.decide(report);
   deps.metrics.repairBudgetRemaining.set(deps.gate.remaining());
   if (decision.action === 'none') return { report, final: report };
+  if (decision.action === 'skip' && decision.outcome === 'dry_run' && deps.previewRepair) {
+    const preview = await repairSafely(deps.previewRepair, deps, report, ctx, log);
+    deps.metrics.repairs.inc({ outcome: preview.outcome });
+    log.info({ outcome: preview.outcome, reason: preview.reason }, 'repair previewed (report-only)');
+    return { report, final: report, repairOutcome: preview.outcome };
+  }
   if (decision.action === 'skip') {
     deps.metrics.repairs.inc({ outcome: decision.outcome });
     log.info({ outcome: decision.outcome, reason: decision.reason }, 'repair not attempted');
@@ -70,7 +81,7 @@ export async function processContainer(
     return { report, final: report, repairOutcome: decision.outcome };
   }
 
-  const result = await repairSafely(deps, report, ctx, log);
+  const result = await repairSafely(deps.repair, deps, report, ctx, log);
   deps.gate.recordOutcome(ref.cid, result.outcome);
   deps.metrics.repairs.inc({ outcome: result.outcome });
   deps.metrics.repairBudgetRemaining.set(deps.gate.remaining());
@@ -87,9 +98,15 @@ async function probeSafely(deps: ContainerStepDeps, ref: ContainerRef, ctx: Prob
   }
 }
 
-async function repairSafely(deps: ContainerStepDeps, report: ContainerReport, ctx: ProbeContext, log: Logger): Promise<RepairResult> {
+async function repairSafely(
+  repair: RepairFn,
+  deps: ContainerStepDeps,
+  report: ContainerReport,
+  ctx: ProbeContext,
+  log: Logger,
+): Promise<RepairResult> {
   try {
-    return await deps.repair(report, { reqId: ctx.reqId });
+    return await repair(report, { reqId: ctx.reqId });
   } catch (err) {
     const reason = `repair threw: ${errorText(err).message}`;
     log.error({ err }, 'repair threw');

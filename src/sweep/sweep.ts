@@ -36,6 +36,8 @@ export interface SweepDeps {
   readonly probe: ProbeFn;
   /** Performs a repair allowed by the gate (auto mode only; never called in report-only mode). */
   readonly repair: RepairFn;
+  /** Report-only mode: the executor's dry run (journals the plan, mutates nothing). Optional. */
+  readonly previewRepair?: RepairFn;
   readonly journal: JournalSink;
   readonly metrics: Metrics;
   readonly log: Logger;

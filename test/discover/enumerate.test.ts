@@ -74,6 +74,12 @@ describe('enumerateContainers', () => {
     expect(got).toEqual(['d/x000', 'd/x001']);
   });
 
+  it('excludes accounts by prefix', async () => {
+    const api = new FakeAccounts({ 'prod-1': ['k'], 'test-1': ['k'], 'test-2': ['k'], tester: ['k'] });
+    const got = await collect(api, { include: 'all', excludePrefixes: ['test-'] });
+    expect(got).toEqual(['prod-1/k', 'tester/k']);
+  });
+
   it('propagates a listing failure other than a missing account', async () => {
     const api = new FakeAccounts(tree);
     api.failPage = (p) => (p.account === 'b' ? unavailable() : undefined);

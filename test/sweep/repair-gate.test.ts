@@ -75,6 +75,17 @@ describe('RepairGate.decide', () => {
     expect(gate.remaining()).toBe(2);
   });
 
+  it('keeps spending and cooldowns across a policy reload', () => {
+    const { gate } = gateAt({ maxPerSweep: 3 });
+    gate.decide(withVerdict('repairable', 1));
+    gate.recordOutcome(ref(1).cid, 'succeeded');
+    gate.setPolicy({ ...policy, maxPerSweep: 2 });
+    expect(gate.remaining()).toBe(1);
+    expect(gate.decide(withVerdict('repairable', 1))).toMatchObject({ outcome: 'skipped_cooldown' });
+    gate.setPolicy({ ...policy, mode: 'report-only' });
+    expect(gate.decide(withVerdict('repairable', 2))).toMatchObject({ outcome: 'dry_run' });
+  });
+
   it('resumes a sweep with what it had already spent', () => {
     const { gate } = gateAt({ maxPerSweep: 5 });
     gate.resumeSweep(4);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ContainerReport } from '../../src/probe/types.js';
 import { runSweep } from '../../src/sweep/sweep.js';
 import { unavailable } from '../discover/fake-accounts.js';
 import { ManualClock } from './manual-clock.js';
@@ -151,6 +152,24 @@ describe('runSweep', () => {
     await runSweep(h.deps(), h.options(new AbortController().signal));
     expect(h.repaired).toEqual([]);
     expect(await sample(h.metrics.repairs, { outcome: 'dry_run' })).toBe(4);
+  });
+
+  it('in report-only mode, hands damaged containers to previewRepair when given', async () => {
+    const h = new Harness({ a: containerNames(3) }, { fate: () => 'damaged', policy: { mode: 'report-only' } });
+    const previewed: string[] = [];
+    const deps = {
+      ...h.deps(),
+      previewRepair: async (report: ContainerReport) => {
+        previewed.push(report.ref.container ?? '');
+        return { outcome: 'dry_run' as const, before: report, rounds: [], reason: 'would sync' };
+      },
+    };
+    await runSweep(deps, h.options(new AbortController().signal));
+    expect(previewed.sort()).toEqual(containerNames(3));
+    expect(h.repaired).toEqual([]);
+    expect(await sample(h.metrics.repairs, { outcome: 'dry_run' })).toBe(3);
+    // The preview journals its own entries; the sweep adds none of its own for it.
+    expect(h.journal.entries.filter((e) => e.type === 'repair')).toEqual([]);
   });
 
   it('counts a repair that throws as failed and carries on', async () => {
