@@ -1,9 +1,11 @@
 // The list of commands, in the order `--help` shows them.
 import { checkCommand } from './check.js';
 import { checkConfigCommand } from './check-config.js';
+import { demoCommand } from './demo.js';
 import type { Command } from './command.js';
 import { journalCommand } from './journal.js';
 import { repairCommand } from './repair.js';
+import { runCommand } from './run.js';
 import { simCommand } from './sim.js';
 
-export const commands: readonly Command[] = [checkCommand, repairCommand, journalCommand, checkConfigCommand, simCommand];
+export const commands: readonly Command[] = [runCommand, checkCommand, repairCommand, journalCommand, checkConfigCommand, simCommand, demoCommand];

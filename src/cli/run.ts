@@ -1,0 +1,91 @@
+// `oio-repaird run`: the daemon. Loads the configuration (exit 78 with every problem when it is
+// invalid), starts the Daemon, reloads on SIGHUP, stops gracefully on SIGTERM/SIGINT (exit 0)
+// and exits 70 on an internal error, so systemd restarts it.
+import { loadConfig } from '../config/load.js';
+import { EX_CONFIG, formatIssues } from '../config/errors.js';
+import type { Config } from '../config/schema.js';
+import { Daemon } from '../daemon/daemon.js';
+import { EX_SOFTWARE, installShutdown } from '../daemon/shutdown.js';
+import { createLogger, type Logger } from '../log.js';
+import { parse } from './args.js';
+import type { Command } from './command.js';
+import { UsageError } from './usage-error.js';
+
+export interface RunningDaemon {
+  readonly daemon: Daemon;
+  /** Resolves with the exit code once the daemon stopped after a signal. */
+  readonly exited: Promise<number>;
+}
+
+/** Starts the daemon and wires SIGHUP/SIGTERM/SIGINT to it. Rejects if it cannot start. */
+export async function startDaemon(config: Config, configPath: string, env: NodeJS.ProcessEnv, log: Logger): Promise<RunningDaemon> {
+  // Installed before anything slow: without a listener, SIGHUP would kill the process.
+  const onHup = (): void => {
+    if (daemon) void daemon.reload();
+    else log.warn('SIGHUP before the daemon was ready: ignored');
+  };
+  process.on('SIGHUP', onHup);
+  let daemon: Daemon | undefined;
+  let resolveExit!: (code: number) => void;
+  const exited = new Promise<number>((resolve) => (resolveExit = resolve));
+  const shutdown = installShutdown({
+    log,
+    graceMs: config.shutdown.graceSeconds * 1000,
+    onStop: async () => {
+      try {
+        await daemon?.stop();
+        resolveExit(0);
+      } catch (err) {
+        resolveExit(EX_SOFTWARE);
+        throw err;
+      } finally {
+        process.off('SIGHUP', onHup);
+      }
+    },
+  });
+  try {
+    daemon = await Daemon.start({ config, configPath, env, log });
+  } catch (err) {
+    process.off('SIGHUP', onHup);
+    shutdown.uninstall();
+    throw err;
+  }
+  return { daemon, exited };
+}
+
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'run the repair daemon (sweeps on a schedule, /metrics, journal)',
+  usage: `Usage: oio-repaird run [--config FILE]
+
+Runs the daemon: sweeps every container of the namespace on the configured schedule, probes
+every replica, repairs what is safe, and exports /metrics, /healthz and /readyz.
+Logs are JSON lines on stdout (pipe to \`npx pino-pretty\` to read them).
+
+Signals: SIGHUP reloads the configuration (an invalid one is refused and the running one kept);
+SIGTERM/SIGINT stop gracefully (in-flight repairs finish, the sweep position is saved).
+
+Options:
+  --config FILE   configuration file (default $OIO_REPAIRD_CONFIG or /etc/oio-repaird/config.yaml)
+  -h, --help      this help
+
+Exit status: 0 stopped by a signal, 78 invalid configuration, 70 internal error, 64 bad usage.`,
+  async run(argv, io) {
+    const { values, positionals } = parse('run', argv, { config: { type: 'string' } });
+    if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'run');
+    const loaded = await loadConfig(values.config, io.env);
+    if (!loaded.ok) {
+      const log = createLogger({ level: 'info' });
+      log.fatal({ issues: loaded.errors }, `invalid configuration:\n${formatIssues(loaded.errors)}`);
+      return EX_CONFIG;
+    }
+    const log = createLogger({ level: loaded.config.log.level });
+    try {
+      const running = await startDaemon(loaded.config, loaded.source, io.env, log);
+      return await running.exited;
+    } catch (err) {
+      log.fatal({ err }, 'the daemon could not start');
+      return EX_SOFTWARE;
+    }
+  },
+};
