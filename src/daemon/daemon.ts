@@ -48,6 +48,7 @@ export function repairPolicy(config: Config): RepairPolicy {
     maxAttempts: r.maxAttempts,
     backoffSeconds: r.backoffSeconds,
     backoffMaxSeconds: r.backoffMaxSeconds,
+    repairMaster: r.repairMaster,
   };
 }
 

@@ -21,6 +21,11 @@ export interface RepairPolicy {
   readonly backoffSeconds: number;
   /** …up to this. */
   readonly backoffMaxSeconds: number;
+  /**
+   * Repair containers whose MASTER is damaged (leave + re-election, or write-back of missing
+   * keys). When false they are only reported, as refused. @default true
+   */
+  readonly repairMaster?: boolean;
 }
 
 export type GateDecision =
@@ -82,6 +87,9 @@ export class RepairGate {
     if (verdict === 'healthy' || verdict === 'unknown') return { action: 'none' };
     if (verdict === 'unrepairable') {
       return { action: 'skip', outcome: 'refused', reason: `unrepairable: ${report.reason}` };
+    }
+    if (verdict === 'master-damaged' && this.policy.repairMaster === false) {
+      return { action: 'skip', outcome: 'refused', reason: `repair.repairMaster is off: ${report.reason}` };
     }
     if (this.policy.mode === 'report-only') {
       return { action: 'skip', outcome: 'dry_run', reason: `report-only mode: would repair (${verdict})` };

@@ -176,3 +176,11 @@ describe('RepairGate.setPolicy (SIGHUP)', () => {
     expect(gate.remaining()).toBe(0);
   });
 });
+
+describe('RepairGate with repairMaster off', () => {
+  it('refuses master-damaged containers but still repairs damaged slaves', () => {
+    const { gate } = gateAt({ repairMaster: false });
+    expect(gate.decide(withVerdict('master-damaged', 1))).toMatchObject({ action: 'skip', outcome: 'refused', reason: expect.stringContaining('repairMaster') });
+    expect(gate.decide(withVerdict('repairable', 2)).action).toBe('repair');
+  });
+});
