@@ -1,10 +1,10 @@
 import { chmod, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { SdNotify, watchdogIntervalMs } from '../../src/daemon/sd-notify.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import type { Logger } from '../../src/log.js';
+import { capturingLogger } from '../helpers/capture-log.js';
 
 let dir: string;
 let recorder: string;
@@ -23,16 +23,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: createLogger({ destination, journald: false, level: 'debug' }), lines };
-}
 
 async function recorded(): Promise<string[]> {
   try {

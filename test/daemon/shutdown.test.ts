@@ -1,24 +1,14 @@
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { EX_SOFTWARE, installShutdown, type ProcessLike } from '../../src/daemon/shutdown.js';
-import { createLogger, type Logger } from '../../src/log.js';
+import type { Logger } from '../../src/log.js';
+import { capturingLogger } from '../helpers/capture-log.js';
 
 class FakeProcess extends EventEmitter implements ProcessLike {
   exitCode: number | string | undefined = undefined;
   readonly exit = vi.fn((_code?: number) => undefined);
 }
 
-function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: createLogger({ destination, journald: false, level: 'debug' }), lines };
-}
 
 function setup(onStop: (signal: NodeJS.Signals) => Promise<void> = () => Promise.resolve(), graceMs = 30_000) {
   const proc = new FakeProcess();

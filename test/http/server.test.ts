@@ -1,21 +1,11 @@
 import { createServer } from 'node:net';
-import { Writable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createLogger, type Logger } from '../../src/log.js';
+import type { Logger } from '../../src/log.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
 import { HttpServerError, startHttpServer, type Readiness, type RunningHttpServer } from '../../src/http/server.js';
+import { capturingLogger } from '../helpers/capture-log.js';
 
-function capturingLogger(): { log: Logger; lines: Array<Record<string, unknown>> } {
-  const lines: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { log: createLogger({ destination, journald: false, level: 'debug' }), lines };
-}
 
 const started: RunningHttpServer[] = [];
 const agents: Agent[] = [];
