@@ -194,6 +194,9 @@ class SweepRun {
     try {
       result = await this.admitAll();
       await this.drain();
+      // A stop that came after the listing ended still leaves admitted containers unprocessed
+      // (their waits were aborted): the sweep did not complete, and must keep its position.
+      if (result === 'completed' && this.stop.signal.aborted && this.admittedCount > this.doneThisRun) result = 'interrupted';
     } finally {
       clearInterval(progressTimer);
       this.opts.signal.removeEventListener('abort', onStop);
