@@ -61,6 +61,7 @@ class RepairRun {
   private current: ContainerReport;
   private verified: ContainerReport | undefined;
   private readonly call: CallOptions;
+  private readonly pollCall: CallOptions;
   private readonly cfg: typeof DEFAULTS;
 
   constructor(
@@ -69,7 +70,10 @@ class RepairRun {
     private readonly opts: RepairOptions,
   ) {
     this.current = before;
-    this.call = { reqId: opts.reqId, ...(opts.signal ? { signal: opts.signal } : {}) };
+    // No signal on the step's own calls: aborting a sync/leave/write on the wire would leave its
+    // effect unknown while the journal says failed. Only the await-master polling is cut short.
+    this.call = { reqId: opts.reqId };
+    this.pollCall = { reqId: opts.reqId, ...(opts.signal ? { signal: opts.signal } : {}) };
     this.cfg = {
       maxRounds: opts.maxRounds ?? DEFAULTS.maxRounds,
       awaitMasterTimeoutMs: opts.awaitMasterTimeoutMs ?? DEFAULTS.awaitMasterTimeoutMs,
@@ -195,7 +199,7 @@ class RepairRun {
     let last = 'no status yet';
     for (;;) {
       try {
-        const view = electionView(await this.proxy.status(this.current.ref, this.current.peers, this.call));
+        const view = electionView(await this.proxy.status(this.current.ref, this.current.peers, this.pollCall));
         if (view.master && view.master !== step.notPeer && step.candidates.includes(view.master)) {
           return { step, status: 'done', detail: `${view.master} is master` };
         }
