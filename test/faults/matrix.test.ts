@@ -424,4 +424,31 @@ describe('fault matrix: the world changes between probe and repair', () => {
     expect(w.sim.stats().syncCalls).toEqual({ [S2]: 1 });
     await expectSafe(w);
   });
+  it('SIGTERM during a sync with the signal given to the repair: the sync on the wire is not cut, it is journaled done, then the repair stops', async () => {
+    const stop = new AbortController();
+    const w = await start({
+      containers: [box('c1', [S1, S2, S3])],
+      faults: [{ kind: 'drop-keys', account: A, container: 'c1', peer: S2, keys: ['sys.m2.ctime'] }],
+      wrapProxy: (p) => ({
+        ...p,
+        sync: (r, peers, o) => {
+          const answer = p.sync(r, peers, o);
+          stop.abort(new Error('SIGTERM'));
+          return answer;
+        },
+      }),
+    });
+    const ref = { cid: cid('c1'), account: A, container: 'c1' };
+    const report = await w.probe(ref, { reqId: 'term' });
+    expect(report.verdict).toBe('repairable');
+    w.swept.set(ref.cid, report.verdict);
+    const result = await w.repair(report, 'term', false, stop.signal);
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toContain('interrupted');
+    const entries = await w.entriesFor(A, 'c1');
+    expect(types(entries)).toEqual(['step-start:sync', 'step-end:sync', 'repair']);
+    expect(only(entries, 'step-end')).toMatchObject({ status: 'done', answers: [{ peer: S2, status: 200, message: 'OK' }] });
+    expect(w.sim.stats().syncCalls).toEqual({ [S2]: 1 });
+    await expectSafe(w);
+  });
 });

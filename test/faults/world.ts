@@ -166,9 +166,10 @@ export class World {
   }
 
   /** repairContainer as the daemon calls it (no signal: a started repair always runs to its end). */
-  repair(report: ContainerReport, reqId: string, dryRun: boolean): Promise<RepairResult> {
+  repair(report: ContainerReport, reqId: string, dryRun: boolean, signal?: AbortSignal): Promise<RepairResult> {
     return repairContainer(this.proxy, report, {
       dryRun,
+      ...(signal ? { signal } : {}),
       journal: this.journal,
       probe: (ref) => this.probe(ref, { reqId }, true),
       reqId,
