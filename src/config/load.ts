@@ -39,7 +39,14 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
     });
     return { ok: false, errors };
   }
-  const fromFile: unknown = doc.contents === null ? {} : doc.toJS();
+  let fromFile: unknown;
+  try {
+    fromFile = doc.contents === null ? {} : doc.toJS();
+  } catch (err) {
+    // toJS() throws (ReferenceError) on an alias to an unknown anchor or too many aliases
+    // (a resource-exhaustion guard): a bad file, never a crash (SIGHUP reloads call this too).
+    return { ok: false, errors: [{ file, ...locate(doc, lineCounter, [], false), path: '', message: `YAML error: ${firstLine((err as Error).message)}` }] };
+  }
   if (typeof fromFile !== 'object' || fromFile === null || Array.isArray(fromFile)) {
     return { ok: false, errors: [{ file, ...locate(doc, lineCounter, [], false), path: '', message: 'the file must be a YAML mapping of settings (proxy:, schedule:, …)' }] };
   }
