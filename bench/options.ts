@@ -1,0 +1,168 @@
+// The benchmark's knobs: every size and duration can be set by a `--name=value` flag or the
+// matching BENCH_NAME environment variable (flag wins), so a quick run and a full run are the
+// same program. Defaults keep one full run under ~10 minutes on a 2-core machine.
+
+export const PHASES = ['ceiling', 'sweep', 'limits', 'memory'] as const;
+export type Phase = (typeof PHASES)[number];
+
+export interface BenchOptions {
+  /** Generated containers of the throughput namespace (phases ceiling, sweep, limits). */
+  readonly containers: number;
+  /** Sweep concurrency (daemon default: probe.concurrency 16). */
+  readonly concurrency: number;
+  /** Sockets to the proxy (daemon default: proxy.connections 16). */
+  readonly connections: number;
+  /** Per-service cap of the throughput sweep (daemon default: probe.perServiceConcurrency 4). */
+  readonly perServiceConcurrency: number;
+  /** Ceiling/sweep pairs measured for the ratio (median taken: neighbours come and go). */
+  readonly ratioRounds: number;
+  /** Containers of the sweep slice of each ratio round. */
+  readonly ratioSliceContainers: number;
+  /** Measured seconds of each raw-undici ceiling run, after warmupSeconds. */
+  readonly ceilingSeconds: number;
+  readonly warmupSeconds: number;
+  /** probesPerSecond limits checked (containers/s achieved vs limit). */
+  readonly rateLimits: readonly number[];
+  /** Seconds each rate-limited sweep should take at its limit. */
+  readonly rateSeconds: number;
+  /** Per-service cap checked, with every meta2 service slowed by capSlowMs per read. */
+  readonly capPerService: number;
+  readonly capSlowMs: number;
+  /** Containers swept in the per-service cap check. */
+  readonly capContainers: number;
+  /** Containers of the memory namespace (separate simulator and daemon processes). */
+  readonly memContainers: number;
+  /** The memory phase stops after this long even if the sweep is not finished. */
+  readonly memMaxSeconds: number;
+  /** Stop the memory phase early once RSS is flat over the last memFlatWindow containers. */
+  readonly memStopWhenFlat: boolean;
+  readonly memFlatWindow: number;
+  /** Phases to run (default all). */
+  readonly only: readonly Phase[];
+  /** Where the JSON result goes. */
+  readonly out: string;
+  /** Run the spawned daemon under `node --cpu-prof` (profile written to this directory). */
+  readonly cpuProfDir: string | null;
+}
+
+export const DEFAULTS: BenchOptions = {
+  containers: 50_000,
+  concurrency: 16,
+  connections: 16,
+  perServiceConcurrency: 4,
+  ratioRounds: 3,
+  ratioSliceContainers: 10_000,
+  ceilingSeconds: 5,
+  warmupSeconds: 1,
+  rateLimits: [500, 1000],
+  rateSeconds: 8,
+  capPerService: 2,
+  capSlowMs: 5,
+  capContainers: 3_000,
+  memContainers: 1_000_000,
+  memMaxSeconds: 480,
+  memStopWhenFlat: false,
+  memFlatWindow: 200_000,
+  only: PHASES,
+  out: 'bench/results/latest.json',
+  cpuProfDir: null,
+};
+
+export class BenchUsageError extends Error {
+  readonly code = 'BENCH_USAGE';
+}
+
+function kebab(name: string): string {
+  return name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+}
+
+function envName(name: string): string {
+  return `BENCH_${kebab(name).replace(/-/g, '_').toUpperCase()}`;
+}
+
+function positiveNumber(name: string, raw: string, integer: boolean): number {
+  const n = Number(raw.replace(/_/g, ''));
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new BenchUsageError(`--${kebab(name)} must be a positive ${integer ? 'integer' : 'number'}, got ${JSON.stringify(raw)}`);
+  }
+  return n;
+}
+
+/** Parses `--name=value` flags over BENCH_* variables over the defaults. */
+export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): BenchOptions {
+  const flags = new Map<string, string>();
+  for (const arg of argv) {
+    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(arg);
+    if (!m) throw new BenchUsageError(`unexpected argument ${JSON.stringify(arg)} (flags are --name=value)`);
+    flags.set(m[1] as string, m[2] ?? 'true');
+  }
+  const known = new Set(Object.keys(DEFAULTS).map(kebab));
+  for (const name of flags.keys()) if (!known.has(name)) throw new BenchUsageError(`unknown flag --${name}`);
+
+  const raw = (name: keyof BenchOptions): string | undefined => {
+    const v = flags.get(kebab(name)) ?? env[envName(name)];
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const int = (name: keyof BenchOptions, dflt: number): number => {
+    const v = raw(name);
+    return v === undefined ? dflt : positiveNumber(name, v, true);
+  };
+  const num = (name: keyof BenchOptions, dflt: number): number => {
+    const v = raw(name);
+    return v === undefined ? dflt : positiveNumber(name, v, false);
+  };
+  const bool = (name: keyof BenchOptions, dflt: boolean): boolean => {
+    const v = raw(name);
+    return v === undefined ? dflt : ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
+  };
+  const only = raw('only')?.split(',').map((s) => s.trim()).filter((s) => s !== '') ?? [...PHASES];
+  for (const p of only) if (!(PHASES as readonly string[]).includes(p)) throw new BenchUsageError(`--only: unknown phase ${p} (${PHASES.join(', ')})`);
+  const limits = raw('rateLimits')?.split(',').map((s) => positiveNumber('rateLimits', s.trim(), false)) ?? DEFAULTS.rateLimits;
+
+  return {
+    containers: int('containers', DEFAULTS.containers),
+    concurrency: int('concurrency', DEFAULTS.concurrency),
+    connections: int('connections', DEFAULTS.connections),
+    perServiceConcurrency: int('perServiceConcurrency', DEFAULTS.perServiceConcurrency),
+    ratioRounds: int('ratioRounds', DEFAULTS.ratioRounds),
+    ratioSliceContainers: int('ratioSliceContainers', DEFAULTS.ratioSliceContainers),
+    ceilingSeconds: num('ceilingSeconds', DEFAULTS.ceilingSeconds),
+    warmupSeconds: num('warmupSeconds', DEFAULTS.warmupSeconds),
+    rateLimits: limits,
+    rateSeconds: num('rateSeconds', DEFAULTS.rateSeconds),
+    capPerService: int('capPerService', DEFAULTS.capPerService),
+    capSlowMs: int('capSlowMs', DEFAULTS.capSlowMs),
+    capContainers: int('capContainers', DEFAULTS.capContainers),
+    memContainers: int('memContainers', DEFAULTS.memContainers),
+    memMaxSeconds: num('memMaxSeconds', DEFAULTS.memMaxSeconds),
+    memStopWhenFlat: bool('memStopWhenFlat', DEFAULTS.memStopWhenFlat),
+    memFlatWindow: int('memFlatWindow', DEFAULTS.memFlatWindow),
+    only: only as Phase[],
+    out: raw('out') ?? DEFAULTS.out,
+    cpuProfDir: raw('cpuProfDir') ?? null,
+  };
+}
+
+export const USAGE = `Usage: npm run bench -- [--name=value ...]   (or BENCH_NAME=value npm run bench)
+
+Flags (defaults in brackets):
+  --containers=N               throughput namespace size [${DEFAULTS.containers}]
+  --concurrency=N              sweep concurrency [${DEFAULTS.concurrency}]
+  --connections=N              proxy sockets [${DEFAULTS.connections}]
+  --per-service-concurrency=N  per-service cap of the throughput sweep [${DEFAULTS.perServiceConcurrency}]
+  --ratio-rounds=N             ceiling/sweep pairs for the ratio [${DEFAULTS.ratioRounds}]
+  --ratio-slice-containers=N   containers swept in each pair [${DEFAULTS.ratioSliceContainers}]
+  --ceiling-seconds=S          raw undici run length [${DEFAULTS.ceilingSeconds}]
+  --warmup-seconds=S           warm-up before each measured run [${DEFAULTS.warmupSeconds}]
+  --rate-limits=A,B            probesPerSecond limits checked [${DEFAULTS.rateLimits.join(',')}]
+  --rate-seconds=S             length of each rate-limited sweep [${DEFAULTS.rateSeconds}]
+  --cap-per-service=N          per-service cap checked [${DEFAULTS.capPerService}]
+  --cap-slow-ms=MS             per-read delay of every service in that check [${DEFAULTS.capSlowMs}]
+  --cap-containers=N           containers swept in that check [${DEFAULTS.capContainers}]
+  --mem-containers=N           memory namespace size [${DEFAULTS.memContainers}]
+  --mem-max-seconds=S          memory phase time limit [${DEFAULTS.memMaxSeconds}]
+  --mem-stop-when-flat=BOOL    stop once RSS is flat over the last window [${DEFAULTS.memStopWhenFlat}]
+  --mem-flat-window=N          that window, in containers [${DEFAULTS.memFlatWindow}]
+  --only=a,b                   phases: ${PHASES.join(',')} [all]
+  --out=FILE                   JSON result [${DEFAULTS.out}]
+  --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof`;

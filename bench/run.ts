@@ -1,0 +1,175 @@
+// `npm run bench`: measures the daemon against the simulator on loopback, in one run —
+// (a) the raw undici ceiling, (b) the sweep's rate, (c) their ratio, (d) the daemon's peak RSS
+// over a million lazily generated containers, (e) proxy requests per healthy container, (f) how
+// closely probesPerSecond and perServiceConcurrency hold — then prints a table and writes JSON.
+// Sizes and durations: see options.ts (`npm run bench -- --help`).
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { GeneratedNamespace } from '../src/sim/generator.js';
+import { replicaReadPaths, runCeiling } from './ceiling.js';
+import { mib, runMemoryPhase } from './memory.js';
+import { BenchUsageError, USAGE, parseOptions, type BenchOptions } from './options.js';
+import { machineInfo } from './proc.js';
+import { type BenchResult, type CeilingRun, type RatioRound, formatTable, summariseCeiling, summariseRatio, targetRows } from './report.js';
+import { startSimProcess } from './sim-process.js';
+import { accountPicker, checkRate, checkServiceCap, requestsPerContainer, timedSweep } from './sweeps.js';
+import { createSweepHarness } from './wiring.js';
+
+const SEED = 1;
+/** Generated namespaces put 1000 containers in each account (src/sim/generator.ts). */
+const CONTAINERS_PER_ACCOUNT = 1000;
+/** Containers whose per-replica read paths the ceiling cycles through. */
+const CEILING_CONTAINERS = 20_000;
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function throughputPhases(opts: BenchOptions, result: BenchResult): Promise<void> {
+  const generated = new GeneratedNamespace({ containers: opts.containers, damagedShare: 0, seed: SEED }, 'OPENIO');
+  const replicas = generated.replicas;
+  say(`simulator: ${opts.containers.toLocaleString('en-US')} generated containers, ${generated.services.length} meta2 services, ${replicas} replicas (separate process)`);
+  const accounts = accountPicker((a) => generated.accountName(a), generated.accountCount);
+  const sim = await startSimProcess(opts.containers, SEED);
+  try {
+    const harness = await createSweepHarness({ url: sim.url, namespace: sim.namespace, connections: opts.connections });
+    try {
+      const base = { concurrency: opts.concurrency, perServiceConcurrency: opts.perServiceConcurrency };
+      const wantCeiling = opts.only.includes('ceiling');
+      const wantSweep = opts.only.includes('sweep');
+      if (wantCeiling || wantSweep) {
+        // Warm-up (JIT, sockets, simulator) over two accounts, not measured.
+        await harness.run({ ...base, probesPerSecond: 0, filter: { names: accounts(2) } });
+      }
+      if (wantCeiling) {
+        const paths = replicaReadPaths(sim.namespace, opts.containers, SEED, CEILING_CONTAINERS);
+        const runs: CeilingRun[] = [];
+        const rounds: RatioRound[] = [];
+        const accountsPerSlice = Math.max(1, Math.round(opts.ratioSliceContainers / CONTAINERS_PER_ACCOUNT));
+        for (let round = 1; round <= opts.ratioRounds; round++) {
+          // The sweep keeps concurrency × R reads in flight (R per container); also try one per socket.
+          const best: CeilingRun[] = [];
+          for (const inFlight of [opts.concurrency * replicas, opts.connections]) {
+            const run = await runCeiling({
+              url: sim.url, namespace: sim.namespace, containers: opts.containers, seed: SEED, connections: opts.connections,
+              inFlight, warmupSeconds: opts.warmupSeconds, seconds: opts.ceilingSeconds, simPid: sim.child.pid,
+            }, paths);
+            say(`(a) round ${round}: raw undici, ${inFlight} in flight / ${opts.connections} sockets: ${Math.round(run.requestsPerSecond)} req/s, ${run.clientCpuMicrosPerRequest.toFixed(0)} µs client CPU/req, cores client ${run.cpu.client.toFixed(2)} sim ${run.cpu.sim.toFixed(2)} others ${run.cpu.other.toFixed(2)}`);
+            best.push({ round, ...run });
+          }
+          runs.push(...best);
+          if (!wantSweep) continue;
+          // A different slice each round (accounts after the warm-up's two).
+          const names = accounts(accountsPerSlice, 2 + (round - 1) * accountsPerSlice);
+          const slice = await timedSweep(harness, sim, { ...base, probesPerSecond: 0, filter: { names } });
+          const ceiling = best.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+          const bestCpu = Math.min(...best.map((r) => r.clientCpuMicrosPerRequest));
+          rounds.push({
+            round,
+            ceilingRequestsPerSecond: ceiling.requestsPerSecond,
+            sweepProxyRequestsPerSecond: slice.proxyRequestsPerSecond,
+            sweepContainersPerSecond: slice.containersPerSecond,
+            ratio: slice.proxyRequestsPerSecond / ceiling.requestsPerSecond,
+            ceilingClientCpuMicrosPerRequest: bestCpu,
+            sweepClientCpuMicrosPerRequest: slice.clientCpuMicrosPerRequest,
+            cpuEfficiency: bestCpu / slice.clientCpuMicrosPerRequest,
+            sweepOtherCores: slice.cpu.other,
+          });
+          say(`(c) round ${round}: sweep of ${slice.containers} containers: ${Math.round(slice.proxyRequestsPerSecond)} proxy req/s, ${slice.clientCpuMicrosPerRequest.toFixed(0)} µs client CPU/req, cores client ${slice.cpu.client.toFixed(2)} sim ${slice.cpu.sim.toFixed(2)} others ${slice.cpu.other.toFixed(2)}: ratio ${(slice.proxyRequestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}`);
+        }
+        result.ceiling = summariseCeiling(runs);
+        if (rounds.length > 0) result.ratio = summariseRatio(rounds);
+      }
+      if (wantSweep) {
+        say(`(b) sweep: runSweep in process with the daemon's wiring over all ${opts.containers.toLocaleString('en-US')} containers, probesPerSecond 0 (unlimited), concurrency ${opts.concurrency}, perServiceConcurrency ${opts.perServiceConcurrency}`);
+        const sweep = await timedSweep(harness, sim, { ...base, probesPerSecond: 0 });
+        const { stats: _stats, ...rest } = sweep;
+        result.sweep = rest;
+        say(`    ${sweep.containers} containers in ${sweep.seconds.toFixed(1)} s: ${Math.round(sweep.containersPerSecond)} containers/s, ${Math.round(sweep.proxyRequestsPerSecond)} proxy req/s (${sweep.result}), ${sweep.clientCpuMicrosPerRequest.toFixed(0)} µs client CPU/req, cores client ${sweep.cpu.client.toFixed(2)} sim ${sweep.cpu.sim.toFixed(2)} others ${sweep.cpu.other.toFixed(2)}`);
+        result.requestsPerContainer = requestsPerContainer(sweep, replicas);
+      }
+      if (opts.only.includes('limits')) {
+        result.rateLimits = [];
+        for (const limit of opts.rateLimits) {
+          say(`(f) probesPerSecond ${limit} for ~${opts.rateSeconds} s`);
+          const check = await checkRate(harness, sim, limit, opts.rateSeconds, base, CONTAINERS_PER_ACCOUNT, accounts);
+          say(`    ${check.containers} containers at ${check.achieved.toFixed(1)}/s (steady ${check.steadyAchieved.toFixed(1)}/s)`);
+          result.rateLimits.push(check);
+        }
+        say(`(f) perServiceConcurrency ${opts.capPerService}, every service slowed by ${opts.capSlowMs} ms per read`);
+        result.serviceCap = await checkServiceCap(harness, sim, generated.services, replicas, {
+          cap: opts.capPerService, slowMs: opts.capSlowMs, concurrency: opts.concurrency, containers: opts.capContainers, containersPerAccount: CONTAINERS_PER_ACCOUNT, accounts,
+        });
+        say(`    max containers per service: ${JSON.stringify(result.serviceCap.maxContainersPerService)}; simulator max in flight: ${JSON.stringify(result.serviceCap.simMaxInFlightPerService)}`);
+      }
+    } finally {
+      await harness.close();
+    }
+  } finally {
+    await sim.close();
+  }
+}
+
+async function main(): Promise<number> {
+  const argv = process.argv.slice(2);
+  if (argv.includes('--help') || argv.includes('-h')) {
+    say(USAGE);
+    return 0;
+  }
+  let opts: BenchOptions;
+  try {
+    opts = parseOptions(argv, process.env);
+  } catch (err) {
+    if (err instanceof BenchUsageError) {
+      process.stderr.write(`bench: ${err.message}\n\n${USAGE}\n`);
+      return 64;
+    }
+    throw err;
+  }
+  const started = performance.now();
+  const machine = machineInfo();
+  say(`oio-repaird benchmark on ${machine.cpuModel}, ${machine.nproc} cores, node ${machine.node}`);
+  const result: BenchResult = {
+    date: new Date().toISOString(),
+    command: ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' '),
+    machine,
+    options: opts,
+    replicas: new GeneratedNamespace({ containers: 1 }, 'OPENIO').replicas,
+    targets: [],
+    durationSeconds: 0,
+  };
+  if (opts.only.some((p) => p !== 'memory')) await throughputPhases(opts, result);
+  if (opts.only.includes('memory')) {
+    say(`(d) memory: daemon process sweeping ${opts.memContainers.toLocaleString('en-US')} generated containers (simulator in another process), at most ${opts.memMaxSeconds} s`);
+    result.memory = await runMemoryPhase({
+      containers: opts.memContainers,
+      concurrency: opts.concurrency,
+      connections: opts.connections,
+      perServiceConcurrency: opts.perServiceConcurrency,
+      maxSeconds: opts.memMaxSeconds,
+      stopWhenFlat: opts.memStopWhenFlat,
+      flatWindow: opts.memFlatWindow,
+      cpuProfDir: opts.cpuProfDir,
+      progress: say,
+    });
+    say(`    ${result.memory.ended}: ${result.memory.swept} containers, peak RSS ${mib(result.memory.peakRssBytes)} MiB`);
+  }
+  result.targets = targetRows(result);
+  (result as { durationSeconds: number }).durationSeconds = (performance.now() - started) / 1000;
+  say('');
+  say(formatTable(result.targets));
+  await mkdir(dirname(opts.out), { recursive: true });
+  await writeFile(opts.out, `${JSON.stringify(result, null, 2)}\n`);
+  say(`\nresult written to ${opts.out} (${result.durationSeconds.toFixed(0)} s)`);
+  return 0;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exitCode = 1;
+  },
+);
