@@ -66,7 +66,8 @@ describe('oio-repaird check / repair / journal', () => {
     expect(printed.code).toBe(0);
     const lines = printed.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[0]).toMatch(/myaccount\/FVE0  step-start  round 1 sync 127\.0\.0\.1:6131 \[before: 127\.0\.0\.1:6131 missing-keys slave \(missing sys\.m2\.ctime\)/);
+    expect(lines[0]).toContain('myaccount/FVE0  step-start  round 1 sync 127.0.0.1:6131 [before: ');
+    expect(lines[0]).toContain('127.0.0.1:6131 missing-keys slave (missing sys.m2.ctime)');
     expect(lines[1]).toMatch(/step-end +round 1 sync done: .*127\.0\.0\.1:6131 200/);
     expect(lines[3]).toMatch(/repair +succeeded: /);
     const json = await runCli(['journal', '--file', journalFile, '--json', 'myaccount/FVE0']);
@@ -89,30 +90,25 @@ describe('oio-repaird check / repair / journal', () => {
     expect(statsAfter.byRoute['POST admin/sync'] ?? 0).toBe(statsBefore.byRoute['POST admin/sync'] ?? 0);
   });
 
-  it('--json prints a report (check) and a result (repair --dry-run) that parse', async () => {
+  it('--json prints a report (check) and a result (repair) that parse; a container without a healthy quorum is refused untouched', async () => {
     const check = await runCli(['check', 'acme/logs-2024', '--json', ...proxy]);
     expect(check.code).toBe(1);
     const report = JSON.parse(check.stdout) as { verdict: string; replicas: { peer: string; role: string; health: string; missingKeys: string[] }[] };
     expect(report.verdict).toBe('master-damaged');
     expect(report.replicas.find((r) => r.peer === '127.0.0.1:6134')).toMatchObject({ role: 'master', health: 'missing-keys', missingKeys: ['sys.m2.ctime'] });
 
-    const repair = await runCli(['repair', 'archive/tapes', '--json', '--dry-run', ...proxy]);
-    const result = JSON.parse(repair.stdout) as { outcome: string; before: { verdict: string } };
-    // Two of three replicas damaged: no healthy quorum, so not even a dry-run plan.
-    expect(result.before.verdict).toBe('unrepairable');
-    expect(result.outcome).toBe('refused');
-    expect(repair.code).toBe(1);
-  });
-
-  it('refuses to touch a container without a healthy quorum', async () => {
     const cid = cidFromName('archive', 'tapes');
     const truthBefore = sim.truth(cid);
     const syncsBefore = sim.stats().byRoute['POST admin/sync'] ?? 0;
-    const refused = await runCli(['repair', 'archive/tapes', ...proxy]);
-    expect(refused.code).toBe(1);
-    expect(refused.stdout).toMatch(/^Outcome: refused/m);
+    const repair = await runCli(['repair', 'archive/tapes', '--json', ...proxy]);
+    const result = JSON.parse(repair.stdout) as { outcome: string; reason: string; before: { verdict: string } };
+    // Two of three replicas damaged: no healthy quorum to copy from.
+    expect(result.before.verdict).toBe('unrepairable');
+    expect(result.outcome).toBe('refused');
+    expect(repair.code).toBe(1);
     expect(sim.truth(cid)).toEqual(truthBefore);
     expect(sim.stats().byRoute['POST admin/sync'] ?? 0).toBe(syncsBefore);
+    expect(sim.stats().byRoute['POST admin/leave'] ?? 0).toBe(0);
   });
 });
 
@@ -122,7 +118,6 @@ describe('oio-repaird usage and errors', () => {
       [['check', ...['--proxy', 'http://127.0.0.1:1']], 'oio-repaird check: missing ACCOUNT/CONTAINER (or --cid CID)'],
       [['check', 'noslash'], 'oio-repaird check: "noslash" is not ACCOUNT/CONTAINER (both parts must be non-empty)'],
       [['check', 'a/b', '--timeout', 'soon'], 'oio-repaird check: --timeout: "soon" is not a whole number'],
-      [['check', 'a/b', '--proxy', 'ftp://proxy'], 'oio-repaird check: --proxy: "ftp://proxy" must use http or https'],
       [['check', '--cid', 'XYZ'], 'oio-repaird check: --cid: "XYZ" is not a CID (64 hexadecimal characters)'],
       [['repair', 'a/b', '--bogus'], "oio-repaird repair: Unknown option '--bogus'"],
       [['frobnicate'], 'oio-repaird: unknown command "frobnicate"'],
@@ -150,7 +145,7 @@ describe('oio-repaird usage and errors', () => {
   });
 
   it('--help prints the commands (exit 0), a command --help its usage (exit 0), no command the usage on stderr (exit 64)', async () => {
-    const [help, checkHelp, none, version] = await Promise.all([runCli(['--help']), runCli(['check', '--help']), runCli([]), runCli(['--version'])]);
+    const [help, checkHelp, none] = await Promise.all([runCli(['--help']), runCli(['check', '--help']), runCli([])]);
     expect(help.code).toBe(0);
     for (const command of ['run', 'check', 'repair', 'journal', 'check-config', 'sim', 'demo']) expect(help.stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
     expect(checkHelp.code).toBe(0);
@@ -158,6 +153,5 @@ describe('oio-repaird usage and errors', () => {
     expect(checkHelp.stdout).toContain('Exit status: 0 healthy, 1 damaged');
     expect(none.code).toBe(64);
     expect(none.stderr).toMatch(/^Usage: oio-repaird <command>/);
-    expect(version).toMatchObject({ code: 0, stdout: expect.stringMatching(/^\d+\.\d+\.\d+\n$/) });
   });
 });
