@@ -136,10 +136,15 @@ async function probeElection(
       requests++;
       const debug = await settle<PeerAnswer<ElectionDebug | null>[]>(proxy.debug(ref, peers, call));
       const fromDebug = debug.value ? electionViewFromDebug(debug.value) : undefined;
-      // Trust debug only when it is unambiguous; otherwise keep status's problem.
-      if (debug.value && fromDebug && !fromDebug.problem) {
+      const debugOf = new Map((debug.value ?? []).map((a) => [a.peer, a]));
+      // Trust debug only when it is unambiguous AND accounts for every peer that answered
+      // master to status (now MASTER, or SLAVE of the new master): debug does not list FAILED
+      // or NONE members, and a peer that claimed mastership a moment ago and vanished from
+      // debug may still be master when a sync arrives. Otherwise keep status's problem.
+      const claimants = election.masters;
+      const accounted = claimants.every((p) => ['master', 'slave'].includes(roleFromDebug(debugOf.get(p))));
+      if (fromDebug && !fromDebug.problem && accounted) {
         election = fromDebug;
-        const debugOf = new Map(debug.value.map((a) => [a.peer, a]));
         roleOf = (peer) => roleFromDebug(debugOf.get(peer));
       }
     }

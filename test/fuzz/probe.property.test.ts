@@ -168,13 +168,11 @@ describe('raw per-peer answers → probe → plan', () => {
 });
 
 describe('status and debug disagreeing (found by the property above)', () => {
-  it('CURRENT BEHAVIOUR, a known gap: debug naming one master overrides a status where a damaged peer also answered 200', async () => {
+  it('keeps the multi-master problem when debug drops a peer that answered master to status', async () => {
     // Status: P1 and P2 both answer 200 (two masters), P3 names P2, P4 and P5 name P1. A moment
-    // later debug shows P1 MASTER, P2 FAILED, the others SLAVE of P1: unambiguous on its own, so
-    // the probe adopts it and the planner syncs P2 and P3 from P1. Had P2 still been master when
-    // the sync arrived, P3 would have copied P2's malformed base. A stricter probe would trust
-    // debug only when it accounts for every status claimant (P2 SLAVE of P1); this test pins the
-    // present behaviour so a change to that rule is a deliberate one.
+    // later debug shows P1 MASTER, P2 FAILED, the others SLAVE of P1: unambiguous on its own, but
+    // it does not account for P2, which may still be master when a sync arrives (P3 would then
+    // copy P2's malformed base). So the probe keeps status's problem and nothing is planned.
     const peers = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133', '127.0.0.1:6134', '127.0.0.1:6135'];
     const [p1, p2, p3] = peers as [string, string, string];
     const ok = { table: healthyTable() };
@@ -193,8 +191,29 @@ describe('status and debug disagreeing (found by the property above)', () => {
       debugFails: false,
     };
     const report = await probeContainer(scriptedProxy(s), REF, { requiredKeys: DEFAULT_REQUIRED_KEYS, reqId: 'gap' });
+    expect(report.election).toMatchObject({ master: null, problem: 'multi-master' });
+    expect(report.verdict).toBe('unknown');
+    expect(planRepair(report).steps).toEqual([]);
+  });
+
+  it('adopts debug when it accounts for every status claimant (the second one now SLAVE of the first)', async () => {
+    const peers = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133'];
+    const [p1, , p3] = peers as [string, string, string];
+    const ok = { table: healthyTable() };
+    const bad = { table: withValues(healthyTable(), { 'sys.m2.ctime': '0' }) };
+    const s: Script = {
+      peers,
+      per: [
+        { read: ok, has: 200, status: { code: 200, names: 0 }, debug: { state: 'MASTER', names: 0 } },
+        { read: ok, has: 200, status: { code: 200, names: 1 }, debug: { state: 'SLAVE', names: 0 } },
+        { read: bad, has: 200, status: { code: 303, names: 0 }, debug: { state: 'SLAVE', names: 0 } },
+      ],
+      hasFails: false,
+      statusFails: false,
+      debugFails: false,
+    };
+    const report = await probeContainer(scriptedProxy(s), REF, { requiredKeys: DEFAULT_REQUIRED_KEYS, reqId: 'accounted' });
     expect(report.election).toMatchObject({ master: p1 });
-    expect(report.election?.problem).toBeUndefined();
-    expect(planRepair(report).steps).toEqual([{ kind: 'sync', peers: [p2, p3] }]);
+    expect(planRepair(report).steps).toEqual([{ kind: 'sync', peers: [p3] }]);
   });
 });
