@@ -1,6 +1,7 @@
-// End to end: the repair budget per sweep and the cooldown after a repair, across two sweeps of
-// one daemon process. The second sweep is pinned by the cron to a known second a few seconds
-// after the start, so the test knows which sweep it is looking at without sleeping.
+// End to end: the repair policy as the daemon applies it. The budget per sweep and the cooldown
+// after a repair, across two sweeps of one process (the second pinned by the cron to a known
+// second a few seconds after the start, so the test knows which sweep it looks at without
+// sleeping); and repair.repairMaster off, which must leave damaged masters untouched.
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startSimulator } from '../../src/sim/index.js';
@@ -22,7 +23,7 @@ function cidsWith(entries: readonly RepairEntry[], outcome: RepairEntry['outcome
   return entries.filter((e) => e.outcome === outcome).map((e) => e.cid).sort();
 }
 
-describe('repair budget and cooldown', () => {
+describe('repair policy', () => {
   it('repairs exactly budgetPerSweep containers per sweep, continues in the next sweep, and leaves a recently repaired container alone', { timeout: 60_000 }, async () => {
     const sim = await startSimulator({ generate: { containers: 300, accounts: 2, damagedShare: 0.1, seed: 11, kinds: ['slave:drop-keys'] } });
     onTestFinished(() => sim.close());
@@ -97,6 +98,37 @@ describe('repair budget and cooldown', () => {
     expect(m2.value('oio_repaird_repair_budget_remaining')).toBe(0);
     expect(m2.value('oio_repaird_sweeps_total', { result: 'completed' })).toBe(2);
 
+    expect(await daemon.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('with repair.repairMaster off, refuses every master-damaged container and sends it nothing', { timeout: 30_000 }, async () => {
+    const sim = await startSimulator({ generate: { containers: 150, damagedShare: 0.1, seed: 4, kinds: ['master:drop-keys', 'master:missing-base', 'slave:drop-keys'] } });
+    onTestFinished(() => sim.close());
+    const damaged = damagedContainers(sim.injected());
+    const masters = damaged.filter((d) => d.damage === 'master');
+    const slaves = damaged.filter((d) => d.damage === 'slave');
+    expect(masters.length).toBeGreaterThan(2);
+    expect(slaves.length).toBeGreaterThan(0);
+    const before = new Map(masters.map((d) => [d.cid, sim.truth(d.cid)]));
+    const dir = await tempDir();
+    const config = await writeYaml(join(dir, 'config.yaml'), testConfig(
+      { proxyUrl: sim.url, namespace: sim.namespace, stateDir: dir },
+      { repair: { repairMaster: false } },
+    ));
+    const daemon = await startDaemon(config);
+    const done = await daemon.waitForNth('sweep done', 1);
+    expect(done['counts']).toMatchObject({ repairs: { refused: masters.length, succeeded: slaves.length, failed: 0 } });
+    const journal = await readJournal(join(dir, 'journal.jsonl'));
+    for (const d of masters) {
+      expect(sim.truth(d.cid), `${d.cid} was touched`).toEqual(before.get(d.cid));
+      const entries = journal.filter((e) => e.cid === d.cid);
+      expect(entries.map((e) => e.type)).toEqual(['detection', 'repair']);
+      expect(entries[1]).toMatchObject({ outcome: 'refused', reason: expect.stringContaining('repair.repairMaster is off') });
+    }
+    // Slaves are still repaired; no master ever left an election or was written through.
+    for (const d of slaves) expect(truthProblems(sim.truth(d.cid))).toEqual([]);
+    expect(sim.stats().leaveCalls).toEqual({});
+    expect(sim.stats().writes).toBe(0);
     expect(await daemon.stop()).toEqual({ code: 0, signal: null });
   });
 });
