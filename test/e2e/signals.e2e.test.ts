@@ -148,8 +148,6 @@ describe('SIGTERM', () => {
   it('mid-repair: the step in flight finishes and both its start and its end are journaled before the exit', { timeout: 30_000 }, async () => {
     const s = ['127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003'];
     const sim = await startSimulator({
-      // Every answer takes 300 ms: the sync is still in flight when SIGTERM lands.
-      latencyMs: 300,
       scenario: {
         namespace: 'OPENIO',
         services: s,
@@ -157,7 +155,11 @@ describe('SIGTERM', () => {
           { account: 'acme', name: 'target', peers: s, master: s[0] },
           { account: 'acme', name: 'zz-healthy', peers: s },
         ],
-        faults: [{ kind: 'drop-keys', account: 'acme', container: 'target', peer: s[1], keys: ['sys.m2.ctime'] }],
+        faults: [
+          { kind: 'drop-keys', account: 'acme', container: 'target', peer: s[1], keys: ['sys.m2.ctime'] },
+          // The damaged slave's service answers after 0.7 s: the sync is still in flight when SIGTERM lands.
+          { kind: 'slow', service: s[1], ms: 700 },
+        ],
       },
     });
     onTestFinished(() => sim.close());
