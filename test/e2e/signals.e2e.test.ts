@@ -146,7 +146,7 @@ describe('SIGTERM', () => {
   });
 
   it('mid-repair: the step in flight finishes and both its start and its end are journaled before the exit', { timeout: 30_000 }, async () => {
-    const s = ['127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003'];
+    const s = ['127.0.0.1:7001', '127.0.0.1:7002', '127.0.0.1:7003'] as const;
     const sim = await startSimulator({
       scenario: {
         namespace: 'OPENIO',

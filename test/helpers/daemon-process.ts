@@ -168,6 +168,7 @@ export class DaemonProcess {
     stderr.setEncoding('utf8');
     stderr.on('data', (chunk: string) => (this.stderr += chunk));
     // 'close', not 'exit': on 'exit' the stdio streams may still hold the last lines.
+    this.child.on('error', (err) => (this.stderr += `spawn error: ${err.message}\n`));
     this.closed = new Promise<Exit>((resolve) => {
       this.child.on('close', (code, signal) => {
         running.delete(this.child);
