@@ -115,7 +115,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     sweepsTotal: new Counter({
       name: 'oio_repaird_sweeps_total',
-      help: 'Sweeps ended, by result: completed, failed (enumeration failed), interrupted (stopped or paused for shutdown).',
+      help: 'Sweeps ended, by result: completed, incomplete (walked through but too many probes failed: gauges not updated), failed (enumeration failed), interrupted (stopped).',
       labelNames: ['result'] as const,
       registers,
     }),
@@ -159,7 +159,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   for (const kind of DETECTION_KINDS) m.detections.inc({ kind }, 0);
   for (const kind of DAMAGE_KINDS) m.damagedReplicas.set({ kind }, 0);
   for (const outcome of REPAIR_OUTCOMES) m.repairs.inc({ outcome }, 0);
-  for (const result of ['completed', 'failed', 'interrupted']) m.sweepsTotal.inc({ result }, 0);
+  for (const result of ['completed', 'incomplete', 'failed', 'interrupted']) m.sweepsTotal.inc({ result }, 0);
   for (const result of ['success', 'failure']) m.configReloads.inc({ result }, 0);
   for (const step of ['sync', 'leave', 'await-master', 'set-properties']) m.repairStepDuration.zero({ step });
   m.unrepairableContainers.set(0);

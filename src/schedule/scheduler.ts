@@ -46,10 +46,10 @@ export function validateCron(expression: string): void {
 /** node-cron's logger interface on top of pino, so its warnings are structured JSON lines. */
 export function cronLogger(log: Logger): CronLogger {
   return {
-    info: (message) => log.info({ component: 'cron' }, message),
-    warn: (message) => log.warn({ component: 'cron' }, message),
-    error: (message, err) => log.error({ component: 'cron', err: err ?? (message instanceof Error ? message : undefined) }, String(message instanceof Error ? message.message : message)),
-    debug: (message, err) => log.debug({ component: 'cron', err }, String(message instanceof Error ? message.message : message)),
+    info: (message) => log.info({ source: 'node-cron' }, message),
+    warn: (message) => log.warn({ source: 'node-cron' }, message),
+    error: (message, err) => log.error({ source: 'node-cron', err: err ?? (message instanceof Error ? message : undefined) }, String(message instanceof Error ? message.message : message)),
+    debug: (message, err) => log.debug({ source: 'node-cron', err }, String(message instanceof Error ? message.message : message)),
   };
 }
 

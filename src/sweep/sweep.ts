@@ -78,9 +78,16 @@ export interface SweepOptions {
   readonly enumerationBackoffMs?: number;
   /** Containers expected (e.g. the previous sweep's count), for the ETA in progress lines. */
   readonly expectedTotal?: number;
+  /** Share of containers whose probe may fail before a walked-through sweep is `incomplete` (default 0.01). */
+  readonly maxProbeErrorRatio?: number;
 }
 
-export type SweepResult = 'completed' | 'failed' | 'interrupted';
+/**
+ * `incomplete`: every container was listed, but more probes failed outright (proxy down, locate
+ * errors) than `maxProbeErrorRatio` allows, so the sweep's picture of the damage is not trusted:
+ * the "as of the last completed sweep" gauges and the success timestamp are left as they were.
+ */
+export type SweepResult = 'completed' | 'incomplete' | 'failed' | 'interrupted';
 
 export interface SweepSummary {
   readonly sweepId: string;
@@ -389,14 +396,18 @@ class SweepRun {
       paused: this.paused,
       ...(this.opts.expectedTotal !== undefined ? { expectedTotal: this.opts.expectedTotal } : {}),
     });
-    this.log.info(fields, 'sweep progress');
+    // The sweep's child logger already carries sweepId: log it once.
+    const { sweepId: _sweepId, ...rest } = fields;
+    this.log.info(rest, 'sweep progress');
   }
 
-  private async finish(result: SweepResult): Promise<SweepSummary> {
+  private async finish(walked: SweepResult): Promise<SweepSummary> {
     const { metrics, gate, state } = this.deps;
     this.counts.activeMs = this.activeMs();
+    const maxErrors = (this.opts.maxProbeErrorRatio ?? 0.01) * this.counts.done;
+    const result: SweepResult = walked === 'completed' && this.counts.probeErrors > maxErrors ? 'incomplete' : walked;
     await this.saveChain;
-    if (result === 'completed') {
+    if (result === 'completed' || result === 'incomplete') {
       try {
         await state.clear();
       } catch (err) {
@@ -423,11 +434,12 @@ class SweepRun {
       endedAt: new Date(now).toISOString(),
       doneThisRun: this.doneThisRun,
       counts: structuredClone(this.counts),
-      position: result === 'completed' ? null : this.watermark.position(),
+      position: result === 'completed' || result === 'incomplete' ? null : this.watermark.position(),
       ...(this.error ? { error: this.error } : {}),
     };
     const fields = { result, done: summary.counts.done, doneThisRun: summary.doneThisRun, counts: summary.counts, position: summary.position };
     if (result === 'completed') this.log.info(fields, 'sweep done');
+    else if (result === 'incomplete') this.log.warn({ ...fields, probeErrors: this.counts.probeErrors }, 'sweep incomplete: too many probes failed, damage gauges not updated');
     else if (result === 'failed') this.log.error({ ...fields, error: this.error }, 'sweep failed');
     else this.log.info(fields, 'sweep interrupted');
     return summary;

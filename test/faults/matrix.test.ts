@@ -109,7 +109,8 @@ describe('fault matrix: proxy outages', () => {
       beforeProbe: async (n) => { if (n === 4) await w.sim.pause(); },
       afterProbe: async (n) => { if (n === 4) await w.sim.resume(); },
     }, { enumerationRetries: 8, enumerationBackoffMs: 20 });
-    expect(summary.result).toBe('completed');
+    // One probe of a handful failed outright: the walk ended, but its damage picture is not trusted.
+    expect(summary.result).toBe('incomplete');
     expect(summary.counts.done).toBe(6);
     expect(w.swept.get(cid('c4'))).toBe('unknown');
     expect(w.swept.get(cid('c6'))).toBe('repairable');
@@ -188,7 +189,8 @@ describe('fault matrix: failing meta2 services', () => {
       http: { headersTimeoutMs: 300, bodyTimeoutMs: 300 },
     });
     const summary = await w.sweep();
-    expect(summary.result).toBe('completed');
+    // The deadline failed the whole election call: a probe error, so the sweep is incomplete.
+    expect(summary.result).toBe('incomplete');
     expect(w.swept.get(cid('c1'))).toBe('unknown');
     expect(w.swept.get(cid('c2'))).toBe('healthy');
     expect(await w.metric(DETECTIONS, { kind: 'timeout' })).toBe(1);

@@ -15,7 +15,8 @@ const mixedFate = (ref: { container?: string }): Fate =>
 describe('runSweep', () => {
   it('probes every container once and exports what the probes and repairs returned', async () => {
     const h = new Harness(tree3x10, { fate: mixedFate });
-    const summary = await runSweep(h.deps(), h.options(new AbortController().signal));
+    // 3 of 30 probes throw: allowed here, so the sweep counts as completed.
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal, { maxProbeErrorRatio: 0.2 }));
 
     expect(summary.result).toBe('completed');
     expect([...h.probed].sort()).toEqual(everyContainer(tree3x10));
@@ -170,6 +171,23 @@ describe('runSweep', () => {
     expect(await sample(h.metrics.repairs, { outcome: 'dry_run' })).toBe(3);
     // The preview journals its own entries; the sweep adds none of its own for it.
     expect(h.journal.entries.filter((e) => e.type === 'repair')).toEqual([]);
+  });
+
+  it('is incomplete, not completed, when more probes failed than maxProbeErrorRatio allows', async () => {
+    // The proxy was down for part of the sweep: every container was listed, 5 of 20 probes failed.
+    const h = new Harness({ a: containerNames(20) }, { fate: (ref) => (Number(ref.container?.slice(-2)) < 5 ? 'throw' : ref.container?.endsWith('7') ? 'damaged' : 'healthy') });
+    h.metrics.damagedReplicas.set({ kind: 'missing-keys' }, 42);
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal));
+    expect(summary.result).toBe('incomplete');
+    expect(summary.counts.probeErrors).toBe(5);
+    expect(await sample(h.metrics.sweepsTotal, { result: 'incomplete' })).toBe(1);
+    expect(await sample(h.metrics.sweepsTotal, { result: 'completed' })).toBe(0);
+    // The damage picture of a sweep that could not see everything is not published…
+    expect(await sample(h.metrics.damagedReplicas, { kind: 'missing-keys' })).toBe(42);
+    expect(await sample(h.metrics.lastSweepSuccess)).toBe(0);
+    // …but what it could see was still repaired, and the walk is over (no resume position).
+    expect(h.repaired.length).toBeGreaterThan(0);
+    expect(h.state.checkpoint).toBeNull();
   });
 
   it('counts a repair that throws as failed and carries on', async () => {
