@@ -17,6 +17,8 @@ export interface MemoryOptions {
   readonly stopWhenFlat: boolean;
   readonly flatWindow: number;
   readonly cpuProfDir: string | null;
+  /** Extra node flags for the daemon (e.g. --max-semi-space-size=4), to try a memory setting. */
+  readonly nodeFlags: readonly string[];
   /** Called with a progress line now and then. */
   readonly progress: (line: string) => void;
 }
@@ -26,6 +28,12 @@ export interface MemorySample {
   readonly done: number;
   readonly rssBytes: number;
   readonly hwmBytes: number;
+  /** The daemon's own V8 figures from /metrics (prom-client default metrics), to explain the RSS. */
+  readonly heapTotalBytes: number;
+  readonly heapUsedBytes: number;
+  readonly newSpaceBytes: number;
+  readonly oldSpaceBytes: number;
+  readonly externalBytes: number;
 }
 
 export interface MemoryResult {
@@ -36,12 +44,15 @@ export interface MemoryResult {
   readonly seconds: number;
   /** Containers per second of the spawned daemon (its own process, probesPerSecond 100000). */
   readonly containersPerSecond: number;
-  /** VmHWM of the daemon just before it was stopped. */
+  /** Highest VmHWM/VmRSS seen while sweeping (VmHWM alone may read lower than an earlier sample). */
   readonly peakRssBytes: number;
   /** Highest VmHWM while fewer than 50 000 containers were done (start-up and warm-up). */
   readonly earlyPeakRssBytes: number;
   /** RSS and peak every ~50 000 containers. */
   readonly curve: readonly MemorySample[];
+  /** The sample with the highest RSS (with its heap figures). */
+  readonly peakSample: MemorySample;
+  readonly nodeFlags: readonly string[];
   readonly simPeakRssBytes: number;
 }
 
@@ -59,8 +70,9 @@ export function isFlat(samples: readonly MemorySample[], window: number): boolea
   const last = samples[samples.length - 1];
   if (!last || last.done < 2 * window) return false;
   const before = samples.filter((s) => s.done <= last.done - window);
-  const peakBefore = Math.max(0, ...before.map((s) => s.hwmBytes));
-  return last.hwmBytes <= Math.max(peakBefore * 1.02, peakBefore + 2 * 2 ** 20);
+  const peakBefore = Math.max(0, ...before.map(peakOf));
+  const peakNow = Math.max(...samples.map(peakOf));
+  return peakNow <= Math.max(peakBefore * 1.02, peakBefore + 2 * 2 ** 20);
 }
 
 export async function runMemoryPhase(opts: MemoryOptions): Promise<MemoryResult> {
@@ -81,7 +93,7 @@ export async function runMemoryPhase(opts: MemoryOptions): Promise<MemoryResult>
     };
     const configPath = join(root, 'config.yaml');
     await writeFile(configPath, JSON.stringify(config, null, 2)); // JSON is YAML
-    const nodeFlags = opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [];
+    const nodeFlags = [...opts.nodeFlags, ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
     daemon = spawnNode([MAIN_JS, 'run', '--config', configPath], 'daemon', nodeFlags);
     const ready = await daemon.waitForLine(/"metricsPort":(\d+)/, 30_000);
     const metricsUrl = `http://127.0.0.1:${ready[1]}/metrics`;
@@ -103,10 +115,20 @@ export async function runMemoryPhase(opts: MemoryOptions): Promise<MemoryResult>
       if (!mem) throw new Error(`the daemon exited during the memory phase\n${daemon.tail()}`);
       simPeak = Math.max(simPeak, readMemory(sim.child.pid)?.hwmBytes ?? 0);
       if (inProgress === 1) sawSweep = true;
-      samples.push({ seconds, done, ...mem });
+      samples.push({
+        seconds,
+        done,
+        ...mem,
+        heapTotalBytes: gauge(text, 'nodejs_heap_size_total_bytes') ?? 0,
+        heapUsedBytes: gauge(text, 'nodejs_heap_size_used_bytes') ?? 0,
+        newSpaceBytes: gauge(text, 'nodejs_heap_space_size_total_bytes', '{space="new"}') ?? 0,
+        oldSpaceBytes: gauge(text, 'nodejs_heap_space_size_total_bytes', '{space="old"}') ?? 0,
+        externalBytes: gauge(text, 'nodejs_external_memory_bytes') ?? 0,
+      });
       if (seconds - lastReport >= 30) {
         lastReport = seconds;
-        opts.progress(`  memory: ${done} containers swept in ${seconds.toFixed(0)} s, RSS ${mib(mem.rssBytes)} MiB, peak ${mib(mem.hwmBytes)} MiB`);
+        const last = samples[samples.length - 1] as MemorySample;
+        opts.progress(`  memory: ${done} containers swept in ${seconds.toFixed(0)} s, RSS ${mib(mem.rssBytes)} MiB, peak ${mib(mem.hwmBytes)} MiB (heap ${mib(last.heapTotalBytes)}: new ${mib(last.newSpaceBytes)}, old ${mib(last.oldSpaceBytes)}; external ${mib(last.externalBytes)})`);
       }
       if (completed >= 1 || (sawSweep && inProgress === 0)) {
         ended = 'completed';
@@ -134,9 +156,11 @@ export async function runMemoryPhase(opts: MemoryOptions): Promise<MemoryResult>
       ended,
       seconds: last.seconds,
       containersPerSecond: (last.done - firstActive.done) / Math.max(1e-9, last.seconds - firstActive.seconds),
-      peakRssBytes: last.hwmBytes,
-      earlyPeakRssBytes: Math.max(0, ...samples.filter((s) => s.done < CURVE_STEP).map((s) => s.hwmBytes)),
+      peakRssBytes: Math.max(...samples.map(peakOf)),
+      earlyPeakRssBytes: Math.max(0, ...samples.filter((s) => s.done < CURVE_STEP).map(peakOf)),
       curve,
+      peakSample: samples.reduce((a, b) => (b.rssBytes > a.rssBytes ? b : a)),
+      nodeFlags,
       simPeakRssBytes: simPeak,
     };
   } finally {
@@ -144,6 +168,10 @@ export async function runMemoryPhase(opts: MemoryOptions): Promise<MemoryResult>
     await sim?.close();
     await rm(root, { recursive: true, force: true });
   }
+}
+
+function peakOf(s: MemorySample): number {
+  return Math.max(s.rssBytes, s.hwmBytes);
 }
 
 export function mib(bytes: number): string {

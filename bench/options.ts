@@ -41,6 +41,8 @@ export interface BenchOptions {
   readonly only: readonly Phase[];
   /** Where the JSON result goes. */
   readonly out: string;
+  /** Extra node flags for the spawned daemon, space separated (e.g. "--max-semi-space-size=4"). */
+  readonly memNodeFlags: readonly string[];
   /** Run the spawned daemon under `node --cpu-prof` (profile written to this directory). */
   readonly cpuProfDir: string | null;
 }
@@ -60,9 +62,10 @@ export const DEFAULTS: BenchOptions = {
   capSlowMs: 5,
   capContainers: 3_000,
   memContainers: 1_000_000,
-  memMaxSeconds: 480,
+  memMaxSeconds: 420,
   memStopWhenFlat: false,
   memFlatWindow: 200_000,
+  memNodeFlags: [],
   only: PHASES,
   out: 'bench/results/latest.json',
   cpuProfDir: null,
@@ -137,6 +140,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     memMaxSeconds: num('memMaxSeconds', DEFAULTS.memMaxSeconds),
     memStopWhenFlat: bool('memStopWhenFlat', DEFAULTS.memStopWhenFlat),
     memFlatWindow: int('memFlatWindow', DEFAULTS.memFlatWindow),
+    memNodeFlags: raw('memNodeFlags')?.split(/\s+/).filter((f) => f !== '') ?? DEFAULTS.memNodeFlags,
     only: only as Phase[],
     out: raw('out') ?? DEFAULTS.out,
     cpuProfDir: raw('cpuProfDir') ?? null,
@@ -163,6 +167,7 @@ Flags (defaults in brackets):
   --mem-max-seconds=S          memory phase time limit [${DEFAULTS.memMaxSeconds}]
   --mem-stop-when-flat=BOOL    stop once RSS is flat over the last window [${DEFAULTS.memStopWhenFlat}]
   --mem-flat-window=N          that window, in containers [${DEFAULTS.memFlatWindow}]
+  --mem-node-flags="F ..."     node flags for the spawned daemon (e.g. --max-semi-space-size=4)
   --only=a,b                   phases: ${PHASES.join(',')} [all]
   --out=FILE                   JSON result [${DEFAULTS.out}]
   --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof`;

@@ -150,6 +150,7 @@ async function main(): Promise<number> {
       stopWhenFlat: opts.memStopWhenFlat,
       flatWindow: opts.memFlatWindow,
       cpuProfDir: opts.cpuProfDir,
+      nodeFlags: opts.memNodeFlags,
       progress: say,
     });
     say(`    ${result.memory.ended}: ${result.memory.swept} containers, peak RSS ${mib(result.memory.peakRssBytes)} MiB`);
