@@ -5,25 +5,16 @@
 import { loadConfig } from '../config/load.js';
 import { formatIssues } from '../config/errors.js';
 import { diffRequiresRestart, type Config } from '../config/schema.js';
-import type { AccountFilter } from '../discover/enumerate.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import { Journal } from '../journal/journal.js';
 import type { Logger } from '../log.js';
-import { codeClass, createMetrics, type Metrics } from '../metrics/metrics.js';
-import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
-import type { HttpClientOptions } from '../oio/http.js';
-import type { ContainerRef } from '../oio/types.js';
-import type { ContainerReport } from '../probe/types.js';
-import { probeContainer } from '../probe/probe.js';
-import { repairContainer } from '../repair/execute.js';
+import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
-import { windowGate } from '../schedule/windows.js';
-import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
 import { FileSweepStateStore } from '../sweep/state.js';
-import { runSweep, type SweepSummary } from '../sweep/sweep.js';
+import type { SweepSummary } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
-import { DiscoveredAccountService } from './account-service.js';
 import { SdNotify } from './sd-notify.js';
+import { repairPolicy, Sweeper } from './sweeper.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -38,38 +29,14 @@ const PROXY_HEARTBEAT_MS = 15_000;
 /** /readyz is 503 when the proxy has not answered for this long. */
 const PROXY_STALE_MS = 60_000;
 
-export function repairPolicy(config: Config): RepairPolicy {
-  const r = config.repair;
-  return {
-    mode: r.mode === 'report-only' || r.dryRun ? 'report-only' : 'auto',
-    maxPerSweep: r.budgetPerSweep,
-    maxPerHour: r.budgetPerHour,
-    cooldownSeconds: r.cooldownMinutes * 60,
-    maxAttempts: r.maxAttempts,
-    backoffSeconds: r.backoffSeconds,
-    backoffMaxSeconds: r.backoffMaxSeconds,
-    repairMaster: r.repairMaster,
-  };
-}
-
-export function accountFilter(config: Config): AccountFilter {
-  const include = config.accounts.include;
-  const exclude = { exclude: config.accounts.exclude.names, excludePrefixes: config.accounts.exclude.prefixes };
-  if (include === 'all') return { include: 'all', ...exclude };
-  if ('names' in include) return { names: include.names, ...exclude };
-  return { prefixes: include.prefixes, ...exclude };
-}
-
 export class Daemon {
   readonly metrics: Metrics;
   readonly log: Logger;
   private config: Config;
   private readonly opts: DaemonOptions;
-  private readonly proxy: ProxyClient;
-  private readonly accounts: DiscoveredAccountService;
+  private readonly sweeper: Sweeper;
   private readonly journal: Journal;
   private readonly state: FileSweepStateStore;
-  private gate: RepairGate;
   private readonly scheduler: SweepScheduler;
   private readonly sd: SdNotify;
   private http: RunningHttpServer | null = null;
@@ -86,17 +53,14 @@ export class Daemon {
     this.journal = journal;
     this.metrics = createMetrics({ version: VERSION });
     const c = this.config;
-    const http: Omit<HttpClientOptions, 'url'> = {
-      connections: c.proxy.connections,
-      connectTimeoutMs: c.proxy.connectTimeoutMs,
-      headersTimeoutMs: c.proxy.requestTimeoutMs,
-      bodyTimeoutMs: c.proxy.requestTimeoutMs,
-      onRequest: (route, status, seconds) => this.onProxyRequest(route, status, seconds),
-    };
-    this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
-    this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
+    this.sweeper = new Sweeper({
+      config: c,
+      log: this.log,
+      metrics: this.metrics,
+      journal,
+      onProxyAnswer: () => (this.lastProxyAnswerAt = Date.now()),
+    });
     this.state = new FileSweepStateStore(c.state.dir, this.log.child({ component: 'state' }));
-    this.gate = new RepairGate(repairPolicy(c));
     this.sd = new SdNotify({ log: this.log.child({ component: 'systemd' }), env: opts.env });
     this.scheduler = new SweepScheduler({
       cron: c.schedule.cron,
@@ -123,7 +87,7 @@ export class Daemon {
 
   private async startServices(): Promise<void> {
     const c = this.config;
-    this.metrics.repairBudgetRemaining.set(this.gate.remaining());
+    this.metrics.repairBudgetRemaining.set(this.sweeper.gate.remaining());
     this.http = await startHttpServer({
       listen: c.metrics.listen,
       registry: this.metrics.registry,
@@ -156,16 +120,9 @@ export class Daemon {
     return this.http ? { ...this.http.address } : null;
   }
 
-  private onProxyRequest(route: string, status: number | undefined, seconds: number): void {
-    this.metrics.proxyRequestDuration.observe({ route, code_class: codeClass(status) }, seconds);
-    if (route.startsWith('account/')) return;
-    this.metrics.proxyUp.set(status === undefined ? 0 : 1);
-    if (status !== undefined) this.lastProxyAnswerAt = Date.now();
-  }
-
   private async pingProxy(): Promise<void> {
     try {
-      await this.proxy.listServices('meta2');
+      await this.sweeper.proxy.listServices('meta2');
     } catch (err) {
       this.log.debug({ err }, 'proxy heartbeat failed');
     }
@@ -181,45 +138,11 @@ export class Daemon {
 
   /** One sweep with the current configuration. Called only through the scheduler's guard. */
   private async sweep(): Promise<SweepSummary> {
-    const c = this.config;
-    const requiredKeys = c.probe.requiredKeys;
-    const verify = (ref: ContainerRef, reqId: string) => probeContainer(this.proxy, ref, { requiredKeys, alwaysElection: true, reqId });
-    const repair = (report: ContainerReport, reqId: string, dryRun: boolean) =>
-      repairContainer(this.proxy, report, {
-        dryRun,
-        journal: this.journal,
-        probe: (ref) => verify(ref, reqId),
-        reqId,
-        log: this.log.child({ cid: report.ref.cid, reqId }),
-        verifyAttempts: c.repair.verifyAttempts,
-        verifyDelayMs: c.repair.verifyDelayMs,
-        awaitMasterTimeoutMs: c.repair.awaitMasterTimeoutMs,
-      });
-    const summary = await runSweep(
-      {
-        accounts: this.accounts,
-        locate: (ref, ctx) => this.proxy.locate(ref, { reqId: ctx.reqId }),
-        probe: (ref, ctx) => probeContainer(this.proxy, ref, { requiredKeys, reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) }),
-        repair: (report, ctx) => repair(report, ctx.reqId, false),
-        // report-only mode: the plan goes to the journal as dry-run steps, nothing is changed.
-        previewRepair: (report, ctx) => repair(report, ctx.reqId, true),
-        journal: this.journal,
-        metrics: this.metrics,
-        log: this.log,
-        gate: this.gate,
-        state: this.state,
-      },
-      {
-        filter: accountFilter(c),
-        concurrency: c.probe.concurrency,
-        probesPerSecond: c.probe.probesPerSecond,
-        perServiceConcurrency: c.probe.perServiceConcurrency,
-        progressIntervalMs: c.progress.intervalSeconds * 1000,
-        signal: this.stopSweeps.signal,
-        ...(c.schedule.windows.length > 0 ? { isAllowedNow: windowGate(c.schedule.windows, c.schedule.timezone) } : {}),
-        ...(this.lastSweepTotal !== undefined ? { expectedTotal: this.lastSweepTotal } : {}),
-      },
-    );
+    const summary = await this.sweeper.run(this.config, {
+      signal: this.stopSweeps.signal,
+      state: this.state,
+      ...(this.lastSweepTotal !== undefined ? { expectedTotal: this.lastSweepTotal } : {}),
+    });
     if (summary.result === 'completed') this.lastSweepTotal = summary.counts.done;
     this.sd.status(`last sweep ${summary.result} at ${summary.endedAt}: ${summary.counts.done} containers`);
     return summary;
@@ -248,12 +171,12 @@ export class Daemon {
     }
     const kept: Config = { ...applied, proxy: this.config.proxy, account: this.config.account };
     if (kept.schedule.cron !== this.config.schedule.cron) await this.scheduler.reschedule(kept.schedule.cron);
-    this.gate.setPolicy(repairPolicy(kept));
+    this.sweeper.gate.setPolicy(repairPolicy(kept));
     this.config = kept;
     this.log.level = kept.log.level;
     this.metrics.configReloads.inc({ result: 'success' });
     this.metrics.configLastReloadSuccessful.set(1);
-    this.metrics.repairBudgetRemaining.set(this.gate.remaining());
+    this.metrics.repairBudgetRemaining.set(this.sweeper.gate.remaining());
     this.log.info({ schedule: kept.schedule.cron, mode: repairPolicy(kept).mode }, 'configuration reloaded');
     this.sd.ready();
     return true;
@@ -278,8 +201,7 @@ export class Daemon {
     await this.scheduler.stop();
     await this.scheduler.idle();
     await this.http?.close();
-    await this.accounts.close();
-    await this.proxy.close();
+    await this.sweeper.close();
     await this.journal.close();
     await this.sd.settled();
   }

@@ -1,0 +1,159 @@
+// The daemon's sweep machinery, assembled once: the proxy and account-service clients (feeding
+// the request metrics), the repair gate, and how one sweep wires probe, repair and verification
+// together. The Daemon adds the schedule and the process life around it; the benchmark runs the
+// very same sweeps, so what it measures is what ships.
+import type { Config } from '../config/schema.js';
+import type { AccountFilter } from '../discover/enumerate.js';
+import type { JournalSink } from '../journal/types.js';
+import type { Logger } from '../log.js';
+import { codeClass, type Metrics } from '../metrics/metrics.js';
+import type { HttpClientOptions, RequestObserver } from '../oio/http.js';
+import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
+import type { ContainerRef } from '../oio/types.js';
+import { probeContainer } from '../probe/probe.js';
+import type { ContainerReport } from '../probe/types.js';
+import { repairContainer } from '../repair/execute.js';
+import { windowGate } from '../schedule/windows.js';
+import type { ProbeFn } from '../sweep/process-container.js';
+import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
+import type { SweepStateStore } from '../sweep/state.js';
+import { runSweep, type SweepOptions, type SweepSummary } from '../sweep/sweep.js';
+import { DiscoveredAccountService } from './account-service.js';
+
+export function repairPolicy(config: Config): RepairPolicy {
+  const r = config.repair;
+  return {
+    mode: r.mode === 'report-only' || r.dryRun ? 'report-only' : 'auto',
+    maxPerSweep: r.budgetPerSweep,
+    maxPerHour: r.budgetPerHour,
+    cooldownSeconds: r.cooldownMinutes * 60,
+    maxAttempts: r.maxAttempts,
+    backoffSeconds: r.backoffSeconds,
+    backoffMaxSeconds: r.backoffMaxSeconds,
+    repairMaster: r.repairMaster,
+  };
+}
+
+export function accountFilter(config: Config): AccountFilter {
+  const include = config.accounts.include;
+  const exclude = { exclude: config.accounts.exclude.names, excludePrefixes: config.accounts.exclude.prefixes };
+  if (include === 'all') return { include: 'all', ...exclude };
+  if ('names' in include) return { names: include.names, ...exclude };
+  return { prefixes: include.prefixes, ...exclude };
+}
+
+/**
+ * Feeds oio_repaird_proxy_request_duration_seconds and oio_repaird_proxy_up from every request
+ * attempt. Runs on every request: one labelled child per (route, class), looked up once.
+ */
+export function proxyRequestObserver(metrics: Metrics, onProxyAnswer: () => void = () => undefined): RequestObserver {
+  const observers = new Map<string, { observe(seconds: number): void }>(); // bounded: fixed routes × 5 classes
+  return (route, status, seconds) => {
+    const key = `${route} ${status === undefined ? 0 : Math.floor(status / 100)}`;
+    let observer = observers.get(key);
+    if (!observer) {
+      observer = metrics.proxyRequestDuration.labels({ route, code_class: codeClass(status) });
+      observers.set(key, observer);
+    }
+    observer.observe(seconds);
+    if (route.startsWith('account/')) return;
+    metrics.proxyUp.set(status === undefined ? 0 : 1);
+    if (status !== undefined) onProxyAnswer();
+  };
+}
+
+export interface SweeperOptions {
+  /** Proxy, account service and repair policy are taken from it; later configs go to run(). */
+  readonly config: Config;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  readonly journal: JournalSink;
+  /** Called whenever the proxy gave an HTTP answer (readiness). */
+  readonly onProxyAnswer?: () => void;
+}
+
+export interface SweepRun {
+  readonly signal: AbortSignal;
+  readonly state: SweepStateStore;
+  /** Containers expected, for the ETA (the previous sweep's count). */
+  readonly expectedTotal?: number;
+  /** Wraps the probe (the benchmark counts concurrency with it). */
+  readonly wrapProbe?: (probe: ProbeFn) => ProbeFn;
+  /** Replaces options derived from the configuration (the benchmark's limits and filters). */
+  readonly overrides?: Partial<Omit<SweepOptions, 'signal'>>;
+}
+
+export class Sweeper {
+  readonly proxy: ProxyClient;
+  readonly accounts: DiscoveredAccountService;
+  /** Long-lived: its hourly budget and cooldowns span sweeps. setPolicy() on reload. */
+  readonly gate: RepairGate;
+  private readonly opts: SweeperOptions;
+
+  constructor(opts: SweeperOptions) {
+    this.opts = opts;
+    const c = opts.config;
+    const http: Omit<HttpClientOptions, 'url'> = {
+      connections: c.proxy.connections,
+      connectTimeoutMs: c.proxy.connectTimeoutMs,
+      headersTimeoutMs: c.proxy.requestTimeoutMs,
+      bodyTimeoutMs: c.proxy.requestTimeoutMs,
+      onRequest: proxyRequestObserver(opts.metrics, opts.onProxyAnswer),
+    };
+    this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
+    this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
+    this.gate = new RepairGate(repairPolicy(c));
+  }
+
+  /** One sweep with `config`'s probe, schedule-window, repair and progress settings. */
+  run(config: Config, run: SweepRun): Promise<SweepSummary> {
+    const { log, metrics, journal } = this.opts;
+    const proxy = this.proxy;
+    const requiredKeys = config.probe.requiredKeys;
+    const verify = (ref: ContainerRef, reqId: string) => probeContainer(proxy, ref, { requiredKeys, alwaysElection: true, reqId });
+    const repair = (report: ContainerReport, reqId: string, dryRun: boolean) =>
+      repairContainer(proxy, report, {
+        dryRun,
+        journal,
+        probe: (ref) => verify(ref, reqId),
+        reqId,
+        log: log.child({ cid: report.ref.cid, reqId }),
+        verifyAttempts: config.repair.verifyAttempts,
+        verifyDelayMs: config.repair.verifyDelayMs,
+        awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
+      });
+    const probe: ProbeFn = (ref, ctx) => probeContainer(proxy, ref, { requiredKeys, reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
+    const windows = config.schedule.windows;
+    return runSweep(
+      {
+        accounts: this.accounts,
+        locate: (ref, ctx) => proxy.locate(ref, { reqId: ctx.reqId }),
+        probe: run.wrapProbe ? run.wrapProbe(probe) : probe,
+        repair: (report, ctx) => repair(report, ctx.reqId, false),
+        // report-only mode: the plan goes to the journal as dry-run steps, nothing is changed.
+        previewRepair: (report, ctx) => repair(report, ctx.reqId, true),
+        journal,
+        metrics,
+        log,
+        gate: this.gate,
+        state: run.state,
+      },
+      {
+        filter: accountFilter(config),
+        concurrency: config.probe.concurrency,
+        probesPerSecond: config.probe.probesPerSecond,
+        perServiceConcurrency: config.probe.perServiceConcurrency,
+        progressIntervalMs: config.progress.intervalSeconds * 1000,
+        ...(windows.length > 0 ? { isAllowedNow: windowGate(windows, config.schedule.timezone) } : {}),
+        ...(run.expectedTotal !== undefined ? { expectedTotal: run.expectedTotal } : {}),
+        ...run.overrides,
+        signal: run.signal,
+      },
+    );
+  }
+
+  async close(): Promise<void> {
+    await this.accounts.close();
+    await this.proxy.close();
+  }
+}
