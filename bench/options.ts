@@ -62,10 +62,11 @@ export const DEFAULTS: BenchOptions = {
   capSlowMs: 5,
   capContainers: 3_000,
   memContainers: 1_000_000,
-  memMaxSeconds: 420,
+  memMaxSeconds: 540,
   memStopWhenFlat: false,
   memFlatWindow: 200_000,
-  memNodeFlags: [],
+  // The heap flags of deploy/systemd/oio-repaird.service's ExecStart: measure what ships.
+  memNodeFlags: ['--max-semi-space-size=8', '--max-old-space-size=96'],
   only: PHASES,
   out: 'bench/results/latest.json',
   cpuProfDir: null,
@@ -167,7 +168,7 @@ Flags (defaults in brackets):
   --mem-max-seconds=S          memory phase time limit [${DEFAULTS.memMaxSeconds}]
   --mem-stop-when-flat=BOOL    stop once RSS is flat over the last window [${DEFAULTS.memStopWhenFlat}]
   --mem-flat-window=N          that window, in containers [${DEFAULTS.memFlatWindow}]
-  --mem-node-flags="F ..."     node flags for the spawned daemon (e.g. --max-semi-space-size=4)
+  --mem-node-flags="F ..."     node flags for the spawned daemon [the unit's: --max-semi-space-size=8 --max-old-space-size=96]
   --only=a,b                   phases: ${PHASES.join(',')} [all]
   --out=FILE                   JSON result [${DEFAULTS.out}]
   --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof`;

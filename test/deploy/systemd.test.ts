@@ -59,7 +59,7 @@ describe('deploy/systemd/oio-repaird.service', () => {
   });
 
   it('runs node directly on the built daemon, never through npm', () => {
-    expect(all('ExecStart')).toEqual([`${NODE} ${MAIN} run --config ${CONFIG}`]);
+    expect(all('ExecStart')).toEqual([`${NODE} --max-semi-space-size=8 --max-old-space-size=96 ${MAIN} run --config ${CONFIG}`]);
     for (const key of ['ExecStart', 'ExecStartPre', 'ExecReload']) {
       for (const cmd of all(key)) expect(cmd).not.toMatch(/\bnpm\b|\bnpx\b/);
     }
