@@ -234,12 +234,18 @@ export function containerVerdict(
   if (damaged.length === 0) {
     return { verdict: 'unknown', reason: `no damage seen but ${list(unseen)}, so nothing can be decided` };
   }
-  if (healthy.length < quorum) {
+  if (healthy.length + unseen.length < quorum) {
+    // Even if every unseen replica turned out healthy there would be no healthy quorum.
     const seen = unseen.length > 0 ? `; ${list(unseen)}` : '';
     return {
       verdict: 'unrepairable',
       reason: `only ${healthy.length} of ${replicas.length} replicas are healthy (quorum ${quorum}): ${list(damaged)}${seen}`,
     };
+  }
+  if (healthy.length < quorum) {
+    // No healthy quorum now, but unseen replicas may complete it: decide when they are seen,
+    // rather than page for an unrepairable container during a service outage.
+    return { verdict: 'unknown', reason: `only ${healthy.length} of ${replicas.length} replicas are healthy (quorum ${quorum}) and ${list(unseen)}, while ${list(damaged)}` };
   }
   const master = election?.master ?? (election ? null : masterFromRoles(replicas));
   if (election?.problem) {

@@ -153,15 +153,17 @@ describe('fault matrix: failing meta2 services', () => {
       ],
     });
     const summary = await w.sweep();
-    expect(summary.result).toBe('completed');
-    // c1: S2 unseen and S3 damaged leave 1 healthy replica of 3: below quorum, so refused.
-    expect(w.swept.get(cid('c1'))).toBe('unrepairable');
+    // c1's election call failed as a whole (the burst): a probe error, 1 of 2 containers.
+    expect(summary.result).toBe('incomplete');
+    // c1: S2 unseen and S3 damaged leave 1 healthy replica of 3 now, but S2 may complete the
+    // quorum once seen: unknown (decided later), not refused, and never touched.
+    expect(w.swept.get(cid('c1'))).toBe('unknown');
     expect(w.swept.get(cid('c2'))).toBe('repairable');
     expect(await w.metric(DETECTIONS, { kind: 'unreachable' })).toBe(1);
-    expect(await w.counts(REPAIRS, 'outcome')).toEqual({ refused: 1, succeeded: 1 });
+    expect(await w.counts(REPAIRS, 'outcome')).toEqual({ succeeded: 1 });
     const c1 = await w.entriesFor(A, 'c1');
-    expect(types(c1)).toEqual(['detection', 'repair']);
-    expect(only(c1, 'repair').outcome).toBe('refused');
+    expect(types(c1)).toEqual(['detection']);
+    expect(only(c1, 'detection').verdict).toBe('unknown');
     expect(w.mutations.every((m) => m.cid === cid('c2'))).toBe(true);
     expect(w.sim.stats().syncCalls).toEqual({ [S4]: 1 });
     await expectSafe(w);
