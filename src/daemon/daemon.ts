@@ -10,6 +10,7 @@ import { Journal } from '../journal/journal.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
+import { FileGateStore } from '../sweep/gate-store.js';
 import { FileSweepStateStore } from '../sweep/state.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
@@ -59,6 +60,7 @@ export class Daemon {
       metrics: this.metrics,
       journal,
       onProxyAnswer: () => (this.lastProxyAnswerAt = Date.now()),
+      gateStore: new FileGateStore(c.state.dir, this.log.child({ component: 'state' })),
     });
     this.state = new FileSweepStateStore(c.state.dir, this.log.child({ component: 'state' }));
     this.sd = new SdNotify({ log: this.log.child({ component: 'systemd' }), env: opts.env });
@@ -87,6 +89,7 @@ export class Daemon {
 
   private async startServices(): Promise<void> {
     const c = this.config;
+    await this.sweeper.restoreHistory();
     this.metrics.repairBudgetRemaining.set(this.sweeper.gate.remaining());
     this.http = await startHttpServer({
       listen: c.metrics.listen,

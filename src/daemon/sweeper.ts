@@ -15,6 +15,7 @@ import type { ContainerReport } from '../probe/types.js';
 import { repairContainer } from '../repair/execute.js';
 import { windowGate } from '../schedule/windows.js';
 import type { ProbeFn } from '../sweep/process-container.js';
+import type { FileGateStore } from '../sweep/gate-store.js';
 import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
 import { runSweep, type SweepOptions, type SweepSummary } from '../sweep/sweep.js';
@@ -70,6 +71,8 @@ export interface SweeperOptions {
   readonly journal: JournalSink;
   /** Called whenever the proxy gave an HTTP answer (readiness). */
   readonly onProxyAnswer?: () => void;
+  /** Where the repair gate's history (cooldowns, hourly budget) is kept across restarts. */
+  readonly gateStore?: FileGateStore;
 }
 
 export interface SweepRun {
@@ -102,7 +105,17 @@ export class Sweeper {
     };
     this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
     this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
-    this.gate = new RepairGate(repairPolicy(c));
+    const store = opts.gateStore;
+    this.gate = new RepairGate(repairPolicy(c), store ? { onChange: () => void store.save(this.gate.snapshot()) } : {});
+  }
+
+  /** Takes back the gate's persisted history, if any (call before the first sweep). */
+  async restoreHistory(): Promise<void> {
+    const snapshot = await this.opts.gateStore?.load();
+    if (snapshot) {
+      this.gate.restore(snapshot);
+      this.opts.log.info({ tracked: this.gate.tracked, budgetRemaining: this.gate.remaining() }, 'repair history restored');
+    }
   }
 
   /** One sweep with `config`'s probe, schedule-window, repair and progress settings. */
@@ -153,6 +166,7 @@ export class Sweeper {
   }
 
   async close(): Promise<void> {
+    await this.opts.gateStore?.flush();
     await this.accounts.close();
     await this.proxy.close();
   }

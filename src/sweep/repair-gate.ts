@@ -36,7 +36,7 @@ export type GateDecision =
   /** Not repaired; the sweep counts and journals `outcome`. */
   | { readonly action: 'skip'; readonly outcome: Exclude<RepairOutcome, 'succeeded' | 'failed'>; readonly reason: string };
 
-interface Attempts {
+export interface Attempts {
   /** Consecutive failures (0 after a success). */
   readonly failures: number;
   /** No attempt before this time (ms). */
@@ -47,6 +47,24 @@ interface Attempts {
 
 const HOUR_MS = 3_600_000;
 
+/**
+ * What the gate remembers across restarts (`<state.dir>/repair-gate.json`): the attempt history
+ * (cooldowns, backoff) and the start times of the last hour's repairs, so that a daemon that
+ * restarts, or crash-loops, neither repairs a container again before its cooldown nor spends
+ * more than budgetPerHour. Times are epoch milliseconds.
+ */
+export interface GateSnapshot {
+  readonly version: 1;
+  readonly hourly: readonly number[];
+  readonly attempts: readonly (readonly [cid: string, attempts: Attempts])[];
+}
+
+export interface RepairGateOptions {
+  readonly now?: () => number;
+  /** Called after every change of the history (an attempt started or ended): persist it. */
+  readonly onChange?: () => void;
+}
+
 export class RepairGate {
   private current: RepairPolicy;
   private readonly now: () => number;
@@ -55,10 +73,27 @@ export class RepairGate {
   /** Start times of the attempts of the last hour, oldest first (at most maxPerHour). */
   private readonly hourly: number[] = [];
   private sweepUsed = 0;
+  private readonly onChange: () => void;
 
-  constructor(policy: RepairPolicy, now: () => number = Date.now) {
+  constructor(policy: RepairPolicy, opts: RepairGateOptions | (() => number) = {}) {
+    const o = typeof opts === 'function' ? { now: opts } : opts;
     this.current = policy;
-    this.now = now;
+    this.now = o.now ?? Date.now;
+    this.onChange = o.onChange ?? (() => undefined);
+  }
+
+  /** The history to persist (expired entries left out). */
+  snapshot(): GateSnapshot {
+    this.prune();
+    return { version: 1, hourly: [...this.hourly], attempts: [...this.attempts] };
+  }
+
+  /** Takes back a persisted history (at start-up); expired entries are dropped. */
+  restore(snapshot: GateSnapshot): void {
+    this.hourly.splice(0, this.hourly.length, ...[...snapshot.hourly].sort((a, b) => a - b));
+    this.attempts.clear();
+    for (const [cid, entry] of snapshot.attempts) this.attempts.set(cid, entry);
+    this.prune();
   }
 
   get policy(): RepairPolicy {
@@ -111,6 +146,7 @@ export class RepairGate {
     }
     this.sweepUsed += 1;
     this.hourly.push(now);
+    this.onChange();
     return { action: 'repair' };
   }
 
@@ -119,6 +155,11 @@ export class RepairGate {
    * outcome of an attempt (failed, or refused by the planner mid-way) counts as a failure.
    */
   recordOutcome(cid: string, outcome: RepairOutcome): void {
+    this.record(cid, outcome);
+    this.onChange();
+  }
+
+  private record(cid: string, outcome: RepairOutcome): void {
     const now = this.now();
     const p = this.policy;
     if (outcome === 'succeeded') {

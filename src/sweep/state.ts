@@ -2,13 +2,14 @@
 // time, resume watermark and the counts so far, so a restarted daemon continues the sweep
 // instead of starting over. Written atomically (temp file, fsync, rename, fsync of the
 // directory); a missing or unreadable file means "start a new sweep", never a crash.
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SweepPosition } from '../discover/enumerate.js';
 import type { Logger } from '../log.js';
 import { DAMAGE_KINDS, type DamageKind } from '../probe/types.js';
 import { REPAIR_OUTCOMES, type RepairOutcome } from '../repair/types.js';
+import { syncDir, writeFileAtomic } from './atomic-file.js';
 
 export const STATE_FILE = 'sweep-position.json';
 
@@ -121,37 +122,12 @@ export class FileSweepStateStore implements SweepStateStore {
   }
 
   async save(checkpoint: SweepCheckpoint): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const tmp = `${this.path}.${process.pid}.tmp`;
-    const file = await open(tmp, 'w', 0o640);
-    try {
-      await file.writeFile(`${JSON.stringify(checkpoint)}\n`, 'utf8');
-      await file.sync();
-    } finally {
-      await file.close();
-    }
-    await rename(tmp, this.path);
-    await this.syncDir();
+    await writeFileAtomic(this.path, `${JSON.stringify(checkpoint)}\n`, this.log);
   }
 
   async clear(): Promise<void> {
     await rm(this.path, { force: true });
-    await this.syncDir();
-  }
-
-  /** Makes the rename durable: without it a crash may bring the old file back. */
-  private async syncDir(): Promise<void> {
-    try {
-      const dir = await open(this.dir, 'r');
-      try {
-        await dir.sync();
-      } finally {
-        await dir.close();
-      }
-    } catch (err) {
-      // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
-      this.log.debug({ err, dir: this.dir }, 'state directory fsync failed');
-    }
+    await syncDir(this.dir, this.log);
   }
 }
 

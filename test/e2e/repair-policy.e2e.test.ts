@@ -2,6 +2,7 @@
 // after a repair, across two sweeps of one process (the second pinned by the cron to a known
 // second a few seconds after the start, so the test knows which sweep it looks at without
 // sleeping); and repair.repairMaster off, which must leave damaged masters untouched.
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startSimulator } from '../../src/sim/index.js';
@@ -99,6 +100,36 @@ describe('repair policy', () => {
     expect(m2.value('oio_repaird_sweeps_total', { result: 'completed' })).toBe(2);
 
     expect(await daemon.stop()).toEqual({ code: 0, signal: null });
+  });
+
+  it('keeps cooldowns and the hourly budget across a restart of the daemon', { timeout: 45_000 }, async () => {
+    const sim = await startSimulator({ generate: { containers: 120, damagedShare: 0.1, seed: 21, kinds: ['slave:drop-keys'] } });
+    onTestFinished(() => sim.close());
+    const damaged = damagedContainers(sim.injected());
+    expect(damaged.length).toBeGreaterThan(4);
+    const dir = await tempDir();
+    const config = await writeYaml(join(dir, 'config.yaml'), testConfig(
+      { proxyUrl: sim.url, namespace: sim.namespace, stateDir: dir },
+      { repair: { budgetPerSweep: 1000, budgetPerHour: damaged.length + 1, cooldownMinutes: 60 } },
+    ));
+    const first = await startDaemon(config);
+    await first.waitForNth('sweep done', 1);
+    expect(await first.stop()).toEqual({ code: 0, signal: null });
+    const history = JSON.parse(await readFile(join(dir, 'repair-gate.json'), 'utf8')) as { hourly: number[]; attempts: unknown[] };
+    expect(history.hourly).toHaveLength(damaged.length);
+    expect(history.attempts).toHaveLength(damaged.length);
+
+    // Two repaired containers break again; the restarted daemon sees them at once.
+    const [a, b] = [damaged[0]!, damaged[1]!];
+    for (const d of [a, b]) sim.inject({ kind: 'drop-keys', cid: d.cid, role: 'slave', keys: ['sys.m2.ctime'] });
+    const second = await startDaemon(config);
+    const done = await second.waitForNth('sweep done', 1);
+    // Both are within their cooldown (not forgotten by the restart), and only one repair of the
+    // hour's budget was left anyway.
+    expect(done['counts']).toMatchObject({ repairs: { skipped_cooldown: 2, succeeded: 0 } });
+    expect((await second.scrape()).value('oio_repaird_repair_budget_remaining')).toBe(1);
+    expect(second.logs('repair history restored')).toHaveLength(1);
+    expect(await second.stop()).toEqual({ code: 0, signal: null });
   });
 
   it('with repair.repairMaster off, refuses every master-damaged container and sends it nothing', { timeout: 30_000 }, async () => {

@@ -1,0 +1,36 @@
+// Writes a small state file so that a crash leaves either the old or the new version, never a
+// torn one: temp file, fsync, rename, fsync of the directory. Shared by the sweep position and
+// the repair gate's history.
+import { mkdir, open, rename } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { Logger } from '../log.js';
+
+export async function writeFileAtomic(path: string, text: string, log: Logger): Promise<void> {
+  const dir = dirname(path);
+  await mkdir(dir, { recursive: true });
+  const tmp = `${path}.${process.pid}.tmp`;
+  const file = await open(tmp, 'w', 0o640);
+  try {
+    await file.writeFile(text, 'utf8');
+    await file.sync();
+  } finally {
+    await file.close();
+  }
+  await rename(tmp, path);
+  await syncDir(dir, log);
+}
+
+/** Makes a rename or removal durable: without it a crash may bring the old file back. */
+export async function syncDir(dir: string, log: Logger): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch (err) {
+    // Some filesystems refuse fsync on a directory; the rename itself is still atomic.
+    log.debug({ err, dir }, 'state directory fsync failed');
+  }
+}
