@@ -27,15 +27,9 @@ import { runSweep, type SweepOptions, type SweepSummary } from '../../src/sweep/
 export const SERVICES = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133', '127.0.0.1:6134', '127.0.0.1:6135'] as const;
 export const [S1, S2, S3, S4, S5] = SERVICES;
 
-export const POLICY: RepairPolicy = {
-  mode: 'auto',
-  maxPerSweep: 100,
-  maxPerHour: 1000,
-  cooldownSeconds: 600,
-  maxAttempts: 3,
-  backoffSeconds: 60,
-  backoffMaxSeconds: 3600,
-};
+// The same generous policy as the sweep tests: the matrix is about safety, not budgets.
+import { POLICY } from '../sweep/harness.js';
+export { POLICY };
 
 /** A mutating call (sync, leave, set_properties) as the guard saw it leave. */
 export interface MutatingCall {
