@@ -293,7 +293,10 @@ function statusFailure(httpStatus: number, headers: IncomingHttpHeaders, text: s
     return {
       ok: false,
       error: new OioUnavailableError(message, ctx),
-      retryable: true,
+      // "No service replied": the proxy already tried the peer and got a refusal. Retrying costs
+      // Retry-After (1 s) per attempt for every container on a dead meta2 service, which would
+      // slow the whole sweep to that service's pace; the next sweep looks again.
+      retryable: !detail.startsWith('No service replied'),
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     };
   }

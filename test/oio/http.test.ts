@@ -36,7 +36,17 @@ async function failure(p: Promise<unknown>): Promise<OioError> {
   throw new Error('expected a rejection');
 }
 
-const unavailable = { status: 503, json: { status: 503, message: 'No service replied' }, headers: { 'retry-after': '1' } };
+const unavailable = { status: 503, json: { status: 503, message: 'Election timeout' }, headers: { 'retry-after': '1' } };
+
+describe('OioHttp retries of a peer that is down', () => {
+  it('does not retry a read the proxy answered "No service replied" (it already tried the peer)', async () => {
+    const down = { status: 503, json: { status: 503, message: 'No service replied (last error: (2) 127.0.0.1:6199: [errno=111] Connection refused)' }, headers: { 'retry-after': '1' } };
+    const { server, http } = await setup({ 'POST /has': [down, { json: { ok: true } }] }, { retries: 2 });
+    const err = await failure(http.request({ method: 'POST', path: '/has', route: 'admin/has', idempotent: true }));
+    expect(err).toBeInstanceOf(OioUnavailableError);
+    expect(server.calls('POST /has')).toHaveLength(1);
+  });
+});
 
 describe('OioHttp requests', () => {
   it('sends the request id, the proxy deadline below headersTimeout and the admin flag on admin routes', async () => {
@@ -109,7 +119,7 @@ describe('OioHttp retries', () => {
     );
     expect(err).toBeInstanceOf(OioUnavailableError);
     expect(err).toMatchObject({ code: 'OIO_UNAVAILABLE', route: 'admin/sync', peer: 'p:1', httpStatus: 503, oioStatus: 503, reqId: 'sync-1' });
-    expect(err.message).toContain('No service replied');
+    expect(err.message).toContain('Election timeout');
     expect(server.calls('POST /sync')).toHaveLength(1);
   });
 
