@@ -145,6 +145,9 @@ export class Daemon {
       signal: this.stopSweeps.signal,
       state: this.state,
       ...(this.lastSweepTotal !== undefined ? { expectedTotal: this.lastSweepTotal } : {}),
+      overrides: {
+        onProgress: (p) => this.sd.status(`sweep: ${p.done}${p.total ? ` of ~${p.total}` : ''} containers, ${p.rate}/s, ${p.damaged} damaged, ${p.repairs} repairs${p.paused ? ' (paused outside its window)' : ''}`),
+      },
     });
     if (summary.result === 'completed') this.lastSweepTotal = summary.counts.done;
     this.sd.status(`last sweep ${summary.result} at ${summary.endedAt}: ${summary.counts.done} containers`);

@@ -22,7 +22,7 @@ import { DAMAGE_KINDS } from '../probe/types.js';
 import { systemClock, type Clock } from './clock.js';
 import { KeyedSemaphore, RateLimiter, unlimitedRate, type Release } from './limiter.js';
 import { processContainer, type ContainerOutcome, type ContainerStepDeps, type ProbeFn, type RepairFn } from './process-container.js';
-import { progressFields } from './progress.js';
+import { progressFields, type ProgressFields } from './progress.js';
 import type { RepairGate } from './repair-gate.js';
 import { emptyCounts, type SweepCheckpoint, type SweepCounts, type SweepStateStore } from './state.js';
 import { Watermark, type Ticket } from './watermark.js';
@@ -80,6 +80,8 @@ export interface SweepOptions {
   readonly expectedTotal?: number;
   /** Share of containers whose probe may fail before a walked-through sweep is `incomplete` (default 0.01). */
   readonly maxProbeErrorRatio?: number;
+  /** Called with each progress line's fields (the daemon forwards them to systemd's STATUS=). */
+  readonly onProgress?: (fields: ProgressFields) => void;
 }
 
 /**
@@ -399,6 +401,11 @@ class SweepRun {
     // The sweep's child logger already carries sweepId: log it once.
     const { sweepId: _sweepId, ...rest } = fields;
     this.log.info(rest, 'sweep progress');
+    try {
+      this.opts.onProgress?.(fields);
+    } catch (err) {
+      this.log.debug({ err }, 'progress hook failed');
+    }
   }
 
   private async finish(walked: SweepResult): Promise<SweepSummary> {

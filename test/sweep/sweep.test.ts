@@ -190,6 +190,16 @@ describe('runSweep', () => {
     expect(h.state.checkpoint).toBeNull();
   });
 
+  it('hands each progress line to onProgress (systemd STATUS=) as well as to the log', async () => {
+    const h = new Harness({ a: containerNames(6) }, { hold: () => new Promise((r) => setTimeout(r, 20)) });
+    const seen: Array<{ sweepId: string; done: number }> = [];
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal, {
+      concurrency: 1, progressIntervalMs: 5, onProgress: (p) => seen.push({ sweepId: p.sweepId, done: p.done }),
+    }));
+    expect(seen.length).toBeGreaterThan(0);
+    expect(seen.every((p) => p.sweepId === summary.sweepId && p.done >= 0 && p.done <= 6)).toBe(true);
+  });
+
   it('counts a repair that throws as failed and carries on', async () => {
     const h = new Harness({ a: containerNames(4) }, { fate: () => 'damaged' });
     const deps = { ...h.deps(), repair: async () => Promise.reject(new Error('boom')) };
