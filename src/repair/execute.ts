@@ -167,9 +167,20 @@ class RepairRun {
     }
   }
 
-  /** Each targeted slave must answer 200; 511 (base renamed *.corrupted) gets one more sync. */
+  /**
+   * Each targeted slave must answer 200; 511 (base renamed *.corrupted) gets one more sync.
+   * A sync copies whatever base the master has at that moment, so the election is asked again
+   * first: if mastership moved since the probe (to a peer not validated healthy, or to one of
+   * the targets), the step fails without syncing and the next sweep looks again.
+   */
   private async sync(step: RepairStep & { kind: 'sync' }): Promise<StepResult> {
     const ref = this.current.ref;
+    const expected = this.current.election?.master ?? null;
+    const view = electionView(await this.proxy.status(ref, this.current.peers, this.call));
+    if (expected === null || view.master !== expected) {
+      const now = view.master ?? `no single master (${view.detail ?? view.problem ?? 'unknown'})`;
+      return { step, status: 'failed', detail: `not synced: the master changed since the probe (was ${expected ?? 'unknown'}, now ${now})` };
+    }
     const first = byPeer(await this.proxy.sync(ref, step.peers, this.call));
     const answers: Answer[] = [];
     for (const peer of step.peers) {

@@ -188,18 +188,29 @@ describe('repairContainer', () => {
     expect(result.reason).toContain(`make ${P2} leave`);
   });
 
-  it('fails the sync when the targeted slave has become master (301)', async () => {
+  it('asks the election again before syncing, and sends no sync once mastership has moved', async () => {
     const s = setup();
     s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
     const before = await s.probe();
-    s.proxy.master = P1;
+    s.proxy.master = P1; // the damaged slave became master after the probe
+    const result = await repairContainer(s.proxy, before, s.options());
+    expect(result.outcome).toBe('failed');
+    expect(result.rounds[0]?.results[0]).toMatchObject({ status: 'failed', detail: expect.stringContaining('the master changed since the probe') });
+    expect(s.proxy.count('admin/sync')).toBe(0);
+    expect(s.journal.entries.find((e) => e.type === 'step-end')).toMatchObject({ status: 'failed' });
+    expect(s.journal.types().at(-1)).toBe('repair');
+  });
+
+  it('fails the sync when a targeted slave answers 301 (it became master between status and sync)', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    const before = await s.probe();
+    s.proxy.sync = async (_ref, peers = []) => peers.map((peer) => ({ peer, status: 301, message: 'not SLAVE', body: '' }));
     const result = await repairContainer(s.proxy, before, s.options());
     expect(result.outcome).toBe('failed');
     expect(result.rounds[0]?.results[0]).toMatchObject({ status: 'failed', answers: [{ peer: P1, status: 301 }] });
     expect(result.reason).toContain('it is master now');
-    const end = s.journal.entries.find((e) => e.type === 'step-end');
-    expect(end).toMatchObject({ status: 'failed' });
-    expect(s.journal.types().at(-1)).toBe('repair');
+    expect(s.journal.entries.find((e) => e.type === 'step-end')).toMatchObject({ status: 'failed' });
   });
 
   it('records a step that throws as failed and stops', async () => {
