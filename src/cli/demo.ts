@@ -82,6 +82,9 @@ Options:
       return code;
     } catch (err) {
       log.fatal({ err }, 'the demo daemon could not start');
+      if ((err as { code?: unknown }).code === 'REPAIRD_HTTP_LISTEN') {
+        println(io.stderr, `oio-repaird demo: port ${port} is busy; try \`node dist/main.js demo --metrics-port 0\` (any free port)`);
+      }
       return 70;
     } finally {
       await sim.close();

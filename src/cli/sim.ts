@@ -66,7 +66,15 @@ Options:
       };
     }
     if (!opts.scenario && !opts.generate) opts.scenario = demoScenario();
-    const sim = await startSimulator(opts);
+    let sim;
+    try {
+      sim = await startSimulator(opts);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? `${opts.host}:${port} is already in use (pick another with --port, or 0 for any free port)` : err instanceof Error ? err.message : String(err);
+      println(io.stderr, `oio-repaird sim: cannot listen: ${why}`);
+      return 2;
+    }
     println(io.stdout, `oio-repaird sim: namespace ${sim.namespace} listening on ${sim.url}`);
     println(io.stdout, `  try: oio-repaird check --proxy ${sim.url} --ns ${sim.namespace} myaccount/FVE0`);
     const signal = await untilSignal();
