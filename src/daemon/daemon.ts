@@ -176,7 +176,8 @@ export class Daemon {
       this.log.warn('proxy.url and proxy.namespace change only at restart; keeping their running values');
     }
     const kept: Config = { ...applied, proxy: this.config.proxy, account: this.config.account };
-    if (kept.schedule.cron !== this.config.schedule.cron) await this.scheduler.reschedule(kept.schedule.cron);
+    const { cron, timezone, jitterSeconds } = kept.schedule;
+    await this.scheduler.reschedule(cron, { timezone, jitterSeconds });
     this.sweeper.gate.setPolicy(repairPolicy(kept));
     this.config = kept;
     this.log.level = kept.log.level;

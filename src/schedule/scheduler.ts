@@ -54,7 +54,7 @@ export function cronLogger(log: Logger): CronLogger {
 }
 
 export class SweepScheduler {
-  private readonly opts: SchedulerOptions;
+  private opts: SchedulerOptions;
   private readonly log: Logger;
   private task: ScheduledTask | null = null;
   private expression: string;
@@ -109,16 +109,23 @@ export class SweepScheduler {
     return this.task?.getNextRun() ?? null;
   }
 
-  /** Replaces the schedule (SIGHUP with a new expression); a running sweep is left alone. */
-  async reschedule(expression: string): Promise<void> {
+  /**
+   * Replaces the schedule (SIGHUP with a new expression, time zone or jitter); a running sweep
+   * is left alone.
+   */
+  async reschedule(expression: string, timing: { readonly timezone?: string; readonly jitterSeconds?: number } = {}): Promise<void> {
     validateCron(expression);
-    if (expression === this.expression && this.task) return;
+    const timezone = timing.timezone ?? this.opts.timezone;
+    const jitterSeconds = timing.jitterSeconds ?? this.opts.jitterSeconds;
+    const same = expression === this.expression && timezone === this.opts.timezone && jitterSeconds === this.opts.jitterSeconds;
+    if (same && this.task) return;
     this.expression = expression;
+    this.opts = { ...this.opts, ...(timezone !== undefined ? { timezone } : {}), ...(jitterSeconds !== undefined ? { jitterSeconds } : {}) };
     if (this.stopped || !this.task) return;
     await this.destroyTask();
     this.task = this.createTask(expression);
     await this.task.start();
-    this.log.info({ cron: expression, nextRun: this.nextRun()?.toISOString() ?? null }, 'sweep schedule changed');
+    this.log.info({ cron: expression, timezone: this.opts.timezone ?? 'UTC', jitterSeconds: this.opts.jitterSeconds ?? 0, nextRun: this.nextRun()?.toISOString() ?? null }, 'sweep schedule changed');
   }
 
   /**

@@ -98,6 +98,16 @@ describe('SweepScheduler', () => {
     expect(rec.starts).toHaveLength(2);
   });
 
+  it('reschedules to a new time zone (SIGHUP) with the same expression', async () => {
+    const { startSweep } = fakeSweeps(1);
+    scheduler = new SweepScheduler({ cron: '0 3 * * *', timezone: 'UTC', log: silentLogger(), startSweep });
+    await scheduler.start();
+    expect(scheduler.nextRun()?.toISOString()).toBe('2026-01-01T03:00:00.000Z');
+    await scheduler.reschedule('0 3 * * *', { timezone: 'Europe/Paris' });
+    // 03:00 in Paris (UTC+1 in January) is 02:00 UTC.
+    expect(scheduler.nextRun()?.toISOString()).toBe('2026-01-01T02:00:00.000Z');
+  });
+
   it('idle() resolves when the running sweep ends', async () => {
     const { startSweep } = fakeSweeps(2);
     scheduler = new SweepScheduler({ cron: '0 3 * * *', log: silentLogger(), startSweep });
