@@ -5,23 +5,10 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { startSimulator } from '../../src/sim/index.js';
 import { readJournal, startDaemon, tempDir, testConfig, waitUntil, writeYaml, type DaemonProcess, type LogLine } from '../helpers/daemon-process.js';
-import { containerKey, startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+import { containerKey, probedContainers, startRecordingProxy } from './recording-proxy.js';
 import { listNamespace } from './sim-truth.js';
 
 const MUTATING_ROUTES = ['admin/sync', 'admin/leave', 'admin/set_properties'];
-
-/** Containers whose 3 replicas all answered a read with 200 in recorder.calls[from…]. */
-function probedOkSince(recorder: RecordingProxy, from: number): Set<string> {
-  const peers = new Map<string, Set<string>>();
-  for (const c of recorder.calls.slice(from)) {
-    if (c.route !== 'admin/get_properties' || c.status !== 200 || c.account === undefined || c.container === undefined) continue;
-    const key = containerKey(c.account, c.container);
-    const set = peers.get(key) ?? new Set<string>();
-    set.add(c.serviceId ?? '');
-    peers.set(key, set);
-  }
-  return new Set([...peers].filter(([, s]) => s.size === 3).map(([k]) => k));
-}
 
 async function sweepEnd(daemon: DaemonProcess, sweepId: unknown, timeoutMs = 30_000): Promise<LogLine> {
   const ends = ['sweep done', 'sweep incomplete: too many probes failed, damage gauges not updated', 'sweep failed'];
@@ -72,7 +59,7 @@ describe('proxy outage', () => {
     const later = await daemon.waitForLog((l) => l.msg === 'sweep started' && l['sweepId'] !== outageSweep['sweepId'], { from: resumedAt, timeoutMs: 15_000, what: 'a sweep after the outage' });
     const laterEnd = await sweepEnd(daemon, later['sweepId']);
     expect(laterEnd).toMatchObject({ msg: 'sweep done', result: 'completed', done: namespace.length, counts: { probeErrors: 0 } });
-    const seen = probedOkSince(recorder, callsAtResume);
+    const seen = probedContainers(recorder, { from: callsAtResume, okOnly: true });
     expect(namespace.filter((c) => !seen.has(containerKey(c.account, c.container)))).toEqual([]);
 
     // Unknown is never repaired: no mutating call, no repair step, only 'unknown' detections.

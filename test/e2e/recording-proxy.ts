@@ -32,6 +32,26 @@ export function containerKey(account: string, container: string): string {
   return `${account}/${container}`;
 }
 
+/**
+ * Containers that got a read on each of their `replicas` peers in recorder.calls[from, to);
+ * with `okOnly`, only reads the proxy answered 200 count.
+ */
+export function probedContainers(
+  recorder: RecordingProxy,
+  { from = 0, to = recorder.calls.length, okOnly = false, replicas = 3 }: { from?: number; to?: number; okOnly?: boolean; replicas?: number } = {},
+): Set<string> {
+  const peers = new Map<string, Set<string>>();
+  for (const c of recorder.calls.slice(from, to)) {
+    if (c.route !== 'admin/get_properties' || c.account === undefined || c.container === undefined) continue;
+    if (okOnly && c.status !== 200) continue;
+    const key = containerKey(c.account, c.container);
+    const set = peers.get(key) ?? new Set<string>();
+    set.add(c.serviceId ?? '');
+    peers.set(key, set);
+  }
+  return new Set([...peers].filter(([, s]) => s.size === replicas).map(([k]) => k));
+}
+
 export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });

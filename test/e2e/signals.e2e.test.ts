@@ -11,7 +11,7 @@ import type { JournalEntry } from '../../src/journal/types.js';
 import {
   REPO_ROOT, readJournal, runCli, spawnDaemon, startDaemon, tempDir, testConfig, writeYaml, type DaemonProcess, type LogLine,
 } from '../helpers/daemon-process.js';
-import { containerKey, startRecordingProxy, type RecordingProxy } from './recording-proxy.js';
+import { containerKey, probedContainers, startRecordingProxy } from './recording-proxy.js';
 import { damagedContainers, listNamespace, truthProblems, type NamedContainer } from './sim-truth.js';
 
 /** The `sweep done` line of the first sweep that starts at or after log index `from`. */
@@ -79,19 +79,6 @@ describe('SIGHUP', () => {
   });
 });
 
-/** Containers that got a read on each of their 3 replicas in recorder.calls[from, to). */
-function probedBetween(recorder: RecordingProxy, from: number, to: number): Set<string> {
-  const peers = new Map<string, Set<string>>();
-  for (const c of recorder.calls.slice(from, to)) {
-    if (c.route !== 'admin/get_properties' || c.account === undefined || c.container === undefined) continue;
-    const key = containerKey(c.account, c.container);
-    const set = peers.get(key) ?? new Set<string>();
-    set.add(c.serviceId ?? '');
-    peers.set(key, set);
-  }
-  return new Set([...peers].filter(([, s]) => s.size === 3).map(([k]) => k));
-}
-
 function after(c: NamedContainer, position: { account: string; container: string }): boolean {
   return c.account > position.account || (c.account === position.account && c.container > position.container);
 }
@@ -133,8 +120,8 @@ describe('SIGTERM', () => {
     expect(done['sweepId']).toBe(saved.sweepId);
     expect(existsSync(stateFile), 'a completed sweep clears its position').toBe(false);
 
-    const run1 = probedBetween(recorder, 0, stopCalls);
-    const run2 = probedBetween(recorder, stopCalls, recorder.calls.length);
+    const run1 = probedContainers(recorder, { to: stopCalls });
+    const run2 = probedContainers(recorder, { from: stopCalls });
     const key = (c: NamedContainer): string => containerKey(c.account, c.container);
     // Nothing skipped: everything up to the saved position was probed before the stop, and
     // everything after it by the resumed run; the resumed run did not start over.
