@@ -3,7 +3,6 @@
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  OioError,
   OioHttpError,
   OioNotFoundError,
   OioProtocolError,
@@ -13,6 +12,7 @@ import {
 } from '../../src/oio/errors.js';
 import { encodeQuery, OioHttp, type HttpClientOptions } from '../../src/oio/http.js';
 import { closedPortUrl, startFakeHttp, type FakeHttpServer, type RouteTable } from '../helpers/fake-http.js';
+import { failure } from '../helpers/failure.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -24,16 +24,6 @@ async function setup(routes: RouteTable, opts: Partial<HttpClientOptions> = {}):
   const http = new OioHttp({ url: server.url, retryBaseMs: 1, retryMaxDelayMs: 5, ...opts });
   cleanups.push(() => server.close(), () => http.close());
   return { server, http };
-}
-
-async function failure(p: Promise<unknown>): Promise<OioError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OioError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 const unavailable = { status: 503, json: { status: 503, message: 'Election timeout' }, headers: { 'retry-after': '1' } };

@@ -2,10 +2,11 @@
 // method (route, method, parameters, encoding, body) and how answers map to typed values/errors.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cidFromName } from '../../src/oio/cid.js';
-import { OioError, OioNotFoundError, OioProtocolError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
+import { OioNotFoundError, OioProtocolError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
 import { createProxyClient, type ProxyClient } from '../../src/oio/proxy-client.js';
 import type { ContainerRef } from '../../src/oio/types.js';
 import { startFakeHttp, type FakeHttpServer, type RouteTable } from '../helpers/fake-http.js';
+import { failure } from '../helpers/failure.js';
 
 const NS = 'OPENIO';
 const P1 = '127.0.0.1:6131';
@@ -36,16 +37,6 @@ async function setup(routes: RouteTable): Promise<{ server: FakeHttpServer; prox
 
 function entry(status: number, message: string, body: unknown = ''): unknown {
   return { status: { status, message }, body };
-}
-
-async function failure(p: Promise<unknown>): Promise<OioError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof OioError) return err;
-    throw err;
-  }
-  throw new Error('expected a rejection');
 }
 
 function params(server: FakeHttpServer, i = 0): [string, string][] {
