@@ -2,11 +2,10 @@
 // `<state.dir>/repair-gate.json`, so budgets and cooldowns survive restarts and crash loops.
 // Saves are coalesced (one write at a time, the latest snapshot wins) and never throw into the
 // sweep; a missing or unreadable file means "no history", logged, never a crash.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { writeFileAtomic } from './atomic-file.js';
+import { readStateFile, writeFileAtomic } from './state-file.js';
 import type { GateSnapshot } from './repair-gate.js';
 
 export const GATE_FILE = 'repair-gate.json';
@@ -29,20 +28,9 @@ export class FileGateStore {
     this.log = log;
   }
 
-  async load(): Promise<GateSnapshot | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') this.log.warn({ err, path: this.path }, 'repair history unreadable, starting without cooldowns');
-      return null;
-    }
-    try {
-      return snapshotSchema.parse(JSON.parse(text)) as GateSnapshot;
-    } catch (err) {
-      this.log.warn({ err, path: this.path }, 'repair history corrupt, starting without cooldowns');
-      return null;
-    }
+  load(): Promise<GateSnapshot | null> {
+    const parse = (text: string): GateSnapshot => snapshotSchema.parse(JSON.parse(text)) as GateSnapshot;
+    return readStateFile(this.path, parse, this.log, 'repair history', 'starting without cooldowns');
   }
 
   /** Queues a save of `snapshot`; resolves when it (or a later one) is on disk. Never rejects. */

@@ -2,14 +2,14 @@
 // time, resume watermark and the counts so far, so a restarted daemon continues the sweep
 // instead of starting over. Written atomically (temp file, fsync, rename, fsync of the
 // directory); a missing or unreadable file means "start a new sweep", never a crash.
-import { readFile, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { SweepPosition } from '../discover/enumerate.js';
 import type { Logger } from '../log.js';
 import { DAMAGE_KINDS, type DamageKind } from '../probe/types.js';
 import { REPAIR_OUTCOMES, type RepairOutcome } from '../repair/types.js';
-import { syncDir, writeFileAtomic } from './atomic-file.js';
+import { readStateFile, syncDir, writeFileAtomic } from './state-file.js';
 
 export const STATE_FILE = 'sweep-position.json';
 
@@ -104,21 +104,8 @@ export class FileSweepStateStore implements SweepStateStore {
     this.log = log;
   }
 
-  async load(): Promise<SweepCheckpoint | null> {
-    let text: string;
-    try {
-      text = await readFile(this.path, 'utf8');
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      this.log.warn({ err, path: this.path }, 'sweep position unreadable, starting a new sweep');
-      return null;
-    }
-    try {
-      return parseCheckpoint(text);
-    } catch (err) {
-      this.log.warn({ err, path: this.path }, 'sweep position corrupt, starting a new sweep');
-      return null;
-    }
+  load(): Promise<SweepCheckpoint | null> {
+    return readStateFile(this.path, parseCheckpoint, this.log, 'sweep position', 'starting a new sweep');
   }
 
   async save(checkpoint: SweepCheckpoint): Promise<void> {
