@@ -14,35 +14,23 @@
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { enumerateContainers, type AccountFilter, type EnumeratedContainer, type SweepPosition } from '../discover/enumerate.js';
-import type { JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/metrics.js';
 import type { AccountApi, ContainerRef, PeerId } from '../oio/types.js';
 import { DAMAGE_KINDS } from '../probe/types.js';
 import { systemClock, type Clock } from './clock.js';
 import { KeyedSemaphore, RateLimiter, unlimitedRate, type Release } from './limiter.js';
-import { processContainer, type ContainerOutcome, type ContainerStepDeps, type ProbeFn, type RepairFn } from './process-container.js';
+import { processContainer, type ContainerOutcome, type ContainerStepDeps } from './process-container.js';
 import { progressFields, type ProgressFields } from './progress.js';
-import type { RepairGate } from './repair-gate.js';
 import { emptyCounts, type SweepCheckpoint, type SweepCounts, type SweepStateStore } from './state.js';
 import { Watermark, type Ticket } from './watermark.js';
 
 export type LocateFn = (ref: ContainerRef, ctx: { readonly reqId: string }) => Promise<readonly PeerId[]>;
 
-export interface SweepDeps {
+/** What one container needs (probe, repair, journal, metrics, gate…) plus what the walk needs. */
+export interface SweepDeps extends Omit<ContainerStepDeps, 'now'> {
   readonly accounts: AccountApi;
   /** The container's meta2 peers, for per-service gating (e.g. `(ref, c) => proxy.locate(ref, c)`). */
   readonly locate?: LocateFn;
-  readonly probe: ProbeFn;
-  /** Performs a repair allowed by the gate (auto mode only; never called in report-only mode). */
-  readonly repair: RepairFn;
-  /** Report-only mode: the executor's dry run (journals the plan, mutates nothing). Optional. */
-  readonly previewRepair?: RepairFn;
-  readonly journal: JournalSink;
-  readonly metrics: Metrics;
-  readonly log: Logger;
-  /** Long-lived (its hourly budget and cooldowns span sweeps): one per daemon. */
-  readonly gate: RepairGate;
   readonly state: SweepStateStore;
   readonly clock?: Clock;
   /** Sweep ids (default: random UUIDs). */
