@@ -1,12 +1,12 @@
 // End to end: the one-shot commands of the built binary (check, repair, journal, --help) run
 // as child processes against the demo namespace served by the simulator in the test process,
 // judged by their exit codes, their output and the simulator's ground truth and stats.
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoScenario, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { cidFromName } from '../../src/oio/cid.js';
 import { readJournal, runCli, tempDir } from '../helpers/daemon-process.js';
+import { closedPortUrl } from '../helpers/fake-http.js';
 import { truthProblems } from './sim-truth.js';
 
 let sim: Simulator;
@@ -17,15 +17,6 @@ beforeAll(async () => {
   proxy = ['--proxy', sim.url, '--ns', sim.namespace];
 });
 afterAll(() => sim.close());
-
-/** A port nothing listens on (bound, then released). */
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 /** The table row of one peer. */
 function rowOf(stdout: string, peer: string): string {
@@ -132,7 +123,7 @@ describe('oio-repaird usage and errors', () => {
   });
 
   it('exits 2 with a clear error when the proxy is down', async () => {
-    const port = await closedPort();
+    const port = new URL(await closedPortUrl()).port;
     const [check, repair] = await Promise.all([
       runCli(['check', 'myaccount/FVE0', '--proxy', `http://127.0.0.1:${port}`]),
       runCli(['repair', 'myaccount/FVE0', '--proxy', `http://127.0.0.1:${port}`]),

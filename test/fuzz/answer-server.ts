@@ -3,7 +3,7 @@
 // short mid-body, refused by a reset, or never sent at all. It also records the decoded query
 // of each request, for the query-encoding round trip.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenLocal } from '../helpers/listen.js';
 
 export type Delivery = 'whole' | 'chunked' | 'cut' | 'reset' | 'stall';
 
@@ -26,7 +26,6 @@ export interface AnswerServer {
 export async function startAnswerServer(): Promise<AnswerServer> {
   let current: ScriptedAnswer | ((req: IncomingMessage) => ScriptedAnswer) = { status: 200, headers: {}, body: new Uint8Array(), delivery: 'whole' };
   const queries: URLSearchParams[] = [];
-  const sockets = new Set<Socket>();
 
   const answer = (req: IncomingMessage, res: ServerResponse): void => {
     queries.push(new URL(req.url ?? '/', 'http://fuzz').searchParams);
@@ -63,23 +62,14 @@ export async function startAnswerServer(): Promise<AnswerServer> {
       }
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenLocal(server);
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     queries,
     script(next) {
       current = next;
       queries.length = 0;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }

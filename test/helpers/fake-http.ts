@@ -2,7 +2,8 @@
 // every request it received (method, path, decoded query, raw query, headers, body) so tests
 // can check the exact wire request. Protocol tests use it instead of mocking undici.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { listenLocal } from './listen.js';
 
 export interface RecordedRequest {
   readonly method: string;
@@ -35,7 +36,6 @@ export interface FakeHttpServer {
 export async function startFakeHttp(routes: RouteTable): Promise<FakeHttpServer> {
   const requests: RecordedRequest[] = [];
   const counters = new Map<string, number>();
-  const sockets = new Set<Socket>();
 
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -67,22 +67,13 @@ export async function startFakeHttp(routes: RouteTable): Promise<FakeHttpServer>
       void answer(reply as FakeReply, recorded, res);
     });
   });
-  server.on('connection', (s: Socket) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const listening = await listenLocal(server);
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: listening.url,
     requests,
     calls: (route) => requests.filter((r) => `${r.method} ${r.path}` === route),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    close: listening.close,
   };
 }
 
