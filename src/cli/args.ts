@@ -14,6 +14,23 @@ export const PROXY_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const satisfies OptionSpec;
 
+/** Options of the commands that act on one container (check, repair). */
+export const CONTAINER_OPTIONS = {
+  ...PROXY_OPTIONS,
+  cid: { type: 'string' },
+  'required-keys': { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies OptionSpec;
+
+/** Their usage lines, shared so the two commands document them alike. */
+export const CONTAINER_OPTIONS_USAGE = `  --proxy URL            OpenIO proxy (default $OIO_REPAIRD_PROXY_URL or http://127.0.0.1:6006)
+  --ns NAME              namespace (default $OIO_REPAIRD_NAMESPACE or OPENIO)
+  --cid CID              address the container by its CID instead of its name
+  --required-keys LIST   comma-separated admin keys a healthy replica must hold
+  --timeout MS           per-request timeout (default 10000)
+  --json                 print the result as JSON
+  -h, --help             this help`;
+
 export interface Parsed<V> {
   readonly values: V;
   readonly positionals: string[];

@@ -2,7 +2,7 @@
 // a per-peer table (or --json). Exit 0 healthy, 1 damaged, 2 could not tell (error, peer unseen).
 import { probeContainer } from '../probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../probe/types.js';
-import { PROXY_OPTIONS, parse } from './args.js';
+import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { println, type Command } from './command.js';
 import { formatReport } from './format.js';
 import { openProxy } from './proxy.js';
@@ -37,21 +37,12 @@ and prints one row per peer: role, base, health, missing keys; then the verdict.
 ACCOUNT/CONTAINER is split at the first slash.
 
 Options:
-  --proxy URL            OpenIO proxy (default $OIO_REPAIRD_PROXY_URL or http://127.0.0.1:6006)
-  --ns NAME              namespace (default $OIO_REPAIRD_NAMESPACE or OPENIO)
-  --cid CID              address the container by its CID instead of its name
-  --required-keys LIST   comma-separated admin keys a healthy replica must hold
-  --timeout MS           per-request timeout (default 10000)
-  --json                 print the report as JSON
-  -h, --help             this help
+${CONTAINER_OPTIONS_USAGE}
 
 Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica could not be seen, 64 bad usage.`,
   async run(argv, io) {
     const { values, positionals } = parse('check', argv, {
-      ...PROXY_OPTIONS,
-      cid: { type: 'string' },
-      'required-keys': { type: 'string' },
-      json: { type: 'boolean' },
+      ...CONTAINER_OPTIONS,
     });
     const ref = containerTarget('check', positionals, values.cid);
     const keys = requiredKeys(values['required-keys']);

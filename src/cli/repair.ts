@@ -8,7 +8,7 @@ import type { JournalEntry, JournalSink } from '../journal/types.js';
 import { probeContainer } from '../probe/probe.js';
 import { repairContainer } from '../repair/execute.js';
 import { planRepair } from '../repair/plan.js';
-import { PROXY_OPTIONS, parse } from './args.js';
+import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { exitCodeFor, requiredKeys } from './check.js';
 import { println, type CliIO, type Command } from './command.js';
 import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
@@ -54,23 +54,14 @@ Probes every replica, plans the safe repair and runs it once, then probes again:
 Options:
   --dry-run              print the plan and change nothing
   --journal FILE         also append every step to this JSON-lines journal
-  --proxy URL            OpenIO proxy (default $OIO_REPAIRD_PROXY_URL or http://127.0.0.1:6006)
-  --ns NAME              namespace (default $OIO_REPAIRD_NAMESPACE or OPENIO)
-  --cid CID              address the container by its CID instead of its name
-  --required-keys LIST   comma-separated admin keys a healthy replica must hold
-  --timeout MS           per-request timeout (default 10000)
-  --json                 print the result as JSON
-  -h, --help             this help
+${CONTAINER_OPTIONS_USAGE}
 
 Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2 error, 64 bad usage.`,
   async run(argv, io) {
     const { values, positionals } = parse('repair', argv, {
-      ...PROXY_OPTIONS,
-      cid: { type: 'string' },
-      'required-keys': { type: 'string' },
+      ...CONTAINER_OPTIONS,
       'dry-run': { type: 'boolean' },
       journal: { type: 'string' },
-      json: { type: 'boolean' },
     });
     const ref = containerTarget('repair', positionals, values.cid);
     const keys = requiredKeys(values['required-keys']);
