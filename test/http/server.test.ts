@@ -141,9 +141,10 @@ describe('startHttpServer', () => {
     await expect(request(`${base}/healthz`)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
   });
 
-  it('can be closed twice', async () => {
-    const { server } = await start();
+  it('can be closed twice, and no longer answers once closed', async () => {
+    const { server, base } = await start();
     await server.close();
-    await server.close();
+    await expect(server.close()).resolves.toBeUndefined();
+    await expect(get(`${base}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
   });
 });
