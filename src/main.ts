@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Entry point of the `oio-repaird` binary: runs the dispatcher on argv. No logic lives here.
-// Exit codes: 0 ok/healthy, 1 damage found or repair failed, 2 error, 64 usage, 70 internal, 78 config.
+// Exit codes: see cli/exit-codes.ts.
 import { EX_SOFTWARE, main } from './cli/dispatch.js';
 
 main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env }).then(

@@ -7,16 +7,13 @@ import { println, type Command } from './command.js';
 import { formatReport } from './format.js';
 import { openProxy } from './proxy.js';
 import { containerTarget } from './target.js';
-
-export const EXIT_HEALTHY = 0;
-export const EXIT_DAMAGED = 1;
-export const EXIT_ERROR = 2;
+import { EX_DAMAGED, EX_ERROR, EX_OK } from './exit-codes.js';
 
 export function exitCodeFor(report: ContainerReport): number {
   switch (report.verdict) {
-    case 'healthy': return EXIT_HEALTHY;
-    case 'unknown': return EXIT_ERROR;
-    default: return EXIT_DAMAGED;
+    case 'healthy': return EX_OK;
+    case 'unknown': return EX_ERROR;
+    default: return EX_DAMAGED;
   }
 }
 

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../log.js';
 import { demoScenario, startSimulator } from '../sim/index.js';
 import { intOption, parse } from './args.js';
 import { println, type Command } from './command.js';
+import { EX_SOFTWARE } from './exit-codes.js';
 import { startDaemon } from './run.js';
 import { UsageError } from './usage-error.js';
 
@@ -62,7 +63,7 @@ Options:
     if (!loaded.ok) {
       await sim.close();
       println(io.stderr, `oio-repaird demo: internal demo configuration is invalid:\n${formatIssues(loaded.errors)}`);
-      return 70;
+      return EX_SOFTWARE;
     }
     const log = await demoLogger(values.json ?? false);
     println(io.stdout, `Simulated namespace ${sim.namespace} at ${sim.url}; state and journal in ${stateDir}`);
@@ -85,7 +86,7 @@ Options:
       if ((err as { code?: unknown }).code === 'REPAIRD_HTTP_LISTEN') {
         println(io.stderr, `oio-repaird demo: port ${port} is busy; try \`node dist/main.js demo --metrics-port 0\` (any free port)`);
       }
-      return 70;
+      return EX_SOFTWARE;
     } finally {
       await sim.close();
     }

@@ -1,11 +1,13 @@
 // The command dispatcher: picks the command and maps its result to an exit code.
-// Exit codes: 0 ok/healthy, 1 damage found or repair failed, 2 error, 64 usage, 70 internal, 78 config.
+// Exit codes: see exit-codes.ts.
 import { commands } from './commands.js';
 import { println, type CliIO } from './command.js';
 import { EX_USAGE, UsageError } from './usage-error.js';
 import { VERSION } from '../version.js';
 
-export const EX_SOFTWARE = 70;
+import { EX_SOFTWARE } from './exit-codes.js';
+
+export { EX_SOFTWARE };
 
 function mainUsage(): string {
   const width = Math.max(...commands.map((c) => c.name.length));

@@ -11,6 +11,7 @@ import { planRepair } from '../repair/plan.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { exitCodeFor, requiredKeys } from './check.js';
 import { println, type CliIO, type Command } from './command.js';
+import { EX_ERROR } from './exit-codes.js';
 import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
 import { openProxy } from './proxy.js';
 import { containerTarget } from './target.js';
@@ -74,7 +75,7 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
     } catch (err) {
       await opened.close();
       println(io.stderr, `oio-repaird repair: ${err instanceof Error ? err.message : String(err)}`);
-      return 2;
+      return EX_ERROR;
     }
     try {
       const probe = (r: typeof ref) => probeContainer(opened.proxy, r, { requiredKeys: keys, alwaysElection: true });

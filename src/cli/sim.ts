@@ -3,6 +3,7 @@
 import { demoScenario, loadScenario, startSimulator, type SimulatorOptions } from '../sim/index.js';
 import { intOption, numberOption, parse } from './args.js';
 import { println, type Command } from './command.js';
+import { EX_CONFIG, EX_ERROR } from './exit-codes.js';
 import { UsageError } from './usage-error.js';
 
 /** Resolves on the first SIGINT/SIGTERM; the handlers are removed afterwards. */
@@ -55,7 +56,7 @@ Options:
         opts.scenario = await loadScenario(values.scenario);
       } catch (err) {
         println(io.stderr, `oio-repaird sim: ${err instanceof Error ? err.message : String(err)}`);
-        return 78;
+        return EX_CONFIG;
       }
     }
     if (values.generate !== undefined) {
@@ -73,7 +74,7 @@ Options:
       const code = (err as NodeJS.ErrnoException).code;
       const why = code === 'EADDRINUSE' ? `${opts.host}:${port} is already in use (pick another with --port, or 0 for any free port)` : err instanceof Error ? err.message : String(err);
       println(io.stderr, `oio-repaird sim: cannot listen: ${why}`);
-      return 2;
+      return EX_ERROR;
     }
     println(io.stdout, `oio-repaird sim: namespace ${sim.namespace} listening on ${sim.url}`);
     println(io.stdout, `  try: oio-repaird check --proxy ${sim.url} --ns ${sim.namespace} myaccount/FVE0`);

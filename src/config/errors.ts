@@ -3,8 +3,7 @@
 // Each issue names where (file:line:col, or the environment variable), the setting, the value
 // and the reason, so an operator can fix the file without reading the code.
 
-/** sysexits.h EX_CONFIG: the exit status for a bad configuration (RestartPreventExitStatus=78). */
-export const EX_CONFIG = 78;
+export { EX_CONFIG } from '../cli/exit-codes.js';
 
 export interface ConfigIssue {
   readonly file?: string;

@@ -5,8 +5,9 @@
 // a pipe (node-daemon-notes §1.1, pinojs/sonic-boom#101). A crash logs fatal (synchronous) and exits 70.
 import type { Logger } from '../log.js';
 
-/** sysexits.h EX_SOFTWARE: internal error; systemd restarts the daemon (Restart=on-failure). */
-export const EX_SOFTWARE = 70;
+import { EX_SOFTWARE } from '../cli/exit-codes.js';
+
+export { EX_SOFTWARE };
 
 /** The part of `process` used here (tests pass an EventEmitter). */
 export interface ProcessLike {
