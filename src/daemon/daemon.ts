@@ -44,6 +44,8 @@ export class Daemon {
   private readonly stopSweeps = new AbortController();
   private lastProxyAnswerAt = 0;
   private lastSweepTotal: number | undefined;
+  /** Why sweeps cannot run until the configuration changes (e.g. no account service), else null. */
+  private sweepBlocker: string | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | null = null;
 
@@ -133,6 +135,7 @@ export class Daemon {
 
   private readiness(): { ready: boolean; reason?: string } {
     if (this.stopping) return { ready: false, reason: 'stopping' };
+    if (this.sweepBlocker !== null) return { ready: false, reason: this.sweepBlocker };
     const age = Date.now() - this.lastProxyAnswerAt;
     if (this.lastProxyAnswerAt === 0) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered yet` };
     if (age > PROXY_STALE_MS) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered for ${Math.round(age / 1000)}s` };
@@ -150,6 +153,7 @@ export class Daemon {
       },
     });
     if (summary.result === 'completed') this.lastSweepTotal = summary.counts.done;
+    this.sweepBlocker = summary.error?.permanent ? summary.error.message : null;
     this.sd.status(`last sweep ${summary.result} at ${summary.endedAt}: ${summary.counts.done} containers`);
     return summary;
   }

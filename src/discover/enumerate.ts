@@ -39,6 +39,14 @@ export interface EnumerateOptions {
 }
 
 /**
+ * An enumeration failure that no retry can fix (a configuration problem, e.g. no account service
+ * in the conscience): the error says so with `permanent: true`, and the sweep fails at once.
+ */
+export function isPermanentFailure(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { permanent?: unknown }).permanent === true;
+}
+
+/**
  * Orders names as the account service does (byte order of UTF-8), which differs from
  * JavaScript's UTF-16 order for characters outside the BMP. Used only to place configured
  * names/prefixes relative to a resume position; accounts themselves come in listing order.

@@ -55,6 +55,14 @@ export class OioNotFoundError extends OioHttpError {
   override readonly code = 'OIO_NOT_FOUND';
 }
 
+/**
+ * 404 with oio status 453 "Service type [T] not managed": the conscience knows no service of that
+ * type (e.g. no account service registered). Permanent: the same answer comes on every call.
+ */
+export class OioServiceTypeUnknownError extends OioHttpError {
+  override readonly code = 'OIO_SERVICE_TYPE_UNKNOWN';
+}
+
 /** 503: the proxy (or the targeted peer through it) is unavailable; retry later. */
 export class OioUnavailableError extends OioHttpError {
   override readonly code = 'OIO_UNAVAILABLE';

@@ -9,6 +9,7 @@ import {
   OioError,
   OioHttpError,
   OioNotFoundError,
+  OioServiceTypeUnknownError,
   OioProtocolError,
   OioTimeoutError,
   OioUnavailableError,
@@ -263,6 +264,9 @@ function parseJson(text: string, ctx: OioErrorContext): unknown {
   }
 }
 
+/** oio status of "Service type [T] not managed" (conscience/list of a type nobody registered). */
+const OIO_SRVTYPE_NOT_MANAGED = 453;
+
 /** The `{"status":C,"message":M}` of an error answer, when it has one. */
 function oioErrorBody(text: string): { status?: number; message?: string } {
   try {
@@ -283,6 +287,8 @@ function statusFailure(httpStatus: number, headers: IncomingHttpHeaders, text: s
   const ctx: OioErrorContext = { ...base, httpStatus, ...(body.status === undefined ? {} : { oioStatus: body.status }) };
   const detail = body.message ?? (text.slice(0, 200) || 'no message');
   const message = `${base.route}: HTTP ${httpStatus}${body.status === undefined ? '' : ` (oio ${body.status})`}: ${detail}`;
+  // 453 is not an unknown container or account but an unknown service type (a permanent answer).
+  if (httpStatus === 404 && body.status === OIO_SRVTYPE_NOT_MANAGED) return { ok: false, error: new OioServiceTypeUnknownError(message, ctx), retryable: false };
   if (httpStatus === 404) return { ok: false, error: new OioNotFoundError(message, ctx), retryable: false };
   if (httpStatus === 503) {
     // The proxy's own deadline (x-oio-timeout): retrying would only wait as long again.

@@ -13,7 +13,7 @@
 // Without an injected `locate`, step 3 and 4 are skipped (global limits only).
 import { randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
-import { enumerateContainers, type AccountFilter, type EnumeratedContainer, type SweepPosition } from '../discover/enumerate.js';
+import { enumerateContainers, isPermanentFailure, type AccountFilter, type EnumeratedContainer, type SweepPosition } from '../discover/enumerate.js';
 import type { Logger } from '../log.js';
 import type { AccountApi, ContainerRef, PeerId } from '../oio/types.js';
 import { DAMAGE_KINDS } from '../probe/types.js';
@@ -92,8 +92,14 @@ export interface SweepSummary {
   readonly counts: SweepCounts;
   /** Saved resume position (null when completed or nothing was done). */
   readonly position: SweepPosition | null;
-  /** Why the sweep failed (enumeration). */
-  readonly error?: { readonly code: string; readonly message: string };
+  /** Why the sweep failed (enumeration); `permanent` when no retry can fix it (configuration). */
+  readonly error?: SweepError;
+}
+
+export interface SweepError {
+  readonly code: string;
+  readonly message: string;
+  readonly permanent?: boolean;
 }
 
 export async function runSweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepSummary> {
@@ -146,7 +152,7 @@ class SweepRun {
   private lastSaveAt: number;
   private saveChain: Promise<void> = Promise.resolve();
   private saveQueued = false;
-  private error: { code: string; message: string } | undefined;
+  private error: SweepError | undefined;
 
   constructor(deps: SweepDeps, opts: SweepOptions, checkpoint: SweepCheckpoint | null) {
     this.deps = deps;
@@ -225,6 +231,11 @@ class SweepRun {
         return stop.aborted ? 'interrupted' : 'completed';
       } catch (err) {
         if (stop.aborted) return 'interrupted';
+        if (isPermanentFailure(err)) {
+          // Retrying cannot help (e.g. no account service registered): fail now, say it once (finish).
+          this.error = { ...describe(err), permanent: true };
+          return 'failed';
+        }
         failures += 1;
         if (failures > retries) {
           this.error = describe(err);
@@ -402,7 +413,10 @@ class SweepRun {
     const maxErrors = (this.opts.maxProbeErrorRatio ?? 0.01) * this.counts.done;
     const result: SweepResult = walked === 'completed' && this.counts.probeErrors > maxErrors ? 'incomplete' : walked;
     await this.saveChain;
-    if (result === 'completed' || result === 'incomplete') {
+    // A new sweep that ended before finishing any container leaves nothing to resume: the next
+    // one starts afresh (and is not logged as "resumed").
+    const nothingToResume = !this.resumed && this.counts.done === 0;
+    if (result === 'completed' || result === 'incomplete' || nothingToResume) {
       try {
         await state.clear();
       } catch (err) {
@@ -429,7 +443,7 @@ class SweepRun {
       endedAt: new Date(now).toISOString(),
       doneThisRun: this.doneThisRun,
       counts: structuredClone(this.counts),
-      position: result === 'completed' || result === 'incomplete' ? null : this.watermark.position(),
+      position: result === 'completed' || result === 'incomplete' || nothingToResume ? null : this.watermark.position(),
       ...(this.error ? { error: this.error } : {}),
     };
     const fields = { result, done: summary.counts.done, doneThisRun: summary.doneThisRun, counts: summary.counts, position: summary.position };
