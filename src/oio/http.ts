@@ -83,6 +83,11 @@ export interface OioRequest {
   readonly idempotent: boolean;
   /** `json` (default) parses the answer, `text` leaves it as is. */
   readonly expect?: 'json' | 'text';
+  /**
+   * Send `x-oio-admin: 1`. Default false; each route of proxy-client.ts says why it does or does
+   * not. Never on `admin/set_properties` (oio-real-behaviour 23: the write becomes local).
+   */
+  readonly adminHeader?: boolean;
 }
 
 export interface OioResponse {
@@ -209,7 +214,7 @@ export class OioHttp {
       'x-oio-timeout': String(this.oioTimeoutMicros),
       accept: 'application/json',
     };
-    if (req.route.startsWith('admin/')) headers['x-oio-admin'] = '1';
+    if (req.adminHeader === true) headers['x-oio-admin'] = '1';
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     return headers;
   }

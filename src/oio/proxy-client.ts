@@ -13,6 +13,32 @@ export interface ProxyClientOptions {
 }
 
 type PeerAction = 'has' | 'status' | 'debug' | 'sync' | 'leave';
+type ProxyRoute = 'reference/show' | 'admin/get_properties' | `admin/${PeerAction}` | 'admin/set_properties' | 'conscience/list';
+
+/**
+ * Whether each route carries `x-oio-admin: 1` (admin/"urgent" mode). None does; why, route by route:
+ * the reference says the proxy's admin routes do not need it from the client (oio-api-sources 5.1),
+ * the per-replica answers documented there were all taken without it (oio-native-protocol 2),
+ * and on a master proxy it is harmful on writes (oio-real-behaviour 23, 28).
+ */
+const ADMIN_HEADER: Readonly<Record<ProxyRoute, boolean>> = {
+  // A directory read (meta1); admin mode has no meaning there.
+  'reference/show': false,
+  // `service_id` + `local=1` already pin the replica; the route sets admin mode itself (stats.*).
+  'admin/get_properties': false,
+  // Per-peer election calls: `service_id` selects the peers, the header changes nothing we need.
+  'admin/has': false,
+  'admin/status': false,
+  'admin/debug': false,
+  'admin/sync': false,
+  // `bypass_service_down=true` (a query flag, not this header) reaches a peer believed down.
+  'admin/leave': false,
+  // NEVER: with it the write runs LOCALLY on whichever peer the proxy reaches first (no redirect
+  // to the master, no replication, no version bump): replication_dispatcher.c _handler_PROPSET.
+  'admin/set_properties': false,
+  // Conscience read.
+  'conscience/list': false,
+};
 
 export class ProxyClient implements ProxyApi {
   private readonly http: OioHttp;
@@ -26,15 +52,15 @@ export class ProxyClient implements ProxyApi {
 
   /** Without `type`: meta1 is asked directly, which bypasses the proxy's possibly stale resolver cache. */
   async locate(ref: ContainerRef, opts: CallOptions = {}): Promise<PeerId[]> {
-    const route = 'reference/show';
+    const route = 'reference/show' as const;
     const answer = await this.http.request({
-      method: 'GET', path: `${this.prefix}/${route}`, query: refParams(ref), route, idempotent: true, ...callOpts(opts),
+      method: 'GET', path: `${this.prefix}/${route}`, query: refParams(ref), route, idempotent: true, adminHeader: ADMIN_HEADER[route], ...callOpts(opts),
     });
     return parseReferencePeers(route, answer.json);
   }
 
   async getProperties(ref: ContainerRef, peer: PeerId, opts: CallOptions = {}): Promise<AdminTable> {
-    const route = 'admin/get_properties';
+    const route = 'admin/get_properties' as const;
     try {
       const answer = await this.http.request({
         method: 'POST',
@@ -43,6 +69,7 @@ export class ProxyClient implements ProxyApi {
         route,
         peer,
         idempotent: true,
+        adminHeader: ADMIN_HEADER[route],
         ...callOpts(opts),
       });
       // Empty maps are passed up as they are: the probe tells "peer failed" from "keys missing".
@@ -83,7 +110,7 @@ export class ProxyClient implements ProxyApi {
   }
 
   async setProperties(ref: ContainerRef, system: Readonly<Record<string, string>>, opts: CallOptions = {}): Promise<void> {
-    const route = 'admin/set_properties';
+    const route = 'admin/set_properties' as const;
     await this.http.request({
       method: 'POST',
       path: `${this.prefix}/${route}`,
@@ -91,15 +118,16 @@ export class ProxyClient implements ProxyApi {
       body: { system },
       route,
       idempotent: false,
+      adminHeader: ADMIN_HEADER[route],
       expect: 'text',
       ...callOpts(opts),
     });
   }
 
   async listServices(type: string, opts: CallOptions = {}): Promise<ServiceInfo[]> {
-    const route = 'conscience/list';
+    const route = 'conscience/list' as const;
     const answer = await this.http.request({
-      method: 'GET', path: `${this.prefix}/${route}`, query: { type }, route, idempotent: true, ...callOpts(opts),
+      method: 'GET', path: `${this.prefix}/${route}`, query: { type }, route, idempotent: true, adminHeader: ADMIN_HEADER[route], ...callOpts(opts),
     });
     return parseServices(route, answer.json);
   }
@@ -117,7 +145,7 @@ export class ProxyClient implements ProxyApi {
     extra: Readonly<Record<string, QueryValue>>,
     opts: CallOptions = {},
   ): Promise<PeerAnswer<B>[]> {
-    const route = `admin/${action}`;
+    const route = `admin/${action}` as const;
     const serviceId = peers === undefined || peers.length === 0 ? undefined : peers.join(',');
     const answer = await this.http.request({
       method: 'POST',
@@ -126,6 +154,7 @@ export class ProxyClient implements ProxyApi {
       route,
       ...(peers?.length === 1 ? { peer: peers[0] } : {}),
       idempotent,
+      adminHeader: ADMIN_HEADER[route],
       ...callOpts(opts),
     });
     return parsePeerAnswers(route, answer.json, parseBody);

@@ -39,17 +39,17 @@ describe('OioHttp retries of a peer that is down', () => {
 });
 
 describe('OioHttp requests', () => {
-  it('sends the request id, the proxy deadline below headersTimeout and the admin flag on admin routes', async () => {
+  it('sends the request id and the proxy deadline below headersTimeout, and no admin flag unless asked', async () => {
     const { server, http } = await setup({ 'POST /v3.0/NS/admin/has': { json: {} }, 'GET /v3.0/NS/conscience/list': { json: [] } }, {
       headersTimeoutMs: 10_000,
     });
     await http.request({ method: 'POST', path: '/v3.0/NS/admin/has', route: 'admin/has', reqId: 'sweep-42', idempotent: true });
-    await http.request({ method: 'GET', path: '/v3.0/NS/conscience/list', route: 'conscience/list', idempotent: true });
+    await http.request({ method: 'GET', path: '/v3.0/NS/conscience/list', route: 'conscience/list', idempotent: true, adminHeader: true });
     const [admin, list] = server.requests;
     expect(admin?.headers['x-oio-req-id']).toBe('sweep-42');
     expect(admin?.headers['x-oio-timeout']).toBe('9000000');
-    expect(admin?.headers['x-oio-admin']).toBe('1');
-    expect(list?.headers['x-oio-admin']).toBeUndefined();
+    expect(admin?.headers['x-oio-admin']).toBeUndefined();
+    expect(list?.headers['x-oio-admin']).toBe('1');
     expect(list?.headers['x-oio-req-id']).toMatch(/^[0-9a-f]{32}$/);
     expect(admin?.body).toBe('');
   });

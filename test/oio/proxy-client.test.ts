@@ -85,7 +85,7 @@ describe('ProxyClient.locate', () => {
 describe('ProxyClient.getProperties', () => {
   const route = 'POST /v3.0/OPENIO/admin/get_properties';
 
-  it('reads ONE replica with service_id and local=1, empty body, admin header', async () => {
+  it('reads ONE replica with service_id and local=1, empty body, no admin header', async () => {
     const table = { properties: { color: 'blue' }, system: { 'sys.m2.ctime': '1795580730589743', 'sys.name': `${CID}.1` } };
     const { server, proxy } = await setup({ [route]: { json: table } });
     expect(await proxy.getProperties(byCid, P2, { reqId: 'probe-7' })).toEqual(table);
@@ -97,7 +97,7 @@ describe('ProxyClient.getProperties', () => {
     ]);
     const req = server.requests[0];
     expect(req?.body).toBe('');
-    expect(req?.headers['x-oio-admin']).toBe('1');
+    expect(req?.headers['x-oio-admin']).toBeUndefined();
     expect(req?.headers['x-oio-req-id']).toBe('probe-7');
     expect(Number(req?.headers['x-oio-timeout'])).toBeGreaterThan(0);
   });
