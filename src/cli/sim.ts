@@ -35,7 +35,7 @@ Options:
   --scenario FILE        YAML scenario: services, containers, faults (see src/sim/scenarios/demo.yaml)
   --generate N           generate N containers lazily (seeded), e.g. 100000
   --damaged-share X      share of generated containers with a fault, 0..1 (default 0.01)
-  --seed N               generator seed (default 1)
+  --seed N               seed of the generator and of the simulator's random choices (default 1)
   -h, --help             this help`,
   async run(argv, io) {
     const { values, positionals } = parse('sim', argv, {
@@ -66,6 +66,7 @@ Options:
         seed: intOption('sim', 'seed', values.seed, 1, 0),
       };
     }
+    if (values.seed !== undefined) opts.seed = intOption('sim', 'seed', values.seed, 1, 0);
     if (!opts.scenario && !opts.generate) opts.scenario = demoScenario();
     let sim;
     try {

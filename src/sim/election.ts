@@ -91,6 +91,24 @@ function bumpVersion(value: string | undefined): string {
 }
 
 /**
+ * Writes keys on ONE replica only, as a master proxy does with `x-oio-admin: 1`
+ * (oio-real-behaviour 23): no redirect, no replication, `version:main.admin` unchanged.
+ * Returns the changed keys (empty: nothing written).
+ */
+export function writeLocally(r: Replica, changes: ReadonlyMap<string, string | null>): string[] {
+  const changed: string[] = [];
+  for (const [k, v] of changes) {
+    const current = r.admin.get(k);
+    if (v === null ? current === undefined : current === v) continue;
+    if (v === null) r.admin.delete(k);
+    else r.admin.set(k, v);
+    changed.push(k);
+  }
+  if (changed.length > 0) r.mtime = Math.floor(Date.now() / 1000);
+  return changed;
+}
+
+/**
  * Writes keys through the master: only keys whose value changes (null deletes), replicated as
  * a diff to slaves that have a base; a slave without base (or corrupt) receives a full copy.
  * Each effective write bumps `version:main.admin` everywhere (real-behaviour 10). Returns the

@@ -41,8 +41,8 @@ function mix(seed: number, index: number, salt: number): number {
   return h >>> 0;
 }
 
-/** mulberry32: a tiny PRNG for the few draws one container needs. */
-function prng(state: number): () => number {
+/** mulberry32: a tiny PRNG for the few draws one container needs (and the simulator's own draws). */
+export function prng(state: number): () => number {
   let a = state >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -32,6 +32,8 @@ export interface Scenario {
   /** Delay before a sync's copy lands on a slave (default 20 ms). */
   readonly syncDelayMs?: number;
   readonly latencyMs?: number;
+  /** Seed of the simulator's own random choices (default 1). */
+  readonly seed?: number;
 }
 
 export class ScenarioError extends Error {
@@ -95,6 +97,7 @@ const scenarioSchema = z.strictObject({
   generate: generateSchema.optional(),
   syncDelayMs: z.number().int().nonnegative().optional(),
   latencyMs: z.number().int().nonnegative().optional(),
+  seed: z.number().int().optional(),
 });
 
 function fieldPath(path: readonly PropertyKey[]): string {

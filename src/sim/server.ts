@@ -13,6 +13,7 @@ import { truthOf } from './model.js';
 import { SimNamespace } from './namespace.js';
 import { type Scenario, parseScenario } from './scenario.js';
 import { type SimStats, StatsRecorder } from './stats.js';
+import { prng } from './generator.js';
 import { type Reply, REASONS, SimHttpError, errorReply, notFoundRoute } from './wire.js';
 import type { SimContext, SimRequest } from './routes/context.js';
 import { PeerVisit } from './routes/visit.js';
@@ -38,6 +39,8 @@ export interface SimulatorOptions {
   syncDelayMs?: number;
   /** Send `Connection: close` on every reply as the real proxy does (default false: keep-alive). */
   connectionClose?: boolean;
+  /** Seed of the simulator's own random choices (which peer a proxy reaches first…); default: scenario's, else 1. */
+  seed?: number;
 }
 
 export interface Simulator {
@@ -125,6 +128,7 @@ class SimServer implements Simulator {
       scheduler: this.scheduler,
       syncDelayMs: opts.syncDelayMs ?? scenario.syncDelayMs ?? 20,
       address: () => `${this.host}:${this.port}`,
+      random: prng(opts.seed ?? scenario.seed ?? 1),
     };
     this.server = createServer((req, res) => void this.answer(req, res));
     this.server.keepAliveTimeout = 5_000;

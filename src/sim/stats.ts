@@ -22,6 +22,11 @@ export interface SimStats {
   readonly leaveCalls: Readonly<Record<PeerId, number>>;
   /** Effective writes through a master by `admin/set_properties`. */
   readonly writes: number;
+  /**
+   * `admin/set_properties` applied LOCALLY on one peer (x-oio-admin: 1, oio-real-behaviour 23):
+   * not replicated, no version bump. Per peer that wrote.
+   */
+  readonly localWrites: Readonly<Record<PeerId, number>>;
   /** Generated containers stored because they were mutated (the rest stay lazy). */
   readonly materialisedContainers: number;
 }
@@ -37,6 +42,7 @@ export class StatsRecorder {
   private syncCalls = new Map<PeerId, number>();
   private leaveCalls = new Map<PeerId, number>();
   private writes = 0;
+  private localWrites = new Map<PeerId, number>();
 
   requestStarted(route: string): void {
     this.requests++;
@@ -80,6 +86,10 @@ export class StatsRecorder {
     this.writes++;
   }
 
+  localWriteApplied(peer: PeerId): void {
+    this.localWrites.set(peer, (this.localWrites.get(peer) ?? 0) + 1);
+  }
+
   snapshot(materialisedContainers: number): SimStats {
     const services: Record<PeerId, ServiceStats> = {};
     for (const [p, s] of this.services) services[p] = { ...s };
@@ -94,6 +104,7 @@ export class StatsRecorder {
       syncCalls: Object.fromEntries(this.syncCalls),
       leaveCalls: Object.fromEntries(this.leaveCalls),
       writes: this.writes,
+      localWrites: Object.fromEntries(this.localWrites),
       materialisedContainers,
     };
   }
@@ -112,5 +123,6 @@ export class StatsRecorder {
     this.syncCalls.clear();
     this.leaveCalls.clear();
     this.writes = 0;
+    this.localWrites.clear();
   }
 }

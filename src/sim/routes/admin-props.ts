@@ -3,11 +3,11 @@
 // master, diff-replicated). Errors a peer *answers* are hidden behind empty maps; a peer that
 // cannot be reached is a 503 (real-behaviour 1, 5–7, 9–10).
 import type { PeerId } from '../../oio/types.js';
-import { joinOnAccess, writeThroughMaster } from '../election.js';
+import { joinOnAccess, writeLocally, writeThroughMaster } from '../election.js';
 import { type Container, type Replica, STATS_KEYS, masterOf, reinitialisedAdmin } from '../model.js';
 import { type Reply, SimHttpError, badRequest, jsonReply } from '../wire.js';
 import type { SimContext, SimRequest } from './context.js';
-import { flag, locate, noSuchUser, requireMeta2, serviceIds, shuffled } from './locate.js';
+import { flag, locate, noSuchUser, requireMeta2, serviceIds, shuffled, shuffledWith } from './locate.js';
 
 const CANTOPEN = 'sqlite3_open error: (errno=2 No such file or directory) (rc=14) SQLITE_CANTOPEN';
 const EMPTY = { properties: {}, system: {} };
@@ -140,6 +140,7 @@ export async function setProperties(ctx: SimContext, req: SimRequest): Promise<R
   if (located.kind === 'unknown') throw noSuchUser();
   if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
   const c = ctx.ns.mutable(located.container);
+  if (flag(req.headers, 'x-oio-admin')) return writeOnFirstPeerReached(ctx, req, c, changes, ids);
   for (const p of c.peers) joinOnAccess(c, p);
   if (c.election.noMaster) throw new SimHttpError(500, 500, `Election failed for ${c.cid}.1.meta2`, c.peers);
   const master = masterOf(c) as PeerId;
@@ -154,4 +155,30 @@ export async function setProperties(ctx: SimContext, req: SimRequest): Promise<R
   const reachable = (p: PeerId): boolean => !(ctx.ns.serviceFaults.get(p)?.down ?? false);
   if (writeThroughMaster(c, changes, reachable).length > 0) ctx.stats.writeApplied();
   return { status: 204 };
+}
+
+/**
+ * `set_properties` with `x-oio-admin: 1` on a master proxy (oio-real-behaviour 23, 28): the admin
+ * flag makes the meta2 service run the write LOCALLY on the first peer the proxy reaches (the
+ * named one with service_id, else a random one: the simulator's seeded draw). 204 whatever that
+ * peer is, nothing replicated, no version bump, no election touched.
+ */
+async function writeOnFirstPeerReached(
+  ctx: SimContext, req: SimRequest, c: Container, changes: ReadonlyMap<string, string | null>, ids: PeerId[] | undefined,
+): Promise<Reply> {
+  const order = ids ? [ids[0] as PeerId] : shuffledWith(c.peers, ctx.random);
+  let last: { code: number; message: string; peer: PeerId } | undefined;
+  for (const peer of order) {
+    const contact = await req.visit.contact(peer);
+    if (!contact.reached) {
+      last = { code: contact.code, message: contact.message, peer };
+      continue;
+    }
+    const r = c.replicas.get(peer);
+    if (!r || r.base === 'missing') throw new SimHttpError(404, 431, CANTOPEN, [peer]);
+    if (r.base === 'corrupt') throw new SimHttpError(503, 511, 'invalid database file: (26) SQLITE_NOTADB', [peer]);
+    if (writeLocally(r, changes).length > 0) ctx.stats.localWriteApplied(peer);
+    return { status: 204 };
+  }
+  throw noServiceReplied(last?.code ?? 2, last?.message ?? 'no peer', last?.peer ?? '');
 }

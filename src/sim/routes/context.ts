@@ -14,6 +14,8 @@ export interface SimContext {
   readonly syncDelayMs: number;
   /** `host:port` the simulator listens on (the account service's address in conscience/list). */
   address(): string;
+  /** The simulator's seeded random draws in [0, 1) (SimulatorOptions.seed): runs replay. */
+  random(): number;
 }
 
 export interface SimRequest {

@@ -1,6 +1,7 @@
 // Parses how a proxy request names its container (`acct`+`ref` or `cid`), its `type` and its
 // `service_id`, with the proxy's error texts. A lowercase CID names a different base than the
 // uppercase one: it resolves in meta1 but no meta2 peer has it (real-behaviour 14).
+import type { IncomingHttpHeaders } from 'node:http';
 import type { PeerId } from '../../oio/types.js';
 import { isCid } from '../../oio/cid.js';
 import type { Container } from '../model.js';
@@ -53,16 +54,22 @@ export function noSuchUser(): SimHttpError {
 
 /** Fisher–Yates: the proxy visits peers in a shuffled order when no service_id is given. */
 export function shuffled<T>(items: readonly T[]): T[] {
+  return shuffledWith(items, Math.random);
+}
+
+/** Fisher–Yates with the given draws (the simulator's seeded ones where a run must replay). */
+export function shuffledWith<T>(items: readonly T[], random: () => number): T[] {
   const out = [...items];
   for (let k = out.length - 1; k > 0; k--) {
-    const m = Math.floor(Math.random() * (k + 1));
+    const m = Math.floor(random() * (k + 1));
     [out[k], out[m]] = [out[m] as T, out[k] as T];
   }
   return out;
 }
 
-/** Whether the flag is set the way the proxy reads it (`local=1`, `true`, `yes`). */
-export function flag(query: URLSearchParams, name: string): boolean {
-  const v = query.get(name);
+/** Whether the flag (query parameter or header) is set the way the proxy reads it (`local=1`, `true`, `yes`). */
+export function flag(from: URLSearchParams | IncomingHttpHeaders, name: string): boolean {
+  const raw = from instanceof URLSearchParams ? from.get(name) : from[name];
+  const v = (Array.isArray(raw) ? raw[0] : raw) ?? null;
   return v !== null && ['1', 'true', 'yes', 'on'].includes(v.toLowerCase());
 }
