@@ -10,10 +10,10 @@ const REF = { acct: 'acct', ref: 'ct' };
 const CID = cidFromName('acct', 'ct');
 let sim: Simulator;
 
-async function start(faults: FaultSpec[]): Promise<Simulator> {
+async function start(faults: FaultSpec[], syncDelayMs = 5): Promise<Simulator> {
   sim = await startSimulator({
     scenario: { services: [P1, P2, P3], containers: [{ account: 'acct', name: 'ct', peers: [P1, P2, P3], master: P2 }], faults },
-    syncDelayMs: 5,
+    syncDelayMs,
   });
   return sim;
 }
@@ -26,7 +26,8 @@ const synced = () => sim.truth(CID)?.replicas.every((r) => !r.syncPending) ?? fa
 
 describe('admin/sync', () => {
   it('repairs slaves from a healthy master: 200 / 301 / 200, copy lands later', async () => {
-    await start([{ kind: 'drop-keys', account: 'acct', container: 'ct', peer: P1 }, { kind: 'missing-base', account: 'acct', container: 'ct', peer: P3 }]);
+    // A copy that lands 500 ms later: still pending when the answer is read, even on a loaded machine.
+    await start([{ kind: 'drop-keys', account: 'acct', container: 'ct', peer: P1 }, { kind: 'missing-base', account: 'acct', container: 'ct', peer: P3 }], 500);
     const env = (await admin('sync', { service_id: `${P1},${P2},${P3}` })).json<Envelope>();
     expect([env[P1]?.status, env[P2]?.status, env[P3]?.status]).toEqual([
       { status: 200, message: 'OK' }, { status: 301, message: 'not SLAVE' }, { status: 200, message: 'OK' },
