@@ -131,6 +131,7 @@ export class Sweeper {
         probe: (ref) => verify(ref, reqId),
         reqId,
         log: log.child({ cid: report.ref.cid, reqId }),
+        metrics,
         verifyAttempts: config.repair.verifyAttempts,
         verifyDelayMs: config.repair.verifyDelayMs,
         awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,

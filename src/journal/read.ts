@@ -147,7 +147,7 @@ function details(entry: JournalEntry): string {
     case 'detection':
       return `${entry.verdict}: ${entry.reason} [${replicas(entry.replicas)}]`;
     case 'step-start':
-      return `round ${entry.round} ${describeStep(entry.step)}${entry.dryRun ? ' (dry run)' : ''} [before: ${replicas(entry.before)}]`;
+      return `round ${entry.round} ${describeStep(entry.step)}${entry.attempt ? ` attempt ${entry.attempt}` : ''}${entry.dryRun ? ' (dry run)' : ''}${entry.why ? `: ${entry.why}` : ''} [before: ${replicas(entry.before)}]`;
     case 'step-end': {
       const answers = entry.answers?.length ? ` [${entry.answers.map((a) => `${a.peer} ${a.status} ${a.message}`).join(', ')}]` : '';
       return `round ${entry.round} ${entry.step.kind} ${entry.status}: ${entry.detail}${answers}`;

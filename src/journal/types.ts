@@ -27,7 +27,17 @@ interface EntryBase {
 
 export type JournalEntry =
   | (EntryBase & { readonly type: 'detection'; readonly verdict: Verdict; readonly reason: string; readonly replicas: readonly JournalReplica[] })
-  | (EntryBase & { readonly type: 'step-start'; readonly round: number; readonly step: RepairStep; readonly dryRun: boolean; readonly before: readonly JournalReplica[] })
+  | (EntryBase & {
+      readonly type: 'step-start';
+      readonly round: number;
+      readonly step: RepairStep;
+      readonly dryRun: boolean;
+      readonly before: readonly JournalReplica[];
+      /** 2 and up for a retry of the same request within the step (e.g. a sync after 511). */
+      readonly attempt?: number;
+      /** Why this attempt is sent (retries only). */
+      readonly why?: string;
+    })
   | (EntryBase & {
       readonly type: 'step-end';
       readonly round: number;

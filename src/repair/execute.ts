@@ -5,10 +5,11 @@ import { isOioError } from '../oio/errors.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
-import { electionView } from '../probe/classify.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { describeReplica, electionView } from '../probe/classify.js';
 import { summarizeReplicas } from '../probe/probe.js';
 import type { ContainerReport } from '../probe/types.js';
-import { planRepair } from './plan.js';
+import { agreedMaster, planRepair } from './plan.js';
 import type { RepairOutcome, RepairPlan, RepairResult, RepairStep, StepResult } from './types.js';
 
 export interface RepairOptions {
@@ -25,12 +26,40 @@ export interface RepairOptions {
   /** Verification probes after a sync or a write while the container still looks repairable. */
   readonly verifyAttempts?: number;
   readonly reqId: string;
+  /** A logger already bound to the container's `cid` and this `reqId` (lines do not repeat them). */
   readonly log?: Logger;
   /** Aborted (SIGTERM): the in-flight step finishes and is recorded, then the repair stops. */
   readonly signal?: AbortSignal;
+  /** Observes `oio_repaird_repair_step_duration_seconds{step}` for every step run. */
+  readonly metrics?: Pick<Metrics, 'repairStepDuration'>;
+  /**
+   * Called once, awaited, right before the first mutating step (never in a dry run, never when
+   * nothing is to be done). If it throws, nothing is sent: the outcome is the error's `outcome`
+   * when it carries `skipped_budget` or `skipped_cooldown`, else `failed`, and the reason says why.
+   */
+  readonly beforeFirstMutation?: () => Promise<void>;
 }
 
 type Answer = { readonly peer: PeerId; readonly status: number; readonly message: string };
+
+const MUTATING: ReadonlySet<RepairStep['kind']> = new Set(['sync', 'leave', 'set-properties']);
+
+/** beforeFirstMutation refused: nothing was sent. */
+class NotStarted extends Error {
+  readonly outcome: RepairOutcome;
+  constructor(override readonly cause: unknown) {
+    super(errorText(cause));
+    const wanted = (cause as { outcome?: unknown } | null)?.outcome;
+    this.outcome = wanted === 'skipped_budget' || wanted === 'skipped_cooldown' ? wanted : 'failed';
+  }
+}
+
+/** A journal append that failed inside a step: the repair stops (never a request unjournaled). */
+class JournalFailure extends Error {
+  constructor(override readonly cause: unknown) {
+    super(errorText(cause));
+  }
+}
 type Round = RepairResult['rounds'][number];
 
 const DEFAULTS = { maxRounds: 3, awaitMasterTimeoutMs: 15_000, pollIntervalMs: 500, verifyDelayMs: 1_000, verifyAttempts: 5 };
@@ -51,7 +80,7 @@ export async function repairContainer(proxy: ProxyApi, report: ContainerReport, 
     return await run.execute();
   } catch (err) {
     // A journal that cannot write, or a bug: stop here and say so; never touch the proxy again.
-    opts.log?.error({ cid: report.ref.cid, reqId: opts.reqId, err }, 'repair aborted');
+    opts.log?.error({ err }, 'repair aborted');
     return run.finish('failed', `repair aborted: ${errorText(err)}`, false);
   }
 }
@@ -63,6 +92,10 @@ class RepairRun {
   private readonly call: CallOptions;
   private readonly pollCall: CallOptions;
   private readonly cfg: typeof DEFAULTS;
+  /** beforeFirstMutation has run (and not thrown). */
+  private mutationAllowed = false;
+  /** The running step's start entry is written. */
+  private stepStarted = false;
 
   constructor(
     private readonly proxy: ProxyApi,
@@ -100,7 +133,13 @@ class RepairRun {
       this.rounds.push({ plan, results });
       for (const step of plan.steps) {
         if (this.opts.signal?.aborted) return this.finish('failed', `interrupted before ${step.kind} in round ${round}`);
-        const result = await this.runStep(round, step);
+        let result: StepResult;
+        try {
+          result = await this.runStep(round, step);
+        } catch (err) {
+          if (!(err instanceof NotStarted)) throw err;
+          return this.finish(err.outcome, `not started, nothing was sent: ${errorText(err.cause)}`);
+        }
         results.push(result);
         if (result.status === 'failed') {
           await this.verify(round, false);
@@ -138,13 +177,23 @@ class RepairRun {
   }
 
   private async runStep(round: number, step: RepairStep): Promise<StepResult> {
-    await this.append({ type: 'step-start', round, step, dryRun: false, before: summarizeReplicas(this.current) });
-    this.opts.log?.info({ cid: this.current.ref.cid, reqId: this.opts.reqId, round, step }, 'repair step');
+    if (MUTATING.has(step.kind) && !this.mutationAllowed) {
+      // The caller's durable reservation (budget, cooldown) comes before anything is sent.
+      try {
+        await this.opts.beforeFirstMutation?.();
+      } catch (err) {
+        throw new NotStarted(err);
+      }
+      this.mutationAllowed = true;
+    }
+    const started = performance.now();
     let result: StepResult;
     try {
-      result = await this.perform(step);
+      result = await this.perform(round, step);
     } catch (err) {
+      if (err instanceof JournalFailure) throw err.cause;
       result = { step, status: 'failed', detail: `${step.kind} threw ${errorText(err)}` };
+      if (!this.stepStarted) await this.stepStart(round, step);
     }
     await this.append({
       type: 'step-end',
@@ -154,13 +203,27 @@ class RepairRun {
       detail: result.detail,
       ...(result.answers ? { answers: result.answers } : {}),
     });
-    this.opts.log?.info({ cid: this.current.ref.cid, reqId: this.opts.reqId, round, step: step.kind, status: result.status, detail: result.detail }, 'repair step done');
+    this.stepStarted = false;
+    this.opts.metrics?.repairStepDuration.observe({ step: step.kind }, (performance.now() - started) / 1000);
+    this.opts.log?.info({ round, step: step.kind, status: result.status, detail: result.detail }, 'repair step done');
     return result;
   }
 
-  private perform(step: RepairStep): Promise<StepResult> {
+  /** The step's start entry, on disk before its first request; `before` is the latest re-read. */
+  private async stepStart(round: number, step: RepairStep, extra: { attempt?: number; why?: string } = {}): Promise<void> {
+    try {
+      await this.append({ type: 'step-start', round, step, dryRun: false, before: summarizeReplicas(this.current), ...extra });
+    } catch (err) {
+      throw new JournalFailure(err);
+    }
+    this.stepStarted = true;
+    this.opts.log?.info({ round, step, ...extra }, extra.attempt ? 'repair step retry' : 'repair step');
+  }
+
+  private async perform(round: number, step: RepairStep): Promise<StepResult> {
+    if (step.kind === 'sync') return this.sync(round, step);
+    await this.stepStart(round, step);
     switch (step.kind) {
-      case 'sync': return this.sync(step);
       case 'leave': return this.leave(step);
       case 'await-master': return this.awaitMaster(step);
       case 'set-properties': return this.setProperties(step);
@@ -168,24 +231,33 @@ class RepairRun {
   }
 
   /**
-   * Each targeted slave must answer 200; 511 (base renamed *.corrupted) gets one more sync.
-   * A sync copies whatever base the master has at that moment, so the election is asked again
-   * first: if mastership moved since the probe (to a peer not validated healthy, or to one of
-   * the targets), the step fails without syncing and the next sweep looks again.
+   * A sync copies whatever base the master has at that moment, so the container is re-read just
+   * before it (every replica's admin table and the election, not only the master's identity):
+   * if mastership moved since the probe, or the master is no longer healthy, nothing is synced.
+   * Each targeted slave must answer 200; 511 (base renamed *.corrupted) gets one more sync, which
+   * is journaled and logged as its own attempt.
    */
-  private async sync(step: RepairStep & { kind: 'sync' }): Promise<StepResult> {
+  private async sync(round: number, step: RepairStep & { kind: 'sync' }): Promise<StepResult> {
     const ref = this.current.ref;
     const expected = this.current.election?.master ?? null;
-    const view = electionView(await this.proxy.status(ref, this.current.peers, this.call));
-    if (expected === null || view.master !== expected) {
-      const now = view.master ?? `no single master (${view.detail ?? view.problem ?? 'unknown'})`;
+    const fresh = await this.opts.probe(ref);
+    this.current = fresh;
+    await this.stepStart(round, step);
+    const master = agreedMaster(fresh);
+    if (expected === null || master === null || master.peer !== expected) {
+      const now = master?.peer ?? `no single master (${fresh.election?.detail ?? fresh.election?.problem ?? fresh.reason})`;
       return { step, status: 'failed', detail: `not synced: the master changed since the probe (was ${expected ?? 'unknown'}, now ${now})` };
+    }
+    if (master.health !== 'ok') {
+      return { step, status: 'failed', detail: `not synced: master ${master.peer} is no longer healthy when re-read just before the sync (${describeReplica(master)})` };
     }
     const first = byPeer(await this.proxy.sync(ref, step.peers, this.call));
     const answers: Answer[] = [];
     for (const peer of step.peers) {
       let answer = first.get(peer);
       if (answer?.status === 511) {
+        const retry = { kind: 'sync', peers: [peer] } as const;
+        await this.stepStart(round, retry, { attempt: 2, why: `${peer} answered 511 ${JSON.stringify(answer.message)} (base renamed *.corrupted): one more sync recreates it` });
         answer = byPeer(await this.proxy.sync(ref, [peer], this.call)).get(peer) ?? answer;
       }
       answers.push(answer ? plain(answer) : { peer, status: 0, message: 'no answer for this peer' });
@@ -248,7 +320,7 @@ class RepairRun {
       try {
         await this.append({ type: 'repair', outcome, reason });
       } catch (err) {
-        this.opts.log?.error({ cid: this.before.ref.cid, reqId: this.opts.reqId, err }, 'journal write failed');
+        this.opts.log?.error({ err }, 'journal write failed');
       }
     }
     return {

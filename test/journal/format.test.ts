@@ -31,6 +31,15 @@ describe('formatJournalEntries', () => {
     expect(formatJournalEntries([entry])).toContain('step-start  round 1 sync 10.0.0.2:6120 (dry run) [before: 10.0.0.2:6120 missing-base]');
   });
 
+  it('prints a retry with its attempt number and why it was sent', () => {
+    const entry: JournalEntry = {
+      ...base, type: 'step-start', round: 1, dryRun: false, attempt: 2, why: 'answered 511',
+      step: { kind: 'sync', peers: ['10.0.0.2:6120'] },
+      before: [],
+    };
+    expect(formatJournalEntries([entry])).toContain('step-start  round 1 sync 10.0.0.2:6120 attempt 2: answered 511 [before: ]');
+  });
+
   it('prints a step end with every peer’s answer', () => {
     const entry: JournalEntry = {
       ...base, type: 'step-end', round: 2, status: 'failed', detail: 'one peer refused',

@@ -8,6 +8,10 @@ import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../../src/probe/types.js';
 import { repairContainer, type RepairOptions } from '../../src/repair/execute.js';
 import { FakeProxy, MUTATING_ROUTES } from '../helpers/fake-proxy.js';
+import { capturingLogger } from '../helpers/capture-log.js';
+import { createLogger } from '../../src/log.js';
+import { createMetrics } from '../../src/metrics/metrics.js';
+import { Writable } from 'node:stream';
 import { healthyTable, P1, P2, P3, REF, without } from '../helpers/tables.js';
 
 /** A journal whose append resolves a tick later, recording into a timeline shared with the proxy. */
@@ -63,20 +67,22 @@ function setup(): Setup {
   return s;
 }
 
-/** Every mutating call comes after a flushed step-start, and its step-end is flushed before the next call. */
+/**
+ * Every mutating request (retries included) comes after its own flushed step-start, and the step's
+ * step-end is flushed before the run ends. Reads in between are the step's own checks and proof.
+ */
 function expectFramed(timeline: readonly string[]): void {
-  let open = false;
+  let unusedStarts = 0;
   let pendingEnd = false;
   for (const ev of timeline) {
-    if (ev === 'journal:step-start') open = true;
+    if (ev === 'journal:step-start') unusedStarts++;
     if (ev.startsWith('call:') && MUTATING_ROUTES.has(ev.slice(5))) {
-      expect(open, `${ev} without a flushed step-start`).toBe(true);
+      expect(unusedStarts, `${ev} without its own flushed step-start`).toBeGreaterThan(0);
+      unusedStarts = 0;
       pendingEnd = true;
-    } else if (ev.startsWith('call:')) {
-      expect(pendingEnd, `${ev} before the step-end of the previous mutation`).toBe(false);
     }
     if (ev === 'journal:step-end') {
-      open = false;
+      unusedStarts = 0;
       pendingEnd = false;
     }
   }
@@ -136,8 +142,93 @@ describe('repairContainer', () => {
       `admin/leave:${P2}`, `admin/sync:${P2}`, `admin/sync:${P2}`,
     ]);
     expect(result.rounds[1]?.results[0]?.answers).toEqual([{ peer: P2, status: 200, message: 'OK' }]);
-    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'step-start', 'step-end', 'verify', 'step-start', 'step-end', 'verify', 'repair']);
+    // The retry after 511 has its own step-start (attempt 2), on disk before it is sent.
+    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'step-start', 'step-end', 'verify', 'step-start', 'step-start', 'step-end', 'verify', 'repair']);
     expectFramed(s.timeline);
+  });
+
+  it('journals and logs the retry of a sync after 511 as its own attempt, before sending it', async () => {
+    const s = setup();
+    s.proxy.peer(P1).corrupt = true;
+    const { log, lines } = capturingLogger();
+    const before = await s.probe();
+    expect(before.verdict).toBe('repairable');
+    const result = await repairContainer(s.proxy, before, s.options({ log }));
+    expect(result.outcome).toBe('succeeded');
+    expect(s.proxy.mutations().map((c) => `${c.route}:${c.peers?.join(',') ?? ''}`)).toEqual([`admin/sync:${P1}`, `admin/sync:${P1}`]);
+    const starts = s.journal.entries.filter((e) => e.type === 'step-start');
+    expect(starts).toHaveLength(2);
+    expect(starts[1]).toMatchObject({ step: { kind: 'sync', peers: [P1] }, attempt: 2, why: expect.stringContaining('511') });
+    expectFramed(s.timeline);
+    expect(lines.filter((l) => l['msg'] === 'repair step retry')).toEqual([expect.objectContaining({ attempt: 2, round: 1 })]);
+  });
+
+  it('observes oio_repaird_repair_step_duration_seconds once for every step run', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    const metrics = createMetrics({ defaultMetrics: false });
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({ metrics }));
+    expect(result.outcome).toBe('succeeded');
+    const counts = new Map<string, number>();
+    for (const v of (await metrics.repairStepDuration.get()).values) {
+      if (v.metricName === 'oio_repaird_repair_step_duration_seconds_count') counts.set(String(v.labels['step']), v.value);
+    }
+    expect(Object.fromEntries(counts)).toEqual({ sync: 1, leave: 1, 'await-master': 1, 'set-properties': 0 });
+  });
+
+  it('logs each repair step once with cid and reqId, as bound by the caller', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    const raw: string[] = [];
+    const log = createLogger({ journald: false, destination: new Writable({ write(chunk: Buffer, _e, done) { raw.push(...chunk.toString().split('\n').filter(Boolean)); done(); } }) });
+    await repairContainer(s.proxy, await s.probe(), s.options({ log: log.child({ cid: REF.cid, reqId: 'rep-1' }) }));
+    const steps = raw.filter((l) => l.includes('"msg":"repair step'));
+    expect(steps.length).toBeGreaterThanOrEqual(2);
+    for (const line of steps) {
+      expect(line.split('"cid":').length - 1, line).toBe(1);
+      expect(line.split('"reqId":').length - 1, line).toBe(1);
+    }
+  });
+
+  it('runs beforeFirstMutation once, right before the first mutating request', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    let calls = 0;
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({
+      beforeFirstMutation: async () => {
+        calls++;
+        s.timeline.push('hook');
+      },
+    }));
+    expect(result.outcome).toBe('succeeded');
+    expect(calls).toBe(1);
+    const firstMutation = s.timeline.findIndex((e) => e === 'call:admin/leave');
+    expect(s.timeline.indexOf('hook')).toBeGreaterThanOrEqual(0);
+    expect(s.timeline.indexOf('hook')).toBeLessThan(firstMutation);
+    expect(s.timeline.slice(0, s.timeline.indexOf('hook')).filter((e) => e.startsWith('journal:'))).toEqual([]);
+  });
+
+  it('sends nothing when beforeFirstMutation throws, and says why in the outcome', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    const refused = Object.assign(new Error('hourly budget spent'), { outcome: 'skipped_budget' });
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({ beforeFirstMutation: () => Promise.reject(refused) }));
+    expect(result).toMatchObject({ outcome: 'skipped_budget', reason: expect.stringContaining('hourly budget spent') });
+    expect(s.proxy.mutations()).toEqual([]);
+    expect(s.journal.types()).toEqual(['repair']);
+    const plain = await repairContainer(s.proxy, await s.probe(), s.options({ beforeFirstMutation: () => Promise.reject(new Error('state dir read-only')) }));
+    expect(plain).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('state dir read-only') });
+    expect(s.proxy.mutations()).toEqual([]);
+  });
+
+  it('never calls beforeFirstMutation in a dry run or when nothing is to be done', async () => {
+    const s = setup();
+    let calls = 0;
+    const hook = async () => { calls++; };
+    await repairContainer(s.proxy, await s.probe(), s.options({ beforeFirstMutation: hook }));
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    await repairContainer(s.proxy, await s.probe(), s.options({ beforeFirstMutation: hook, dryRun: true }));
+    expect(calls).toBe(0);
   });
 
   it('refuses two damaged replicas of three and sends nothing mutating', async () => {
@@ -231,7 +322,8 @@ describe('repairContainer', () => {
     s.proxy.syncLagReads = 2;
     const result = await repairContainer(s.proxy, await s.probe(), s.options({ verifyAttempts: 5 }));
     expect(result.outcome).toBe('succeeded');
-    expect(s.probes).toBe(3);
+    // One re-read just before the sync, then three verification probes.
+    expect(s.probes).toBe(4);
     expect(s.proxy.count('admin/sync')).toBe(1);
   });
 
@@ -242,7 +334,7 @@ describe('repairContainer', () => {
     const result = await repairContainer(s.proxy, await s.probe(), s.options({ maxRounds: 2, verifyAttempts: 2 }));
     expect(result.outcome).toBe('failed');
     expect(result.rounds).toHaveLength(2);
-    expect(s.probes).toBe(4);
+    expect(s.probes).toBe(6);
     expect(result.reason).toContain('still repairable after 2 round(s)');
   });
 

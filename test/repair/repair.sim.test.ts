@@ -158,6 +158,21 @@ describe('repair over HTTP against the simulator', () => {
     expect(w.sim.stats().writes).toBe(0);
   });
 
+  it('re-reads the master just before the sync and never copies a master damaged since the probe', async () => {
+    const w = await start([{ account: 'ACCT', container: 'CT1', peer: S1, kind: 'drop-keys', keys: ['sys.m2.ctime'] }]);
+    const before = await probe(w);
+    expect(before.verdict).toBe('repairable');
+    // Between the probe and the sync the master loses sys.m2.ctime; its identity does not change.
+    w.sim.inject({ account: 'ACCT', container: 'CT1', peer: S2, kind: 'drop-keys', keys: ['sys.m2.ctime'] });
+    const result = await repairContainer(w.proxy, before, options(w));
+    expect(result.outcome).toBe('failed');
+    expect(result.rounds[0]?.results[0]).toMatchObject({ status: 'failed', detail: expect.stringContaining(`master ${S2} is no longer healthy`) });
+    expect(w.mastersAtSync).toEqual([]);
+    expect(w.sim.stats().syncCalls).toEqual({});
+    // The one healthy replica left still holds the key: nothing was copied over it.
+    expect(w.sim.truth(REF.cid)?.replicas.find((r) => r.peer === S3)?.admin['sys.m2.ctime']).toBeDefined();
+  });
+
   it('refuses two damaged replicas of three and sends nothing mutating', async () => {
     const w = await start([
       { account: 'ACCT', container: 'CT1', peer: S1, kind: 'drop-keys', keys: ['sys.m2.ctime'] },
