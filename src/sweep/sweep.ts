@@ -11,7 +11,7 @@
 // containers keep probing; only the admission window (default 4 × concurrency) can fill up with
 // containers of one slow service, and then the sweep runs at that service's pace, not stops.
 // Without an injected `locate`, step 3 and 4 are skipped (global limits only).
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
 import { enumerateContainers, isPermanentFailure, type AccountFilter, type EnumeratedContainer, type SweepPosition } from '../discover/enumerate.js';
 import type { Logger } from '../log.js';
@@ -140,6 +140,11 @@ class SweepRun {
   private readonly step: ContainerStepDeps;
   private readonly inflight = new Set<Promise<void>>();
   private readonly shortId: string;
+  /**
+   * Random per run of the sweep: a resumed sweep keeps its id and restarts its container count,
+   * so without this its request ids would repeat those of the run before the restart.
+   */
+  private readonly runTag = randomBytes(3).toString('hex');
   /** Follows opts.signal; ours so that its listener limit fits the many waiters of a sweep. */
   private readonly stop = new AbortController();
   private admittedCount = 0;
@@ -277,7 +282,7 @@ class SweepRun {
   private spawn(container: EnumeratedContainer, releaseAdmission: Release): void {
     const ticket = this.watermark.admit({ account: container.account, container: container.container });
     this.admittedCount += 1;
-    const reqId = `sweep-${this.shortId}-${this.admittedCount}`;
+    const reqId = `sweep-${this.shortId}-${this.runTag}-${this.admittedCount}`;
     const task: Promise<void> = this.runContainer(container, ticket, reqId).finally(() => {
       releaseAdmission();
       this.inflight.delete(task);

@@ -53,6 +53,8 @@ export class Harness {
   readonly probed: string[] = [];
   readonly repaired: string[] = [];
   readonly peersSeen: Array<readonly PeerId[] | undefined> = [];
+  /** The request id of every probe call, in call order. */
+  readonly reqIds: string[] = [];
   active = 0;
   maxActive = 0;
   readonly activePerPeer = new Map<PeerId, number>();
@@ -98,6 +100,7 @@ export class Harness {
   private async probe(ref: ContainerRef, ctx: ProbeContext): Promise<ContainerReport> {
     this.probed.push(`${ref.account}/${ref.container}`);
     this.peersSeen.push(ctx.peers);
+    this.reqIds.push(ctx.reqId);
     this.active += 1;
     this.maxActive = Math.max(this.maxActive, this.active);
     for (const p of ctx.peers ?? []) {
