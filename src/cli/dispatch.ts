@@ -4,6 +4,7 @@ import { commands } from './commands.js';
 import { println, type CliIO } from './command.js';
 import { EX_USAGE, UsageError } from './usage-error.js';
 import { VERSION } from '../version.js';
+import { releaseToDefault } from './startup-signals.js';
 
 import { EX_SOFTWARE } from './exit-codes.js';
 
@@ -25,6 +26,8 @@ function mainUsage(): string {
 
 export async function main(argv: string[], io: CliIO): Promise<number> {
   const [name, ...rest] = argv;
+  // Only `run` handles the stop signals held since start-up; the others get Node's default back.
+  if (name !== 'run') releaseToDefault();
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     println(name === undefined ? io.stderr : io.stdout, mainUsage());
     return name === undefined ? EX_USAGE : 0;

@@ -9,6 +9,7 @@ import { EX_SOFTWARE, installShutdown } from '../daemon/shutdown.js';
 import { createLogger, type Logger } from '../log.js';
 import { parse } from './args.js';
 import type { Command } from './command.js';
+import { heldSignals, holdStartupSignals, releaseStartupSignals } from './startup-signals.js';
 import { UsageError } from './usage-error.js';
 
 export interface RunningDaemon {
@@ -26,6 +27,7 @@ export async function startDaemon(config: Config, configPath: string, env: NodeJ
   };
   process.on('SIGHUP', onHup);
   let daemon: Daemon | undefined;
+  let starting: Promise<Daemon> | undefined;
   let resolveExit!: (code: number) => void;
   const exited = new Promise<number>((resolve) => (resolveExit = resolve));
   const shutdown = installShutdown({
@@ -33,7 +35,10 @@ export async function startDaemon(config: Config, configPath: string, env: NodeJ
     graceMs: config.shutdown.graceSeconds * 1000,
     onStop: async () => {
       try {
-        await daemon?.stop();
+        // A stop during start-up waits for the start to end, then stops what was started:
+        // otherwise the half-started daemon would keep running after "stopped".
+        const started = daemon ?? (await starting?.catch(() => undefined));
+        await started?.stop();
         resolveExit(0);
       } catch (err) {
         resolveExit(EX_SOFTWARE);
@@ -43,8 +48,11 @@ export async function startDaemon(config: Config, configPath: string, env: NodeJ
       }
     },
   });
+  const held = releaseStartupSignals();
+  if (held.stop) shutdown.requestStop(held.stop);
   try {
-    daemon = await Daemon.start({ config, configPath, env, log });
+    starting = Daemon.start({ config, configPath, env, log });
+    daemon = await starting;
   } catch (err) {
     process.off('SIGHUP', onHup);
     shutdown.uninstall();
@@ -71,15 +79,24 @@ Options:
 
 Exit status: 0 stopped by a signal, 78 invalid configuration, 70 internal error, 64 bad usage.`,
   async run(argv, io) {
+    // First thing: a SIGTERM from here on is a clean stop (main.ts already holds them).
+    holdStartupSignals();
     const { values, positionals } = parse('run', argv, { config: { type: 'string' } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'run');
     const loaded = await loadConfig(values.config, io.env);
     if (!loaded.ok) {
       const log = createLogger({ level: 'info' });
       log.fatal({ issues: loaded.errors }, `invalid configuration:\n${formatIssues(loaded.errors)}`);
+      releaseStartupSignals();
       return EX_CONFIG;
     }
     const log = createLogger({ level: loaded.config.log.level });
+    const early = heldSignals().stop;
+    if (early) {
+      releaseStartupSignals();
+      log.info({ signal: early }, 'stop signal received during start-up: stopped before starting');
+      return 0;
+    }
     try {
       const running = await startDaemon(loaded.config, loaded.source, io.env, log);
       return await running.exited;

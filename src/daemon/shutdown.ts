@@ -33,6 +33,8 @@ export interface ShutdownOptions {
 export interface ShutdownHandle {
   /** True once a stop signal was received. */
   readonly stopping: boolean;
+  /** Acts as if `signal` was received now (a stop held since start-up, see cli/startup-signals.ts). */
+  requestStop(signal: NodeJS.Signals): void;
   /** Removes the listeners (tests, or a daemon restarted in-process). */
   uninstall(): void;
 }
@@ -83,6 +85,7 @@ export function installShutdown(opts: ShutdownOptions): ShutdownHandle {
     get stopping() {
       return stopping;
     },
+    requestStop: onSignal,
     uninstall(): void {
       proc.off('SIGTERM', onSignal);
       proc.off('SIGINT', onSignal);

@@ -118,4 +118,13 @@ describe('installShutdown', () => {
     handle.uninstall();
     for (const event of ['SIGTERM', 'SIGINT', 'uncaughtException', 'unhandledRejection']) expect(proc.listenerCount(event)).toBe(0);
   });
+
+  it('stops on requestStop as on a signal (a stop held since start-up), once', async () => {
+    const { proc, stop, handle } = setup();
+    handle.requestStop('SIGTERM');
+    await flush();
+    proc.emit('SIGTERM', 'SIGTERM');
+    expect(stop).toHaveBeenCalledExactlyOnceWith('SIGTERM');
+    expect(proc.exit).toHaveBeenCalledExactlyOnceWith(1);
+  });
 });
