@@ -78,6 +78,14 @@ export class OioTimeoutError extends OioError {
   override readonly code = 'OIO_TIMEOUT';
 }
 
+/**
+ * A meta2 answered a native request (src/native/) with its own error status, in `oioStatus`:
+ * 431 no base file, 511 not a database, 503/504 busy or deadline, 4xx a bad request.
+ */
+export class OioPeerStatusError extends OioError {
+  override readonly code = 'OIO_PEER_STATUS';
+}
+
 /** The answer did not parse or had the wrong shape (malformed JSON, missing fields, too large). */
 export class OioProtocolError extends OioError {
   override readonly code = 'OIO_BAD_ANSWER';

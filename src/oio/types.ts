@@ -76,6 +76,20 @@ export interface ProxyApi {
   listServices(type: string, opts?: CallOptions): Promise<ServiceInfo[]>;
 }
 
+/**
+ * Per-replica reads that bypass the proxy (NativeReader over the meta2 native protocol,
+ * src/native/reader.ts): one peer per call, every answer that peer's own. A peer not reached
+ * throws OioUnreachableError or OioTimeoutError.
+ */
+export interface ReplicaReadApi {
+  /** Whether the base file exists: 200 (body: its path), 431 (no file). Opens nothing. */
+  has(ref: ContainerRef, peer: PeerId, opts?: CallOptions): Promise<PeerAnswer<string>>;
+  /** The replica's own admin table (LOCAL); its error status (431, 511…) as OioPeerStatusError. */
+  getProperties(ref: ContainerRef, peer: PeerId, opts?: CallOptions): Promise<AdminTable>;
+  /** The replica's role: 200 master, 303 slave (`message` = the master). May start an election. */
+  status(ref: ContainerRef, peer: PeerId, opts?: CallOptions): Promise<PeerAnswer<string>>;
+}
+
 /** Paging options of the account service listings. */
 export interface ListOptions {
   readonly prefix?: string;

@@ -21,6 +21,7 @@ import { handleProxy, proxyRouteKey } from './routes/proxy.js';
 import { accountRouteKey, handleAccount } from './routes/account.js';
 import { handleControl } from './control.js';
 import { isCid } from '../oio/cid.js';
+import { SimNativeServices } from './native/server.js';
 
 export interface SimulatorOptions {
   /** Default 127.0.0.1. */
@@ -41,6 +42,11 @@ export interface SimulatorOptions {
   connectionClose?: boolean;
   /** Seed of the simulator's own random choices (which peer a proxy reaches first…); default: scenario's, else 1. */
   seed?: number;
+  /**
+   * Each meta2 service also listens for the native protocol on its own address (its id, which
+   * must be a free loopback IP:PORT): see src/sim/native/. Default false.
+   */
+  native?: boolean;
 }
 
 export interface Simulator {
@@ -112,6 +118,7 @@ class SimServer implements Simulator {
   private readonly host: string;
   private port: number;
   private paused = new AbortController();
+  readonly nativeServices: SimNativeServices;
 
   constructor(opts: SimulatorOptions) {
     const scenario = opts.scenario ?? {};
@@ -130,6 +137,7 @@ class SimServer implements Simulator {
       address: () => `${this.host}:${this.port}`,
       random: prng(opts.seed ?? scenario.seed ?? 1),
     };
+    this.nativeServices = new SimNativeServices(this.ctx);
     this.server = createServer((req, res) => void this.answer(req, res));
     this.server.keepAliveTimeout = 5_000;
     this.server.on('connection', (socket: Socket) => {
@@ -169,7 +177,7 @@ class SimServer implements Simulator {
 
   async close(): Promise<void> {
     this.scheduler.cancelAll();
-    await this.stopListening();
+    await Promise.all([this.stopListening(), this.nativeServices.close()]);
   }
 
   async pause(): Promise<void> {
@@ -198,6 +206,11 @@ class SimServer implements Simulator {
 
   stats(): SimStats {
     return this.statsRecorder.snapshot(this.ns.materialisedCount);
+  }
+
+  /** The meta2 service ids of the namespace. */
+  services(): readonly string[] {
+    return this.ns.services;
   }
 
   resetStats(): void {
@@ -290,5 +303,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const scenario = opts.scenario ? parseScenario(opts.scenario) : undefined;
   const sim = new SimServer({ ...opts, ...(scenario ? { scenario } : {}) });
   await sim.listen();
+  if (opts.native) {
+    try {
+      await sim.nativeServices.start(sim.services());
+    } catch (err) {
+      await sim.close();
+      throw err;
+    }
+  }
   return sim;
 }

@@ -17,7 +17,7 @@ const NOT_FOUND = 'Container not found : (2) No such file or directory';
 const CORRUPT = 'invalid database file: (26) SQLITE_NOTADB';
 
 /** Where the base file of a replica lives on its service (has body). */
-function basePath(ctx: SimContext, peer: PeerId, cid: string): string {
+export function basePath(ctx: SimContext, peer: PeerId, cid: string): string {
   const volume = Math.max(1, ctx.ns.services.indexOf(peer) + 1);
   return `/var/lib/oio/sds/${ctx.ns.name}/meta2-${volume}/${cid.slice(0, 3)}/${baseName(cid)}.meta2`;
 }
