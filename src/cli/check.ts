@@ -5,11 +5,12 @@ import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../probe/types.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { println, type Command } from './command.js';
 import { formatReport } from './format.js';
-import { openProxy } from './proxy.js';
+import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
 import { containerTarget } from './target.js';
-import { EX_DAMAGED, EX_ERROR, EX_OK } from './exit-codes.js';
+import { EX_DAMAGED, EX_ERROR, EX_OK, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 
 export function exitCodeFor(report: ContainerReport): number {
+  if (report.error?.code === 'OIO_UNSUPPORTED_PROXY') return EX_UNSUPPORTED_PROXY;
   switch (report.verdict) {
     case 'healthy': return EX_OK;
     case 'unknown': return EX_ERROR;
@@ -36,7 +37,8 @@ ACCOUNT/CONTAINER is split at the first slash.
 Options:
 ${CONTAINER_OPTIONS_USAGE}
 
-Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica could not be seen, 64 bad usage.`,
+Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica could not be seen, 64 bad usage,
+76 the proxy does not honour service_id (4.2.x): nothing is probed through it.`,
   async run(argv, io) {
     const { values, positionals } = parse('check', argv, {
       ...CONTAINER_OPTIONS,
@@ -45,7 +47,13 @@ Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica coul
     const keys = requiredKeys(values['required-keys']);
     const opened = openProxy('check', values, io.env);
     try {
+      const refused = await refuseUnsupportedProxy('check', opened, ref, io);
+      if (refused !== undefined) return refused;
       const report = await probeContainer(opened.proxy, ref, { requiredKeys: keys, alwaysElection: true });
+      if (report.error?.code === 'OIO_UNSUPPORTED_PROXY') {
+        printUnsupportedProxy('check', opened.url, report.error, io);
+        return EX_UNSUPPORTED_PROXY;
+      }
       println(io.stdout, values.json ? JSON.stringify(report, null, 2) : formatReport(report));
       if (report.error && !values.json) println(io.stderr, `error: ${report.error.code}: ${report.error.message}`);
       return exitCodeFor(report);

@@ -11,9 +11,9 @@ import { planRepair } from '../repair/plan.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { exitCodeFor, requiredKeys } from './check.js';
 import { println, type CliIO, type Command } from './command.js';
-import { EX_ERROR } from './exit-codes.js';
+import { EX_ERROR, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
-import { openProxy } from './proxy.js';
+import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
 import { containerTarget } from './target.js';
 
 /** Prints repair progress from the journal entries the executor writes, and forwards them. */
@@ -57,7 +57,8 @@ Options:
   --journal FILE         also append every step to this JSON-lines journal
 ${CONTAINER_OPTIONS_USAGE}
 
-Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2 error, 64 bad usage.`,
+Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2 error, 64 bad usage,
+76 the proxy does not honour service_id (4.2.x): nothing is probed or repaired through it.`,
   async run(argv, io) {
     const { values, positionals } = parse('repair', argv, {
       ...CONTAINER_OPTIONS,
@@ -78,8 +79,15 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
       return EX_ERROR;
     }
     try {
+      // Before any probe, and so before any sync, leave or write: a 4.2.x proxy would sync EVERY slave.
+      const refused = await refuseUnsupportedProxy('repair', opened, ref, io);
+      if (refused !== undefined) return refused;
       const probe = (r: typeof ref) => probeContainer(opened.proxy, r, { requiredKeys: keys, alwaysElection: true });
       const before = await probe(ref);
+      if (before.error?.code === 'OIO_UNSUPPORTED_PROXY') {
+        printUnsupportedProxy('repair', opened.url, before.error, io);
+        return EX_UNSUPPORTED_PROXY;
+      }
       if (!json) {
         println(io.stdout, formatReport(before));
         println(io.stdout, formatPlan(planRepair(before)));

@@ -1,6 +1,6 @@
 // `oio-repaird sim`: runs the built-in simulated OpenIO namespace (proxy + account service
 // routes on one port) until SIGINT/SIGTERM, for trying the daemon and the CLI without a cluster.
-import { demoScenario, loadScenario, startSimulator, type SimulatorOptions } from '../sim/index.js';
+import { demoScenario, loadScenario, startSimulator, OIO_VERSIONS, type OioVersion, type SimulatorOptions } from '../sim/index.js';
 import { intOption, numberOption, parse } from './args.js';
 import { println, type Command } from './command.js';
 import { EX_CONFIG, EX_ERROR } from './exit-codes.js';
@@ -35,6 +35,8 @@ Options:
   --scenario FILE        YAML scenario: services, containers, faults (see src/sim/scenarios/demo.yaml)
   --generate N           generate N containers lazily (seeded), e.g. 100000
   --damaged-share X      share of generated containers with a fault, 0..1 (default 0.01)
+  --oio-version V        proxy version to impersonate: master (default) or 4.2 (ignores service_id
+                         on admin routes but leave, reference/show without cid)
   --seed N               seed of the generator and of the simulator's random choices (default 1)
   -h, --help             this help`,
   async run(argv, io) {
@@ -46,6 +48,7 @@ Options:
       generate: { type: 'string' },
       'damaged-share': { type: 'string' },
       seed: { type: 'string' },
+      'oio-version': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'sim');
     const port = intOption('sim', 'port', values.port, 6006, 0, 65535);
@@ -65,6 +68,11 @@ Options:
         damagedShare: numberOption('sim', 'damaged-share', values['damaged-share'], 0.01, 0, 1),
         seed: intOption('sim', 'seed', values.seed, 1, 0),
       };
+    }
+    const version = values['oio-version'];
+    if (version !== undefined) {
+      if (!(OIO_VERSIONS as readonly string[]).includes(version)) throw new UsageError(`--oio-version must be one of ${OIO_VERSIONS.join(', ')}, not ${JSON.stringify(version)}`, 'sim');
+      opts.oioVersion = version as OioVersion;
     }
     if (values.seed !== undefined) opts.seed = intOption('sim', 'seed', values.seed, 1, 0);
     if (!opts.scenario && !opts.generate) opts.scenario = demoScenario();

@@ -63,6 +63,15 @@ export class OioServiceTypeUnknownError extends OioHttpError {
   override readonly code = 'OIO_SERVICE_TYPE_UNKNOWN';
 }
 
+/**
+ * The proxy does not honour `service_id` (a 4.2.x/4.3.x proxy, oio-real-behaviour 37): per-peer
+ * answers for peers not asked, a table for a service that is not a peer, `reference/show` without
+ * `cid`. Nothing may be probed or repaired through it: a "sync of one slave" resyncs every slave.
+ */
+export class OioUnsupportedProxyError extends OioError {
+  override readonly code = 'OIO_UNSUPPORTED_PROXY';
+}
+
 /** 503: the proxy (or the targeted peer through it) is unavailable; retry later. */
 export class OioUnavailableError extends OioHttpError {
   override readonly code = 'OIO_UNAVAILABLE';

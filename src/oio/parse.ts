@@ -137,6 +137,13 @@ function stringMap(route: string, value: unknown, name: string, peer: PeerId | u
   return out;
 }
 
+/** `reference/show`: the meta2 peers and the `cid` field (absent before 4.3.0, the 4.2.x sign). */
+export function parseReference(route: string, json: unknown): { peers: PeerId[]; cid: string | undefined } {
+  const peers = parseReferencePeers(route, json);
+  const cid = (json as JsonObject)['cid'];
+  return { peers, cid: typeof cid === 'string' && cid !== '' ? cid : undefined };
+}
+
 /** meta2 peers of `reference/show`: `srv` entries of type meta2, comma lists split, trimmed, deduplicated. */
 export function parseReferencePeers(route: string, json: unknown): PeerId[] {
   if (!isObject(json)) fail(route, `expected an object, got ${describe(json)}`);

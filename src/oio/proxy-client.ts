@@ -1,9 +1,9 @@
 // ProxyApi over HTTP: the only code that knows the proxy's routes and parameters. Reads always
 // go to one named peer with `local=1` (a read without it may CREATE empty bases); election
 // actions are never retried here, because the repair planner decides what to do after a failure.
-import { OioUnavailableError, OioUnreachableError } from './errors.js';
+import { OioHttpError, OioUnavailableError, OioUnreachableError, OioUnsupportedProxyError } from './errors.js';
 import { OioHttp, type HttpClientOptions, type QueryValue } from './http.js';
-import { debugBody, parseAdminTable, parsePeerAnswers, parseReferencePeers, parseServices, stringBody, type BodyParser } from './parse.js';
+import { debugBody, parseAdminTable, parsePeerAnswers, parseReference, parseServices, stringBody, type BodyParser } from './parse.js';
 import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi, ServiceInfo } from './types.js';
 
 export interface ProxyClientOptions {
@@ -50,13 +50,28 @@ export class ProxyClient implements ProxyApi {
     this.prefix = `/v3.0/${encodeURIComponent(opts.namespace)}`;
   }
 
-  /** Without `type`: meta1 is asked directly, which bypasses the proxy's possibly stale resolver cache. */
+  /**
+   * Without `type`: meta1 is asked directly, which bypasses the proxy's possibly stale resolver cache.
+   * Guard: an answer without `cid`, or a refusal of `cid=`, is a 4.2.x proxy (OioUnsupportedProxyError).
+   */
   async locate(ref: ContainerRef, opts: CallOptions = {}): Promise<PeerId[]> {
     const route = 'reference/show' as const;
-    const answer = await this.http.request({
-      method: 'GET', path: `${this.prefix}/${route}`, query: refParams(ref), route, idempotent: true, adminHeader: ADMIN_HEADER[route], ...callOpts(opts),
-    });
-    return parseReferencePeers(route, answer.json);
+    const query = refParams(ref);
+    let answer;
+    try {
+      answer = await this.http.request({
+        method: 'GET', path: `${this.prefix}/${route}`, query, route, idempotent: true, adminHeader: ADMIN_HEADER[route], ...callOpts(opts),
+      });
+    } catch (err) {
+      // Our CID is always 64 uppercase hex: a 400 for it means the proxy does not read `cid=`.
+      if (query['cid'] !== undefined && err instanceof OioHttpError && err.httpStatus === 400) {
+        throw unsupportedProxy(route, `reference/show refused cid=${query['cid']} (${err.message})`, err);
+      }
+      throw err;
+    }
+    const { peers, cid } = parseReference(route, answer.json);
+    if (cid === undefined) throw unsupportedProxy(route, 'reference/show answered without "cid"');
+    return peers;
   }
 
   async getProperties(ref: ContainerRef, peer: PeerId, opts: CallOptions = {}): Promise<AdminTable> {
@@ -157,8 +172,21 @@ export class ProxyClient implements ProxyApi {
       adminHeader: ADMIN_HEADER[route],
       ...callOpts(opts),
     });
-    return parsePeerAnswers(route, answer.json, parseBody);
+    const answers = parsePeerAnswers(route, answer.json, parseBody);
+    const foreign = peers === undefined || peers.length === 0 ? [] : answers.filter((a) => !peers.includes(a.peer)).map((a) => a.peer);
+    if (foreign.length > 0) {
+      throw unsupportedProxy(route, `${route} with service_id=${serviceId ?? ''} answered for other peers too (${foreign.join(', ')})`);
+    }
+    return answers;
   }
+}
+
+/** The guard's error: names the sign seen and says why nothing more is done through this proxy. */
+export function unsupportedProxy(route: string, sign: string, cause?: unknown): OioUnsupportedProxyError {
+  return new OioUnsupportedProxyError(
+    `unsupported proxy: ${sign}; it does not honour service_id (an oio-sds 4.2.x/4.3.x proxy?), so no replica can be read or repaired one by one through it`,
+    { route, ...(cause === undefined ? {} : { cause }) },
+  );
 }
 
 export function createProxyClient(opts: HttpClientOptions & { readonly namespace: string }): ProxyClient {

@@ -1,6 +1,8 @@
 // Public surface of the simulator (`oio-repaird sim`): a node:http server that speaks the
 // OpenIO proxy and account service APIs for a simulated namespace with injectable faults.
 export { startSimulator } from './server.js';
+export { OIO_VERSIONS, quirksOf } from './versions.js';
+export type { OioVersion, ProxyQuirks } from './versions.js';
 export type { Simulator, SimulatorOptions } from './server.js';
 export { loadScenario, parseScenario, parseFault, demoScenario, ScenarioError } from './scenario.js';
 export type { Scenario, ScenarioContainer } from './scenario.js';

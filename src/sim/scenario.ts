@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import type { PeerId } from '../oio/types.js';
 import { type FaultSpec, REPLICA_FAULT_KINDS } from './faults.js';
+import { OIO_VERSIONS, type OioVersion } from './versions.js';
 import { type GenerateOptions, type GeneratedDamage, GeneratedNamespace } from './generator.js';
 
 export interface ScenarioContainer {
@@ -34,6 +35,8 @@ export interface Scenario {
   readonly latencyMs?: number;
   /** Seed of the simulator's own random choices (default 1). */
   readonly seed?: number;
+  /** Proxy version to impersonate (default 'master'; see src/sim/versions.ts). */
+  readonly oioVersion?: OioVersion;
 }
 
 export class ScenarioError extends Error {
@@ -98,6 +101,7 @@ const scenarioSchema = z.strictObject({
   syncDelayMs: z.number().int().nonnegative().optional(),
   latencyMs: z.number().int().nonnegative().optional(),
   seed: z.number().int().optional(),
+  oioVersion: z.enum(OIO_VERSIONS).optional(),
 });
 
 function fieldPath(path: readonly PropertyKey[]): string {

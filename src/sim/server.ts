@@ -14,6 +14,7 @@ import { SimNamespace } from './namespace.js';
 import { type Scenario, parseScenario } from './scenario.js';
 import { type SimStats, StatsRecorder } from './stats.js';
 import { prng } from './generator.js';
+import { type OioVersion, quirksOf } from './versions.js';
 import { type Reply, REASONS, SimHttpError, errorReply, notFoundRoute } from './wire.js';
 import type { SimContext, SimRequest } from './routes/context.js';
 import { PeerVisit } from './routes/visit.js';
@@ -40,6 +41,11 @@ export interface SimulatorOptions {
   syncDelayMs?: number;
   /** Send `Connection: close` on every reply as the real proxy does (default false: keep-alive). */
   connectionClose?: boolean;
+  /**
+   * Proxy version to impersonate (default: scenario's, else 'master'). '4.2' ignores service_id on
+   * every admin route but leave and answers reference/show without cid (src/sim/versions.ts).
+   */
+  oioVersion?: OioVersion;
   /** Seed of the simulator's own random choices (which peer a proxy reaches first…); default: scenario's, else 1. */
   seed?: number;
   /**
@@ -136,6 +142,7 @@ class SimServer implements Simulator {
       syncDelayMs: opts.syncDelayMs ?? scenario.syncDelayMs ?? 20,
       address: () => `${this.host}:${this.port}`,
       random: prng(opts.seed ?? scenario.seed ?? 1),
+      quirks: quirksOf(opts.oioVersion ?? scenario.oioVersion ?? 'master'),
     };
     this.nativeServices = new SimNativeServices(this.ctx);
     this.server = createServer((req, res) => void this.answer(req, res));

@@ -109,7 +109,8 @@ const MUTATING: ReadonlySet<PerPeerAction> = new Set(['status', 'sync', 'leave',
 export async function perPeerRoute(ctx: SimContext, req: SimRequest, action: PerPeerAction): Promise<Reply> {
   requireMeta2(req.query);
   const located: Located = locate(ctx.ns, req.query);
-  const ids = serviceIds(req.query);
+  // A 4.2.x proxy honours service_id on leave only: the others go to every peer (fact 37).
+  const ids = ctx.quirks.ignoresServiceId && action !== 'leave' ? undefined : serviceIds(req.query);
   if (located.kind === 'unknown' && ids === undefined) throw noSuchUser();
   let container = located.kind === 'found' ? located.container : undefined;
   if (container && MUTATING.has(action)) container = ctx.ns.mutable(container);

@@ -73,11 +73,13 @@ async function readNamedReplica(req: SimRequest, c: Container | undefined, peer:
 
 export async function getProperties(ctx: SimContext, req: SimRequest): Promise<Reply> {
   requireMeta2(req.query);
-  const ids = serviceIds(req.query);
+  // A 4.2.x proxy reads neither service_id nor local=1 (facts 35, 37): any peer, through the election.
+  const ignored = ctx.quirks.ignoresServiceId;
+  const ids = ignored ? undefined : serviceIds(req.query);
   if (ids && ids.length > 1) throw badRequest('Directory error: Only one service can be requested');
   const located = locate(ctx.ns, req.query);
   let c = located.kind === 'found' ? located.container : undefined;
-  if (c && !flag(req.query, 'local')) c = electOnRead(ctx, c);
+  if (c && (ignored || !flag(req.query, 'local'))) c = electOnRead(ctx, c);
   if (ids) {
     const r = await readNamedReplica(req, c, ids[0] as PeerId);
     return jsonReply(200, r ? tableOf(r, true) : EMPTY);
@@ -89,7 +91,7 @@ export async function getProperties(ctx: SimContext, req: SimRequest): Promise<R
 
 /** `container/show`: the admin table as `x-oio-container-meta-*` headers, user properties as body. */
 export async function containerShow(ctx: SimContext, req: SimRequest): Promise<Reply> {
-  const ids = serviceIds(req.query);
+  const ids = ctx.quirks.ignoresServiceId ? undefined : serviceIds(req.query);
   const located = locate(ctx.ns, req.query);
   if (located.kind === 'unknown' && !ids) throw noSuchUser();
   let c = located.kind === 'found' ? located.container : undefined;
@@ -135,12 +137,12 @@ export function parseWrite(body: string): Map<string, string | null> {
 export async function setProperties(ctx: SimContext, req: SimRequest): Promise<Reply> {
   requireMeta2(req.query);
   const changes = parseWrite(req.body);
-  const ids = serviceIds(req.query);
+  const ids = ctx.quirks.ignoresServiceId ? undefined : serviceIds(req.query);
   const located = locate(ctx.ns, req.query);
   if (located.kind === 'unknown') throw noSuchUser();
   if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
   const c = ctx.ns.mutable(located.container);
-  if (flag(req.headers, 'x-oio-admin')) return writeOnFirstPeerReached(ctx, req, c, changes, ids);
+  if (ctx.quirks.adminHeaderWritesLocally && flag(req.headers, 'x-oio-admin')) return writeOnFirstPeerReached(ctx, req, c, changes, ids);
   for (const p of c.peers) joinOnAccess(c, p);
   if (c.election.noMaster) throw new SimHttpError(500, 500, `Election failed for ${c.cid}.1.meta2`, c.peers);
   const master = masterOf(c) as PeerId;

@@ -4,6 +4,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { Scheduler } from '../election.js';
 import type { SimNamespace } from '../namespace.js';
 import type { StatsRecorder } from '../stats.js';
+import type { ProxyQuirks } from '../versions.js';
 import type { PeerVisit } from './visit.js';
 
 export interface SimContext {
@@ -14,6 +15,8 @@ export interface SimContext {
   readonly syncDelayMs: number;
   /** `host:port` the simulator listens on (the account service's address in conscience/list). */
   address(): string;
+  /** How the impersonated proxy version differs from master (SimulatorOptions.oioVersion). */
+  readonly quirks: ProxyQuirks;
   /** The simulator's seeded random draws in [0, 1) (SimulatorOptions.seed): runs replay. */
   random(): number;
 }

@@ -15,6 +15,9 @@ interface ServiceEntry {
 
 export function referenceShow(ctx: SimContext, req: SimRequest): Reply {
   const type = req.query.get('type');
+  const old = ctx.quirks.referenceShowWithoutCid;
+  // 4.2.x reads only acct and ref (oio-api-sources 4.1; the exact refusal text is inferred).
+  if (old && req.query.get('acct') === null) throw badRequest(`Incomplete URL [${ctx.ns.name}/]`);
   const located = locate(ctx.ns, req.query);
   if (located.kind === 'unknown') {
     throw new SimHttpError(404, 406, type ? 'no such user' : 'META1 error: no such user');
@@ -27,6 +30,8 @@ export function referenceShow(ctx: SimContext, req: SimRequest): Reply {
   const srv: ServiceEntry[] = type && type !== 'meta2' ? [] : shuffled(c.peers).map((host) => ({ seq: 1, type: 'meta2', host, args: '' }));
   // real-behaviour 8: by cid with type, the resolver cache has no names.
   const byCidWithType = located.kind !== 'found' || located.byCid ? Boolean(type) : false;
+  // 4.2.x: `cid`, `account` and `name` came with 4.3.0.
+  if (old) return jsonReply(200, { dir, srv });
   return jsonReply(200, {
     dir,
     srv,
