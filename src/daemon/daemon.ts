@@ -136,6 +136,7 @@ export class Daemon {
   private readiness(): { ready: boolean; reason?: string } {
     if (this.stopping) return { ready: false, reason: 'stopping' };
     if (this.sweepBlocker !== null) return { ready: false, reason: this.sweepBlocker };
+    if (this.sweeper.unsupportedProxy !== null) return { ready: false, reason: this.sweeper.unsupportedProxy };
     const age = Date.now() - this.lastProxyAnswerAt;
     if (this.lastProxyAnswerAt === 0) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered yet` };
     if (age > PROXY_STALE_MS) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered for ${Math.round(age / 1000)}s` };

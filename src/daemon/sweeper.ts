@@ -11,10 +11,11 @@ import type { HttpClientOptions, RequestObserver } from '../oio/http.js';
 import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
 import type { ContainerRef } from '../oio/types.js';
 import { probeContainer } from '../probe/probe.js';
+import { checkProxySupport, isUnsupportedProxy } from '../probe/proxy-guard.js';
 import type { ContainerReport } from '../probe/types.js';
 import { repairContainer } from '../repair/execute.js';
 import { windowGate } from '../schedule/windows.js';
-import type { ProbeFn } from '../sweep/process-container.js';
+import type { ProbeContext, ProbeFn } from '../sweep/process-container.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
 import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
@@ -91,6 +92,11 @@ export class Sweeper {
   readonly accounts: DiscoveredAccountService;
   /** Long-lived: its hourly budget and cooldowns span sweeps. setPolicy() on reload. */
   readonly gate: RepairGate;
+  /**
+   * Why the proxy is refused (it does not honour service_id), or null. Set by the first sign in a
+   * sweep, which then stops; cleared when a later sweep's check passes (the proxy was replaced).
+   */
+  unsupportedProxy: string | null = null;
   private readonly opts: SweeperOptions;
 
   constructor(opts: SweeperOptions) {
@@ -136,7 +142,35 @@ export class Sweeper {
         verifyDelayMs: config.repair.verifyDelayMs,
         awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
       });
-    const probe: ProbeFn = (ref, ctx) => probeContainer(proxy, ref, { requiredKeys, reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
+    // Before the first probe of each sweep (and so before any repair), the proxy must show that it
+    // honours service_id; any sign of one that does not, then or later, stops the sweep.
+    const refused = new AbortController();
+    const refuse = (err: { message: string }): void => {
+      if (refused.signal.aborted) return;
+      this.unsupportedProxy = err.message;
+      metrics.unsupportedProxy.set(1);
+      log.error({ err, proxy: this.opts.config.proxy.url }, 'unsupported proxy: it does not honour service_id; sweep stopped, nothing is probed or repaired through it until a later sweep finds it fixed');
+      refused.abort(new Error(err.message));
+    };
+    let supported: Promise<void> | undefined;
+    const ensureSupported = (ref: ContainerRef, ctx: ProbeContext): Promise<void> =>
+      (supported ??= checkProxySupport(proxy, ref, { reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) }).then(
+        () => {
+          if (this.unsupportedProxy !== null) log.info('the proxy honours service_id again: sweeping resumes');
+          this.unsupportedProxy = null;
+          metrics.unsupportedProxy.set(0);
+        },
+        (err: unknown) => {
+          if (isUnsupportedProxy(err)) refuse(err as Error);
+          throw err;
+        },
+      ));
+    const probe: ProbeFn = async (ref, ctx) => {
+      await ensureSupported(ref, ctx);
+      const report = await probeContainer(proxy, ref, { requiredKeys, reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
+      if (isUnsupportedProxy(report.error)) refuse(report.error as { message: string });
+      return report;
+    };
     const windows = config.schedule.windows;
     return runSweep(
       {
@@ -161,7 +195,7 @@ export class Sweeper {
         ...(windows.length > 0 ? { isAllowedNow: windowGate(windows, config.schedule.timezone) } : {}),
         ...(run.expectedTotal !== undefined ? { expectedTotal: run.expectedTotal } : {}),
         ...run.overrides,
-        signal: run.signal,
+        signal: AbortSignal.any([run.signal, refused.signal]),
       },
     );
   }

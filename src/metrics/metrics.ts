@@ -33,6 +33,7 @@ export interface Metrics {
   readonly lastSweepSuccess: Gauge;
   readonly proxyRequestDuration: Histogram<'route' | 'code_class'>;
   readonly proxyUp: Gauge;
+  readonly unsupportedProxy: Gauge;
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccessful: Gauge;
   readonly buildInfo: Gauge<'version' | 'node'>;
@@ -136,6 +137,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       help: '1 if the last request to the proxy got an HTTP answer, 0 if it could not connect or timed out.',
       registers,
     }),
+    unsupportedProxy: new Gauge({
+      name: 'oio_repaird_unsupported_proxy',
+      help: '1 when the proxy does not honour service_id (an oio-sds 4.2.x/4.3.x proxy): sweeps stop, nothing is probed or repaired; re-checked at each sweep.',
+      registers,
+    }),
     configReloads: new Counter({
       name: 'oio_repaird_config_reloads_total',
       help: 'Configuration reloads (SIGHUP) by result: success, or failure (the old configuration was kept).',
@@ -167,6 +173,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   m.sweepProgress.set(0);
   m.lastSweepSuccess.set(0);
   m.proxyUp.set(0);
+  m.unsupportedProxy.set(0);
   m.configLastReloadSuccessful.set(1);
   m.buildInfo.set({ version: opts.version ?? '0.0.0', node: process.version }, 1);
   return m;

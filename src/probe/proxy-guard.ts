@@ -7,13 +7,6 @@ import { isOioError, OioUnsupportedProxyError } from '../oio/errors.js';
 import { unsupportedProxy } from '../oio/proxy-client.js';
 import type { CallOptions, ContainerRef, PeerId, ProxyApi } from '../oio/types.js';
 
-/**
- * A `service_id` that is no peer of any container: port 1 of the loopback, refused at once. A proxy
- * that honours service_id answers 503 "No service replied" (master) or empty maps (4.4 to 7.x,
- * oio-real-behaviour 34); one that ignores it answers some replica's table.
- */
-export const NOT_A_PEER: PeerId = '127.0.0.1:1';
-
 export interface ProxyCheckOptions extends CallOptions {
   /** The container's peers when already located (the locate sign is then checked by the caller's locate). */
   readonly peers?: readonly PeerId[];
@@ -33,14 +26,18 @@ export async function checkProxySupport(proxy: ProxyApi, ref: ContainerRef, opts
     if (first === undefined) return;
     // Sign 2: a per-peer answer listing peers other than the one asked (the client throws).
     await proxy.has(ref, [first], call);
-    // Sign 3: a table for a service_id that is not a peer of the container.
-    if (peers.includes(NOT_A_PEER)) return;
-    const table = await proxy.getProperties(ref, NOT_A_PEER, call).catch((err: unknown) => {
+    // Sign 3: a table for a service_id that is not a peer of the container. The non-peer is a real
+    // meta2 service (a proxy that honours service_id answers it empty maps: it has no such base,
+    // oio-real-behaviour 18); with no meta2 service outside the peers, signs 1 and 2 must do.
+    const services = await proxy.listServices('meta2', call);
+    const other = services.find((s) => !peers.includes(s.addr))?.addr;
+    if (other === undefined) return;
+    const table = await proxy.getProperties(ref, other, call).catch((err: unknown) => {
       if (err instanceof OioUnsupportedProxyError) throw err;
       return undefined;
     });
     if (table && Object.keys(table.system).length > 0) {
-      throw unsupportedProxy('admin/get_properties', `get_properties?service_id=${NOT_A_PEER} (not a peer of ${ref.cid}) answered a replica's admin table`);
+      throw unsupportedProxy('admin/get_properties', `get_properties?service_id=${other} (not a peer of ${ref.cid}) answered a replica's admin table`);
     }
   } catch (err) {
     if (err instanceof OioUnsupportedProxyError) throw err;

@@ -65,6 +65,8 @@ export interface Simulator {
   /** Listens again on the same port. */
   resume(): Promise<void>;
   inject(fault: FaultSpec): InjectedFault;
+  /** Impersonates another proxy version from now on (e.g. an operator replacing a 4.2.x proxy). */
+  setOioVersion(version: OioVersion): void;
   injected(): InjectedFault[];
   truth(cid: string): ContainerTruth | undefined;
   stats(): SimStats;
@@ -118,7 +120,7 @@ class SimServer implements Simulator {
   private readonly ns: SimNamespace;
   private readonly statsRecorder = new StatsRecorder();
   private readonly scheduler = new TimerScheduler();
-  private readonly ctx: SimContext;
+  private readonly ctx: SimContext & { quirks: SimContext['quirks'] };
   private readonly latencyMs: number;
   private readonly connectionClose: boolean;
   private readonly host: string;
@@ -199,6 +201,10 @@ class SimServer implements Simulator {
 
   inject(fault: FaultSpec): InjectedFault {
     return this.ns.inject(fault, 'inject');
+  }
+
+  setOioVersion(version: OioVersion): void {
+    this.ctx.quirks = quirksOf(version);
   }
 
   injected(): InjectedFault[] {

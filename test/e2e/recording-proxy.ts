@@ -49,7 +49,8 @@ export function probedContainers(
     set.add(c.serviceId ?? '');
     peers.set(key, set);
   }
-  return new Set([...peers].filter(([, s]) => s.size === replicas).map(([k]) => k));
+  // At least: the first container of a sweep also gets the proxy check's read of one non-peer.
+  return new Set([...peers].filter(([, s]) => s.size >= replicas).map(([k]) => k));
 }
 
 export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {

@@ -11,7 +11,7 @@ import { type Simulator, startSimulator } from '../../src/sim/index.js';
 import { startFakeHttp, type FakeHttpServer } from '../helpers/fake-http.js';
 import { failure } from '../helpers/failure.js';
 
-const [P1, P2, P3] = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133'];
+const [P1, P2, P3, P4] = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133', '127.0.0.1:6134'];
 const CID = cidFromName('acct', 'ct');
 const NAMED: ContainerRef = { cid: CID, account: 'acct', container: 'ct' };
 const BY_CID: ContainerRef = { cid: CID };
@@ -30,7 +30,7 @@ afterEach(async () => {
 async function against(oioVersion: '4.2' | 'master'): Promise<ProxyClient> {
   sim = await startSimulator({
     oioVersion,
-    scenario: { services: [P1, P2, P3], containers: [{ account: 'acct', name: 'ct', peers: [P1, P2, P3], master: P2 }] },
+    scenario: { services: [P1, P2, P3, P4], containers: [{ account: 'acct', name: 'ct', peers: [P1, P2, P3], master: P2 }] },
   });
   proxy = createProxyClient({ url: sim.url, namespace: 'OPENIO', retries: 0 });
   return proxy;
@@ -80,11 +80,12 @@ describe('the table-for-a-non-peer sign alone', () => {
     fake = await startFakeHttp({
       'POST /v3.0/OPENIO/admin/has': { json: { [P1]: { status: { status: 200, message: 'OK' }, body: '' } } },
       'POST /v3.0/OPENIO/admin/get_properties': { json: table },
+      'GET /v3.0/OPENIO/conscience/list': { json: [P1, P2, P3, P4].map((addr) => ({ addr, score: 90, tags: { 'tag.up': true } })) },
     });
     proxy = createProxyClient({ url: fake.url, namespace: 'OPENIO', retries: 0 });
     const err = await refused(checkProxySupport(proxy, NAMED, { peers: [P1, P2, P3] }));
-    expect(err.message).toContain('service_id=127.0.0.1:1 (not a peer');
-    expect(fake.calls('POST /v3.0/OPENIO/admin/get_properties')[0]?.query.get('service_id')).toBe('127.0.0.1:1');
+    expect(err.message).toContain(`service_id=${P4} (not a peer`);
+    expect(fake.calls('POST /v3.0/OPENIO/admin/get_properties')[0]?.query.get('service_id')).toBe(P4);
   });
 });
 
