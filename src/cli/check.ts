@@ -1,5 +1,6 @@
 // `oio-repaird check ACCOUNT/CONTAINER`: probes every replica of one container and prints
 // a per-peer table (or --json). Exit 0 healthy, 1 damaged, 2 could not tell (error, peer unseen).
+import { escapeControl as esc } from '../escape.js';
 import { probeContainer } from '../probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../probe/types.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
@@ -55,7 +56,7 @@ Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica coul
         return EX_UNSUPPORTED_PROXY;
       }
       println(io.stdout, values.json ? JSON.stringify(report, null, 2) : formatReport(report));
-      if (report.error && !values.json) println(io.stderr, `error: ${report.error.code}: ${report.error.message}`);
+      if (report.error && !values.json) println(io.stderr, `error: ${report.error.code}: ${esc(report.error.message)}`);
       return exitCodeFor(report);
     } finally {
       await opened.close();

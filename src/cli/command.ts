@@ -1,4 +1,6 @@
-// The shape of a CLI command and of the streams it writes to (injectable for tests).
+// The shape of a CLI command and of the streams it writes to (injectable for tests), and
+// println, through which every line the CLI prints goes: control characters escaped on the way.
+import { escapeLines } from '../escape.js';
 
 export interface CliIO {
   readonly stdout: NodeJS.WritableStream;
@@ -15,6 +17,7 @@ export interface Command {
   run(argv: string[], io: CliIO): Promise<number>;
 }
 
+/** Writes text and a newline; a control character other than LF or TAB is escaped (escape.ts). */
 export function println(stream: NodeJS.WritableStream, text = ''): void {
-  stream.write(`${text}\n`);
+  stream.write(`${escapeLines(text)}\n`);
 }

@@ -1,10 +1,13 @@
 // Human output of the CLI: per-peer tables like the `openio` CLI prints, a plan, step answers.
-// Pure functions from reports to text, so they are tested without a proxy.
+// Pure functions from reports to text, so they are tested without a proxy. Every value that
+// comes from the namespace (names, peers, keys, reasons, answers) goes through escapeControl.
+import { escapeControl as esc } from '../escape.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
 import type { RepairPlan, RepairStep } from '../repair/types.js';
 
 /** Draws an ASCII table (`+---+` borders) as the openio CLI (cliff) does. */
-export function table(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+export function table(headers: readonly string[], cells: readonly (readonly string[])[]): string {
+  const rows = cells.map((r) => r.map(esc));
   const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const fmt = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
@@ -30,30 +33,31 @@ function keysColumn(r: ReplicaState): string {
 
 export function containerTitle(report: ContainerReport): string {
   const { account, container, cid } = report.ref;
-  return account !== undefined && container !== undefined ? `${account}/${container} (${cid})` : cid;
+  return account !== undefined && container !== undefined ? `${esc(account)}/${esc(container)} (${esc(cid)})` : esc(cid);
 }
 
 export function formatReport(report: ContainerReport): string {
   const rows = report.replicas.map((r) => [r.peer, r.role, baseColumn(r), r.health, keysColumn(r)]);
   const out = [`Container ${containerTitle(report)}`];
   if (rows.length > 0) out.push(table(['Peer', 'Role', 'Base', 'Health', 'Missing keys'], rows));
-  if (report.election?.problem) out.push(`Election: ${report.election.problem} (masters: ${report.election.masters.join(', ') || 'none'})`);
-  out.push(`Verdict: ${report.verdict} — ${report.reason}`);
+  if (report.election?.problem) out.push(`Election: ${esc(report.election.problem)} (masters: ${esc(report.election.masters.join(', ')) || 'none'})`);
+  out.push(`Verdict: ${report.verdict} — ${esc(report.reason)}`);
   return out.join('\n');
 }
 
 export function describeStep(step: RepairStep): string {
   switch (step.kind) {
-    case 'sync': return `election sync of ${step.peers.join(', ')} from the master`;
-    case 'leave': return `master ${step.peer} leaves the election`;
-    case 'await-master': return `wait until one of ${step.candidates.join(', ')} is elected master`;
-    case 'set-properties': return `write ${Object.entries(step.values).map(([k, v]) => `${k}=${v}`).join(', ')} through the master`;
+    case 'sync': return `election sync of ${esc(step.peers.join(', '))} from the master`;
+    case 'leave': return `master ${esc(step.peer)} leaves the election`;
+    case 'await-master': return `wait until one of ${esc(step.candidates.join(', '))} is elected master`;
+    case 'set-properties': return `write ${esc(Object.entries(step.values).map(([k, v]) => `${k}=${v}`).join(', '))} through the master`;
   }
 }
 
 export function formatPlan(plan: RepairPlan): string {
-  if (plan.steps.length === 0) return `Plan: ${plan.decision} — ${plan.reason}`;
-  return [`Plan: ${plan.decision} — ${plan.reason}`, ...plan.steps.map((s, i) => `  ${i + 1}. ${describeStep(s)}`)].join('\n');
+  const head = `Plan: ${plan.decision} — ${esc(plan.reason)}`;
+  if (plan.steps.length === 0) return head;
+  return [head, ...plan.steps.map((s, i) => `  ${i + 1}. ${describeStep(s)}`)].join('\n');
 }
 
 export function formatAnswers(answers: readonly { peer: string; status: number; message: string }[]): string {

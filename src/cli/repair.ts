@@ -3,6 +3,7 @@
 // (and appended to --journal FILE when given). Exit 0 healthy at the end, 1 still damaged
 // (refused, failed, or dry-run with damage), 2 could not probe.
 import { randomUUID } from 'node:crypto';
+import { escapeControl as esc } from '../escape.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
 import { probeContainer } from '../probe/probe.js';
@@ -27,11 +28,11 @@ function printingSink(io: CliIO, json: boolean, file?: JournalSink): JournalSink
           println(io.stdout, `${entry.dryRun ? 'Would run' : 'Running'} step: ${describeStep(entry.step)}`);
           break;
         case 'step-end':
-          println(io.stdout, `  ${entry.status}: ${entry.detail}`);
+          println(io.stdout, `  ${entry.status}: ${esc(entry.detail)}`);
           if (entry.answers && entry.answers.length > 0) println(io.stdout, formatAnswers(entry.answers));
           break;
         case 'verify':
-          println(io.stdout, `Verification (round ${entry.round}): ${entry.verdict} — ${entry.reason}`);
+          println(io.stdout, `Verification (round ${entry.round}): ${entry.verdict} — ${esc(entry.reason)}`);
           break;
         default:
           break;
@@ -106,7 +107,7 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
         println(io.stdout, JSON.stringify(result, null, 2));
       } else {
         if (result.after) println(io.stdout, formatReport(result.after));
-        println(io.stdout, `Outcome: ${result.outcome} — ${result.reason}`);
+        println(io.stdout, `Outcome: ${result.outcome} — ${esc(result.reason)}`);
       }
       if (result.outcome === 'dry_run') return exitCodeFor(before);
       return result.outcome === 'succeeded' ? 0 : result.after ? Math.max(1, exitCodeFor(result.after)) : 1;

@@ -1,9 +1,11 @@
 // Reads the repair journal back (for `oio-repaird journal` and tests): streams the file line by
 // line, keeps only the last `limit` entries that match the filter (memory stays bounded however
 // large the file), and skips lines that are not entries, such as a last line torn by a crash.
-// Also formats entries for humans. Writing is journal.ts's job.
+// Also formats entries for humans, every value from the namespace escaped (escapeControl).
+// Writing is journal.ts's job.
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { escapeControl as esc } from '../escape.js';
 import type { RepairStep } from '../repair/types.js';
 import { JournalError } from './journal.js';
 import type { JournalEntry, JournalEntryType, JournalReplica } from './types.js';
@@ -138,36 +140,36 @@ export function formatJournalEntries(entries: readonly JournalEntry[]): string {
 }
 
 function formatEntry(entry: JournalEntry): string {
-  const where = entry.account !== undefined || entry.container !== undefined ? `${entry.account ?? '?'}/${entry.container ?? '?'}` : '-';
-  return `${entry.ts}  ${entry.cid.slice(0, 12).padEnd(12)}  ${where}  ${entry.type.padEnd(10)}  ${details(entry)}`;
+  const where = entry.account !== undefined || entry.container !== undefined ? `${esc(entry.account ?? '?')}/${esc(entry.container ?? '?')}` : '-';
+  return `${esc(entry.ts)}  ${esc(entry.cid.slice(0, 12)).padEnd(12)}  ${where}  ${esc(entry.type).padEnd(10)}  ${details(entry)}`;
 }
 
 function details(entry: JournalEntry): string {
   switch (entry.type) {
     case 'detection':
-      return `${entry.verdict}: ${entry.reason} [${replicas(entry.replicas)}]`;
+      return `${esc(entry.verdict)}: ${esc(entry.reason)} [${replicas(entry.replicas)}]`;
     case 'step-start':
       return `round ${entry.round} ${describeStep(entry.step)}${entry.attempt ? ` attempt ${entry.attempt}` : ''}${entry.dryRun ? ' (dry run)' : ''}${entry.why ? `: ${entry.why}` : ''} [before: ${replicas(entry.before)}]`;
     case 'step-end': {
-      const answers = entry.answers?.length ? ` [${entry.answers.map((a) => `${a.peer} ${a.status} ${a.message}`).join(', ')}]` : '';
-      return `round ${entry.round} ${entry.step.kind} ${entry.status}: ${entry.detail}${answers}`;
+      const answers = entry.answers?.length ? ` [${entry.answers.map((a) => `${esc(a.peer)} ${a.status} ${esc(a.message)}`).join(', ')}]` : '';
+      return `round ${entry.round} ${esc(entry.step.kind)} ${esc(entry.status)}: ${esc(entry.detail)}${answers}`;
     }
     case 'verify':
-      return `round ${entry.round} ${entry.verdict}: ${entry.reason} [after: ${replicas(entry.after)}]`;
+      return `round ${entry.round} ${esc(entry.verdict)}: ${esc(entry.reason)} [after: ${replicas(entry.after)}]`;
     case 'repair':
-      return `${entry.outcome}: ${entry.reason}`;
+      return `${esc(entry.outcome)}: ${esc(entry.reason)}`;
   }
 }
 
 function replicas(list: readonly JournalReplica[]): string {
   return list
     .map((r) => {
-      const role = r.role === 'unknown' ? '' : ` ${r.role}`;
+      const role = r.role === 'unknown' ? '' : ` ${esc(r.role)}`;
       const keys = [
         ...(r.missingKeys?.length ? [`missing ${r.missingKeys.join(',')}`] : []),
         ...(r.malformedKeys?.length ? [`malformed ${r.malformedKeys.join(',')}`] : []),
       ];
-      return `${r.peer} ${r.health}${role}${keys.length ? ` (${keys.join('; ')})` : ''}`;
+      return `${esc(r.peer)} ${esc(r.health)}${role}${keys.length ? ` (${esc(keys.join('; '))})` : ''}`;
     })
     .join(', ');
 }
@@ -175,12 +177,12 @@ function replicas(list: readonly JournalReplica[]): string {
 function describeStep(step: RepairStep): string {
   switch (step.kind) {
     case 'sync':
-      return `sync ${step.peers.join(',')}`;
+      return `sync ${esc(step.peers.join(','))}`;
     case 'leave':
-      return `leave ${step.peer}`;
+      return `leave ${esc(step.peer)}`;
     case 'await-master':
-      return `await-master among ${step.candidates.join(',')} (not ${step.notPeer})`;
+      return `await-master among ${esc(step.candidates.join(','))} (not ${esc(step.notPeer)})`;
     case 'set-properties':
-      return `set-properties ${Object.keys(step.values).join(',')}`;
+      return `set-properties ${esc(Object.keys(step.values).join(','))}`;
   }
 }
