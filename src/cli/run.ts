@@ -1,7 +1,8 @@
-// `oio-repaird run`: the daemon. Loads the configuration (exit 78 with every problem when it is
-// invalid), starts the Daemon, reloads on SIGHUP, stops gracefully on SIGTERM/SIGINT (exit 0)
-// and exits 70 on an internal error, so systemd restarts it.
-import { loadConfig } from '../config/load.js';
+// `oio-repaird run`: the daemon. Loads the configuration as check-config does (exit 78 with every
+// problem when it is invalid or this host cannot run it), starts the Daemon, reloads on SIGHUP,
+// stops gracefully on SIGTERM/SIGINT (exit 0) and exits 70 on an internal error, so systemd
+// restarts it.
+import { loadRunnableConfig } from '../config/preflight.js';
 import { EX_CONFIG, formatIssues } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { Daemon } from '../daemon/daemon.js';
@@ -83,7 +84,7 @@ Exit status: 0 stopped by a signal, 78 invalid configuration, 70 internal error,
     holdStartupSignals();
     const { values, positionals } = parse('run', argv, { config: { type: 'string' } });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'run');
-    const loaded = await loadConfig(values.config, io.env);
+    const loaded = await loadRunnableConfig(values.config, io.env);
     if (!loaded.ok) {
       const log = createLogger({ level: 'info' });
       log.fatal({ issues: loaded.errors }, `invalid configuration:\n${formatIssues(loaded.errors)}`);

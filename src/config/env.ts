@@ -19,6 +19,10 @@ const BOOLEAN_WORDS: Readonly<Record<string, boolean>> = {
   false: false, '0': false, no: false, off: false,
 };
 
+function booleanWord(text: string): unknown {
+  return BOOLEAN_WORDS[text.trim().toLowerCase()] ?? text;
+}
+
 /** The name of the variable holding the configuration file path (not a setting). */
 export const CONFIG_PATH_ENV = 'OIO_REPAIRD_CONFIG';
 
@@ -32,12 +36,18 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
     coerce: (text) => (text === 'discover' ? null : text),
   },
   { name: 'OIO_REPAIRD_METRICS_LISTEN', path: 'metrics.listen', description: 'host:port of the /metrics, /healthz, /readyz server' },
+  {
+    name: 'OIO_REPAIRD_METRICS_ALLOW_REMOTE',
+    path: 'metrics.allowRemote',
+    description: 'true/false: allow a metrics.listen address that is not loopback',
+    coerce: booleanWord,
+  },
   { name: 'OIO_REPAIRD_LOG_LEVEL', path: 'log.level', description: 'fatal, error, warn, info, debug, trace or silent' },
   {
     name: 'OIO_REPAIRD_DRY_RUN',
     path: 'repair.dryRun',
     description: 'true/false: plan and journal repairs without making any changing call',
-    coerce: (text) => BOOLEAN_WORDS[text.trim().toLowerCase()] ?? text,
+    coerce: booleanWord,
   },
   { name: 'OIO_REPAIRD_STATE_DIR', path: 'state.dir', description: 'directory for the journal and sweep state' },
 ];

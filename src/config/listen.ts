@@ -1,7 +1,7 @@
 // Parses a listen address (`host:port`, `[::1]:port`) strictly, once, for both the config schema
 // and the HTTP server, so a value the schema accepted is a value the server can bind.
 // A host is required: an empty host would bind every interface, which must be asked for
-// explicitly (`0.0.0.0:9464` or `[::]:9464`).
+// explicitly (`0.0.0.0:9464` or `[::]:9464`, with metrics.allowRemote: see isLoopbackHost).
 
 export interface ListenAddress {
   /** Host name or IP address, without IPv6 brackets. */
@@ -30,4 +30,15 @@ export function parseListen(listen: string): ListenParse {
 /** `host:port`, with brackets around IPv6 addresses (for logs and URLs). */
 export function formatListen(address: ListenAddress): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
+}
+
+/**
+ * True for a host that only the machine itself can reach: `localhost`, 127.0.0.0/8, ::1 and
+ * ::ffff:127.x.y.z. Anything else (0.0.0.0, ::, another address, a host name) faces a network.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const lower = host.toLowerCase();
+  if (lower === 'localhost' || lower === '::1' || lower === '0:0:0:0:0:0:0:1') return true;
+  const v4 = lower.startsWith('::ffff:') ? lower.slice('::ffff:'.length) : lower;
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(v4);
 }

@@ -9,8 +9,11 @@ import { applyEnvOverrides, resolveConfigPath } from './env.js';
 import type { ConfigIssue } from './errors.js';
 import { configSchema, type Config } from './schema.js';
 
+/** Where a setting of the loaded file came from (file:line:col, or its environment variable). */
+export type SettingLocator = (dotted: string) => Pick<ConfigIssue, 'file' | 'line' | 'col' | 'path'>;
+
 export type LoadResult =
-  | { readonly ok: true; readonly config: Config; readonly source: string }
+  | { readonly ok: true; readonly config: Config; readonly source: string; readonly locate: SettingLocator }
   | { readonly ok: false; readonly errors: ConfigIssue[] };
 
 /**
@@ -52,8 +55,9 @@ export function parseConfigText(text: string, file: string, env: NodeJS.ProcessE
   }
   const { merged, origins } = applyEnvOverrides(fromFile as Record<string, unknown>, env);
   const parsed = configSchema.safeParse(merged);
-  if (parsed.success) return { ok: true, config: parsed.data, source: file };
-  const errors = parsed.error.issues.flatMap((issue) => toConfigIssues(issue, { file, doc, lineCounter, merged, origins }));
+  const ctx: IssueContext = { file, doc, lineCounter, merged, origins };
+  if (parsed.success) return { ok: true, config: parsed.data, source: file, locate: (dotted) => settingPlace(dotted.split('.'), ctx) };
+  const errors = parsed.error.issues.flatMap((issue) => toConfigIssues(issue, ctx));
   return { ok: false, errors };
 }
 
@@ -79,11 +83,14 @@ function toConfigIssues(issue: core.$ZodIssue, ctx: IssueContext): ConfigIssue[]
 }
 
 function place(keys: readonly Key[], message: string, value: unknown, atKey: boolean, ctx: IssueContext): ConfigIssue {
+  return { ...settingPlace(keys, ctx, atKey), ...(value === undefined ? {} : { value }), message };
+}
+
+function settingPlace(keys: readonly Key[], ctx: IssueContext, atKey = false): Pick<ConfigIssue, 'file' | 'line' | 'col' | 'path'> {
   const dotted = dottedPath(keys);
   const envName = envOrigin(dotted, ctx.origins);
-  const withValue = value === undefined ? {} : { value };
-  if (envName !== undefined) return { path: `env ${envName} → ${dotted}`, ...withValue, message };
-  return { file: ctx.file, ...locate(ctx.doc, ctx.lineCounter, keys, atKey), path: dotted, ...withValue, message };
+  if (envName !== undefined) return { path: `env ${envName} → ${dotted}` };
+  return { file: ctx.file, ...locate(ctx.doc, ctx.lineCounter, keys, atKey), path: dotted };
 }
 
 /** Turns zod's generic messages into phrases that read after the value. */

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { DEFAULT_REQUIRED_KEYS } from '../probe/types.js';
-import { parseListen } from './listen.js';
+import { isLoopbackHost, parseListen } from './listen.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
@@ -59,6 +59,26 @@ const clockTime = (allowEndOfDay: boolean) =>
   });
 
 const nonEmptyNames = z.array(z.string().min(1)).min(1);
+
+// A NUL cannot be in a file name: node's fs throws on it (a crash at start, not a config error).
+const filePath = z.string().min(1).refine((value) => !value.includes('\0'), { message: 'must not contain a NUL character' });
+
+// /metrics, /healthz and /readyz carry no secrets but tell who can reach them about the namespace
+// and its damage: serving them beyond the host is an explicit choice (allowRemote).
+const metricsSection = z
+  .strictObject({
+    listen: listenAddress.default('127.0.0.1:9464'),
+    allowRemote: z.boolean().default(false),
+  })
+  .superRefine((m, ctx) => {
+    const parsed = parseListen(m.listen);
+    if (!parsed.ok || m.allowRemote || isLoopbackHost(parsed.address.host)) return;
+    ctx.addIssue({
+      code: 'custom',
+      path: ['listen'],
+      message: 'is not a loopback address: set metrics.allowRemote: true to serve /metrics, /healthz and /readyz to the network',
+    });
+  });
 
 const proxySection = z.strictObject({
   url: httpUrl,
@@ -134,9 +154,9 @@ export const configSchema = z
       .prefault({}),
     schedule: scheduleSection.prefault({}),
     repair: repairSection.prefault({}),
-    metrics: z.strictObject({ listen: listenAddress.default('127.0.0.1:9464') }).prefault({}),
-    journal: z.strictObject({ path: z.string().min(1).nullable().default(null) }).prefault({}),
-    state: z.strictObject({ dir: z.string().min(1).default(DEFAULT_STATE_DIR) }).prefault({}),
+    metrics: metricsSection.prefault({}),
+    journal: z.strictObject({ path: filePath.nullable().default(null) }).prefault({}),
+    state: z.strictObject({ dir: filePath.default(DEFAULT_STATE_DIR) }).prefault({}),
     log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
     shutdown: z.strictObject({ graceSeconds: int(1, 3600).default(30) }).prefault({}),
     progress: z.strictObject({ intervalSeconds: int(1, 86_400).default(30) }).prefault({}),

@@ -2,7 +2,7 @@
 // clients, the sweep, the scheduler, the journal, /metrics and systemd notification together,
 // and owns their lifecycle: start, SIGHUP reload, graceful stop. The decisions live elsewhere
 // (probe/, repair/, sweep/); this file only assembles and sequences.
-import { loadConfig } from '../config/load.js';
+import { loadRunnableConfig } from '../config/preflight.js';
 import { formatIssues } from '../config/errors.js';
 import { diffRequiresRestart, type Config } from '../config/schema.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
@@ -165,7 +165,7 @@ export class Daemon {
    */
   async reload(): Promise<boolean> {
     this.sd.reloading();
-    const loaded = await loadConfig(this.opts.configPath, this.opts.env);
+    const loaded = await loadRunnableConfig(this.opts.configPath, this.opts.env);
     if (!loaded.ok) {
       this.metrics.configReloads.inc({ result: 'failure' });
       this.metrics.configLastReloadSuccessful.set(0);

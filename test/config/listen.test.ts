@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatListen, parseListen } from '../../src/config/listen.js';
+import { formatListen, isLoopbackHost, parseListen } from '../../src/config/listen.js';
 
 describe('parseListen', () => {
   it.each([
@@ -23,5 +23,15 @@ describe('parseListen', () => {
   it('brackets IPv6 hosts when formatting', () => {
     expect(formatListen({ host: '::1', port: 1 })).toBe('[::1]:1');
     expect(formatListen({ host: '127.0.0.1', port: 1 })).toBe('127.0.0.1:1');
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '::ffff:127.0.0.1'])('%s is loopback', (host) => {
+    expect(isLoopbackHost(host)).toBe(true);
+  });
+
+  it.each(['0.0.0.0', '::', '10.0.0.5', '192.0.2.1', 'fe80::1%eth0', 'meta2-host-1', '128.0.0.1', '::ffff:10.0.0.1'])('%s faces a network', (host) => {
+    expect(isLoopbackHost(host)).toBe(false);
   });
 });

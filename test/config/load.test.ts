@@ -160,6 +160,22 @@ describe('parseConfigText', () => {
     expect(formatIssues(issuesOf(`${MINIMAL}metrics: { listen: "127.0.0.1:70000" }\n`))).toMatch(/port 70000 is outside/);
   });
 
+  it('refuses a listen address that is not loopback unless metrics.allowRemote says so', () => {
+    expect(formatIssues(issuesOf(`${MINIMAL}metrics:\n  listen: "0.0.0.0:9464"\n`))).toBe(
+      'config.yaml:3:11 metrics.listen: "0.0.0.0:9464" is not a loopback address: set metrics.allowRemote: true to serve /metrics, /healthz and /readyz to the network',
+    );
+    expect(formatIssues(issuesOf(`${MINIMAL}metrics: { listen: "[::]:9464" }\n`))).toMatch(/is not a loopback address/);
+    expect(configOf(`${MINIMAL}metrics: { listen: "0.0.0.0:9464", allowRemote: true }\n`).metrics.listen).toBe('0.0.0.0:9464');
+    expect(configOf(`${MINIMAL}metrics: { listen: "localhost:9464" }\n`).metrics.allowRemote).toBe(false);
+  });
+
+  it('refuses a NUL in state.dir and journal.path (node cannot open such a path)', () => {
+    expect(formatIssues(issuesOf(`${MINIMAL}state: { dir: "/var/lib/a\\0b" }\njournal: { path: "/j\\0" }\n`)).split('\n')).toEqual([
+      'config.yaml:3:18 journal.path: "/j\\u0000" must not contain a NUL character',
+      'config.yaml:2:15 state.dir: "/var/lib/a\\u0000b" must not contain a NUL character',
+    ]);
+  });
+
   it('takes account.url as a URL or null, and strips trailing slashes from URLs', () => {
     const config = configOf('proxy: { url: "http://p:6006/", namespace: NS }\naccount: { url: "http://acct:6009/" }\n');
     expect(config.proxy.url).toBe('http://p:6006');
@@ -174,6 +190,7 @@ describe('environment overrides', () => {
       OIO_REPAIRD_NAMESPACE: 'ENVNS',
       OIO_REPAIRD_ACCOUNT_URL: 'http://acct:6009',
       OIO_REPAIRD_METRICS_LISTEN: '0.0.0.0:9100',
+      OIO_REPAIRD_METRICS_ALLOW_REMOTE: 'yes',
       OIO_REPAIRD_LOG_LEVEL: 'debug',
       OIO_REPAIRD_DRY_RUN: 'true',
       OIO_REPAIRD_STATE_DIR: '/tmp/state',
@@ -182,6 +199,7 @@ describe('environment overrides', () => {
     expect(config.proxy.namespace).toBe('ENVNS');
     expect(config.account.url).toBe('http://acct:6009');
     expect(config.metrics.listen).toBe('0.0.0.0:9100');
+    expect(config.metrics.allowRemote).toBe(true);
     expect(config.log.level).toBe('debug');
     expect(config.repair.dryRun).toBe(true);
     expect(config.state.dir).toBe('/tmp/state');
