@@ -18,6 +18,21 @@ export const JOURNAL_FILE_NAME = 'journal.jsonl';
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
+/**
+ * What a SIGHUP does with a setting. The safe default is a restart: a setting is applied by a
+ * reload only when wrapped in reloadable() here, after checking that Daemon.reload or the next
+ * sweep really reads its new value. A new setting nobody wired into the reload is then reported
+ * as "waiting for a restart" (true), never as "applied" while the old value stays in use.
+ * config/reload.ts reads these marks to diff, report and apply a reload.
+ */
+const RELOADABLE = new WeakSet<z.ZodType>();
+const reloadable = <T extends z.ZodType>(schema: T): T => {
+  RELOADABLE.add(schema);
+  return schema;
+};
+/** True for a schema node marked reloadable() (the setting it defines is applied by SIGHUP). */
+export const isReloadable = (schema: z.ZodType): boolean => RELOADABLE.has(schema);
+
 const httpUrl = z.string().superRefine((value, ctx) => {
   let url: URL;
   try {
@@ -89,15 +104,15 @@ const proxySection = z.strictObject({
 });
 
 const accountsSection = z.strictObject({
-  include: z
+  include: reloadable(z
     .union([z.literal('all'), z.strictObject({ names: nonEmptyNames }), z.strictObject({ prefixes: nonEmptyNames })], {
       error: 'must be "all", { names: [...] } or { prefixes: [...] }',
     })
-    .default('all'),
+    .default('all')),
   exclude: z
     .strictObject({
-      names: z.array(z.string().min(1)).default(() => []),
-      prefixes: z.array(z.string().min(1)).default(() => []),
+      names: reloadable(z.array(z.string().min(1)).default(() => [])),
+      prefixes: reloadable(z.array(z.string().min(1)).default(() => [])),
     })
     .prefault({}),
 });
@@ -111,45 +126,46 @@ const windowEntry = z
   .refine((w) => w.start !== w.end, { message: 'must not start and end at the same time (an empty window)' });
 
 const scheduleSection = z.strictObject({
-  cron: cronExpression.default('0 */6 * * *'),
-  timezone: timezone.default('UTC'),
-  jitterSeconds: int(0, 86_400).default(0),
+  cron: reloadable(cronExpression.default('0 */6 * * *')),
+  timezone: reloadable(timezone.default('UTC')),
+  jitterSeconds: reloadable(int(0, 86_400).default(0)),
+  // Read once, at start: a new value matters only at the next start.
   runAtStart: z.boolean().default(true),
-  windows: z.array(windowEntry).default(() => []),
+  windows: reloadable(z.array(windowEntry).default(() => [])),
 });
 
 const repairSection = z
   .strictObject({
-    mode: z.enum(REPAIR_MODES).default('auto'),
-    dryRun: z.boolean().default(false),
-    budgetPerSweep: int(0, 1_000_000).default(50),
-    budgetPerHour: int(0, 1_000_000).default(100),
-    cooldownMinutes: int(0, 525_600).default(360),
-    maxAttempts: int(1, 100).default(3),
-    backoffSeconds: int(0, 86_400).default(60),
-    backoffMaxSeconds: int(0, 604_800).default(3600),
-    verifyAttempts: int(1, 1000).default(10),
-    verifyDelayMs: int(0, 600_000).default(500),
-    awaitMasterTimeoutMs: int(1, 3_600_000).default(30_000),
-    repairMaster: z.boolean().default(true),
+    mode: reloadable(z.enum(REPAIR_MODES).default('auto')),
+    dryRun: reloadable(z.boolean().default(false)),
+    budgetPerSweep: reloadable(int(0, 1_000_000).default(50)),
+    budgetPerHour: reloadable(int(0, 1_000_000).default(100)),
+    cooldownMinutes: reloadable(int(0, 525_600).default(360)),
+    maxAttempts: reloadable(int(1, 100).default(3)),
+    backoffSeconds: reloadable(int(0, 86_400).default(60)),
+    backoffMaxSeconds: reloadable(int(0, 604_800).default(3600)),
+    verifyAttempts: reloadable(int(1, 1000).default(10)),
+    verifyDelayMs: reloadable(int(0, 600_000).default(500)),
+    awaitMasterTimeoutMs: reloadable(int(1, 3_600_000).default(30_000)),
+    repairMaster: reloadable(z.boolean().default(true)),
   })
   .refine((r) => r.backoffMaxSeconds >= r.backoffSeconds, {
     message: 'must not be below repair.backoffSeconds',
     path: ['backoffMaxSeconds'],
   });
 
-/** The whole configuration file. Sections default to `{}` so their own defaults apply. */
-export const configSchema = z
+/** Every setting of the file. Sections default to `{}` so their own defaults apply. */
+export const settingsSchema = z
   .strictObject({
     proxy: proxySection,
     account: z.strictObject({ url: httpUrl.nullable().default(null) }).prefault({}),
     accounts: accountsSection.prefault({}),
     probe: z
       .strictObject({
-        requiredKeys: z.array(z.string().min(1)).default(() => [...DEFAULT_REQUIRED_KEYS]),
-        concurrency: int(1, 1024).default(16),
-        probesPerSecond: z.number().positive().max(100_000).default(200),
-        perServiceConcurrency: int(1, 256).default(4),
+        requiredKeys: reloadable(z.array(z.string().min(1)).default(() => [...DEFAULT_REQUIRED_KEYS])),
+        concurrency: reloadable(int(1, 1024).default(16)),
+        probesPerSecond: reloadable(z.number().positive().max(100_000).default(200)),
+        perServiceConcurrency: reloadable(int(1, 256).default(4)),
       })
       .prefault({}),
     schedule: scheduleSection.prefault({}),
@@ -157,25 +173,14 @@ export const configSchema = z
     metrics: metricsSection.prefault({}),
     journal: z.strictObject({ path: filePath.nullable().default(null) }).prefault({}),
     state: z.strictObject({ dir: filePath.default(DEFAULT_STATE_DIR) }).prefault({}),
-    log: z.strictObject({ level: z.enum(LOG_LEVELS).default('info') }).prefault({}),
+    log: z.strictObject({ level: reloadable(z.enum(LOG_LEVELS).default('info')) }).prefault({}),
     shutdown: z.strictObject({ graceSeconds: int(1, 3600).default(30) }).prefault({}),
-    progress: z.strictObject({ intervalSeconds: int(1, 86_400).default(30) }).prefault({}),
-  })
+    progress: z.strictObject({ intervalSeconds: reloadable(int(1, 86_400).default(30)) }).prefault({}),
+  });
+
+/** The whole configuration file. */
+export const configSchema = settingsSchema
   // journal.path: null means "inside state.dir", resolved here so consumers always get a path.
   .transform((c) => ({ ...c, journal: { path: c.journal.path ?? join(c.state.dir, JOURNAL_FILE_NAME) } }));
 
 export type Config = z.infer<typeof configSchema>;
-/** What an operator may write (every key optional except proxy.url and proxy.namespace). */
-export type ConfigInput = z.input<typeof configSchema>;
-
-/** Settings a SIGHUP cannot change: the running daemon keeps the old value until restarted. */
-export const RESTART_ONLY_KEYS = ['metrics.listen', 'state.dir', 'journal.path'] as const;
-
-/** The restart-only keys whose value differs between two configurations. */
-export function diffRequiresRestart(previous: Config, next: Config): string[] {
-  const changed: string[] = [];
-  if (previous.metrics.listen !== next.metrics.listen) changed.push('metrics.listen');
-  if (previous.state.dir !== next.state.dir) changed.push('state.dir');
-  if (previous.journal.path !== next.journal.path) changed.push('journal.path');
-  return changed;
-}

@@ -4,7 +4,8 @@
 // (probe/, repair/, sweep/); this file only assembles and sequences.
 import { loadRunnableConfig } from '../config/preflight.js';
 import { formatIssues } from '../config/errors.js';
-import { diffRequiresRestart, type Config } from '../config/schema.js';
+import { configAfterReload, describeReload, diffSettings } from '../config/reload.js';
+import type { Config } from '../config/schema.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import { Journal } from '../journal/journal.js';
 import type { Logger } from '../log.js';
@@ -160,8 +161,10 @@ export class Daemon {
   }
 
   /**
-   * SIGHUP: re-reads and validates the configuration. An invalid one is refused and the running
-   * one kept; a valid one applies to the next sweep (schedule, limits, policy). Returns success.
+   * SIGHUP: re-reads and validates the configuration as `run` does. An invalid one is refused and
+   * the running one kept. Of a valid one, the settings the schema marks reloadable apply (the
+   * schedule, repair policy and log level at once, the rest from the next sweep); the others keep
+   * their running value until a restart. One log line lists both. Returns success.
    */
   async reload(): Promise<boolean> {
     this.sd.reloading();
@@ -173,14 +176,8 @@ export class Daemon {
       this.sd.ready();
       return false;
     }
-    const next = loaded.config;
-    const restartOnly = diffRequiresRestart(this.config, next);
-    if (restartOnly.length > 0) this.log.warn({ keys: restartOnly }, 'these settings change only at restart; keeping their running values');
-    const applied: Config = { ...next, metrics: this.config.metrics, state: this.config.state, journal: this.config.journal };
-    if (restartOnly.length === 0 && (next.proxy.url !== this.config.proxy.url || next.proxy.namespace !== this.config.proxy.namespace)) {
-      this.log.warn('proxy.url and proxy.namespace change only at restart; keeping their running values');
-    }
-    const kept: Config = { ...applied, proxy: this.config.proxy, account: this.config.account };
+    const diff = diffSettings(this.config, loaded.config);
+    const kept: Config = configAfterReload(this.config, loaded.config);
     const { cron, timezone, jitterSeconds } = kept.schedule;
     await this.scheduler.reschedule(cron, { timezone, jitterSeconds });
     this.sweeper.gate.setPolicy(repairPolicy(kept));
@@ -189,7 +186,10 @@ export class Daemon {
     this.metrics.configReloads.inc({ result: 'success' });
     this.metrics.configLastReloadSuccessful.set(1);
     this.metrics.repairBudgetRemaining.set(this.sweeper.gate.remaining());
-    this.log.info({ schedule: kept.schedule.cron, mode: repairPolicy(kept).mode }, 'configuration reloaded');
+    this.log[diff.restartNeeded.length > 0 ? 'warn' : 'info'](
+      { applied: diff.applied, restartNeeded: diff.restartNeeded, schedule: kept.schedule.cron, mode: repairPolicy(kept).mode },
+      `configuration reloaded: ${describeReload(diff)}`,
+    );
     this.sd.ready();
     return true;
   }

@@ -11,6 +11,7 @@ import type { JournalEntry } from '../../src/journal/types.js';
 import {
   REPO_ROOT, readJournal, runCli, spawnDaemon, startDaemon, tempDir, testConfig, writeYaml, type DaemonProcess, type LogLine,
 } from '../helpers/daemon-process.js';
+import { closedPortUrl } from '../helpers/fake-http.js';
 import { containerKey, probedContainers, startRecordingProxy } from './recording-proxy.js';
 import { damagedContainers, listNamespace, truthProblems, type NamedContainer } from './sim-truth.js';
 
@@ -40,7 +41,7 @@ describe('SIGHUP', () => {
     await writeYaml(configPath, testConfig(base, { repair: { mode: 'report-only', budgetPerSweep: 0 }, schedule: { cron: '* * * * * *' } }));
     let from = daemon.lines.length;
     daemon.signal('SIGHUP');
-    const reloaded = await daemon.waitForLog((l) => l.msg === 'configuration reloaded', { from, what: 'the reload line' });
+    const reloaded = await daemon.waitForLog((l) => l.msg.startsWith('configuration reloaded'), { from, what: 'the reload line' });
     expect(reloaded).toMatchObject({ mode: 'report-only', schedule: '* * * * * *' });
     let m = await daemon.scrape();
     expect(m.value('oio_repaird_config_reloads_total', { result: 'success' })).toBe(1);
@@ -76,6 +77,51 @@ describe('SIGHUP', () => {
 
     expect(await daemon.stop()).toEqual({ code: 0, signal: null });
     expect(daemon.lines[daemon.lines.length - 1]?.msg).toBe('stopped');
+  });
+});
+
+describe('SIGHUP says what it did', () => {
+  it('logs one line listing the changed settings it applied and those waiting for a restart, and keeps running with the old values of the latter', { timeout: 60_000 }, async () => {
+    const dir = await tempDir();
+    const configPath = join(dir, 'config.yaml');
+    const proxyUrl = await closedPortUrl();
+    const base = { proxyUrl, namespace: 'OPENIO', stateDir: dir };
+    await writeYaml(configPath, testConfig(base, { schedule: { runAtStart: false } }));
+    const daemon = await startDaemon(configPath);
+    const port = daemon.metricsPort;
+
+    await writeYaml(configPath, testConfig({ ...base, proxyUrl: 'http://127.0.0.1:1' }, {
+      schedule: { runAtStart: false, cron: '0 0 2 1 *' },
+      repair: { mode: 'report-only' },
+      log: { level: 'debug' },
+      proxy: { requestTimeoutMs: 1234, connections: 3 },
+      account: { url: 'http://127.0.0.1:2' },
+      metrics: { listen: '127.0.0.1:1' },
+      shutdown: { graceSeconds: 7 },
+      state: { dir: join(dir, 'elsewhere') },
+    }));
+    const from = daemon.lines.length;
+    daemon.signal('SIGHUP');
+    const line = await daemon.waitForLog((l) => l.msg.startsWith('configuration reloaded'), { from, what: 'the reload line' });
+    expect(line.level).toBe('warn');
+    expect(line['applied']).toEqual(['schedule.cron', 'repair.mode', 'log.level']);
+    expect(line['restartNeeded']).toEqual([
+      'proxy.url', 'proxy.requestTimeoutMs', 'proxy.connections', 'account.url', 'metrics.listen', 'journal.path', 'state.dir', 'shutdown.graceSeconds',
+    ]);
+    expect(line.msg).toBe(
+      'configuration reloaded: applied: schedule.cron, repair.mode, log.level; waiting for a restart: ' +
+        'proxy.url, proxy.requestTimeoutMs, proxy.connections, account.url, metrics.listen, journal.path, state.dir, shutdown.graceSeconds',
+    );
+    // The listen address waits for a restart: /metrics still answers on the old port.
+    expect(daemon.metricsPort).toBe(port);
+    expect((await daemon.scrape()).value('oio_repaird_config_reloads_total', { result: 'success' })).toBe(1);
+
+    // The same file again: nothing more to apply, and the same settings still wait for the restart.
+    const again = daemon.lines.length;
+    daemon.signal('SIGHUP');
+    const second = await daemon.waitForLog((l) => l.msg.startsWith('configuration reloaded'), { from: again, what: 'the second reload line' });
+    expect(second).toMatchObject({ level: 'warn', applied: [], restartNeeded: line['restartNeeded'] });
+    expect(await daemon.stop()).toEqual({ code: 0, signal: null });
   });
 });
 
