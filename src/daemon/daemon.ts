@@ -12,8 +12,10 @@ import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
 import { FileGateStore } from '../sweep/gate-store.js';
+import { publishCompletedSweep } from '../sweep/gauges.js';
+import { FileSweepHistory, lastSuccess } from '../sweep/history.js';
 import { FileSweepStateStore } from '../sweep/state.js';
-import type { SweepSummary } from '../sweep/sweep.js';
+import { sweepSucceeded, type SweepSummary } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
 import { SdNotify } from './sd-notify.js';
 import { repairPolicy, Sweeper } from './sweeper.js';
@@ -39,6 +41,7 @@ export class Daemon {
   private readonly sweeper: Sweeper;
   private readonly journal: Journal;
   private readonly state: FileSweepStateStore;
+  readonly history: FileSweepHistory;
   private readonly scheduler: SweepScheduler;
   private readonly sd: SdNotify;
   private http: RunningHttpServer | null = null;
@@ -66,6 +69,7 @@ export class Daemon {
       gateStore: new FileGateStore(c.state.dir, this.log.child({ component: 'state' })),
     });
     this.state = new FileSweepStateStore(c.state.dir, this.log.child({ component: 'state' }));
+    this.history = new FileSweepHistory(c.state.dir, this.log.child({ component: 'state' }));
     this.sd = new SdNotify({ log: this.log.child({ component: 'systemd' }), env: opts.env });
     this.scheduler = new SweepScheduler({
       cron: c.schedule.cron,
@@ -93,6 +97,7 @@ export class Daemon {
   private async startServices(): Promise<void> {
     const c = this.config;
     await this.sweeper.restoreHistory();
+    await this.restoreLastSweep();
     this.metrics.repairBudgetRemaining.set(this.sweeper.gate.remaining());
     this.http = await startHttpServer({
       listen: c.metrics.listen,
@@ -119,6 +124,18 @@ export class Daemon {
     );
     this.sd.ready(`watching ${c.proxy.namespace} through ${c.proxy.url}`);
     this.sd.startWatchdog(() => this.stopping === null);
+  }
+
+  /**
+   * The gauges "as of the last completed sweep" come back from the sweep history, so a restart
+   * neither ages the success timestamp to 0 (stale-sweep alert) nor clears known damage.
+   */
+  private async restoreLastSweep(): Promise<void> {
+    const last = lastSuccess(await this.history.load());
+    if (!last) return;
+    publishCompletedSweep(this.metrics, { damagedReplicas: last.damagedReplicas, unrepairable: last.unrepairable, endedAtMs: Date.parse(last.endedAt) });
+    this.lastSweepTotal = last.done;
+    this.log.info({ sweepId: last.sweepId, endedAt: last.endedAt, done: last.done, unrepairable: last.unrepairable }, 'last completed sweep restored');
   }
 
   /** The address /metrics listens on (the real port when 0 was configured). */
@@ -154,7 +171,8 @@ export class Daemon {
         onProgress: (p) => this.sd.status(`sweep: ${p.done}${p.total ? ` of ~${p.total}` : ''} containers, ${p.rate}/s, ${p.damaged} damaged, ${p.repairs} repairs${p.paused ? ' (paused outside its window)' : ''}`),
       },
     });
-    if (summary.result === 'completed') this.lastSweepTotal = summary.counts.done;
+    await this.history.record(summary);
+    if (sweepSucceeded(summary.result)) this.lastSweepTotal = summary.counts.done;
     this.sweepBlocker = summary.error?.permanent ? summary.error.message : null;
     this.sd.status(`last sweep ${summary.result} at ${summary.endedAt}: ${summary.counts.done} containers`);
     return summary;

@@ -18,6 +18,7 @@ import type { Logger } from '../log.js';
 import type { AccountApi, ContainerRef, PeerId } from '../oio/types.js';
 import { DAMAGE_KINDS } from '../probe/types.js';
 import { systemClock, type Clock } from './clock.js';
+import { publishCompletedSweep } from './gauges.js';
 import { KeyedSemaphore, RateLimiter, unlimitedRate, type Release } from './limiter.js';
 import { processContainer, type ContainerOutcome, type ContainerStepDeps } from './process-container.js';
 import { progressFields, type ProgressFields } from './progress.js';
@@ -78,6 +79,15 @@ export interface SweepOptions {
  * the "as of the last completed sweep" gauges and the success timestamp are left as they were.
  */
 export type SweepResult = 'completed' | 'incomplete' | 'failed' | 'interrupted';
+
+/**
+ * Whether a sweep's picture of the namespace is trusted: the one place that decides which
+ * results refresh the success timestamp and the "as of the last completed sweep" gauges (here,
+ * and when the daemon restores them from the sweep history after a restart).
+ */
+export function sweepSucceeded(result: SweepResult): boolean {
+  return result === 'completed';
+}
 
 export interface SweepSummary {
   readonly sweepId: string;
@@ -437,11 +447,9 @@ class SweepRun {
     metrics.sweepsTotal.inc({ result });
     metrics.sweepInProgress.set(0);
     metrics.repairBudgetRemaining.set(gate.remaining());
-    if (result === 'completed') {
-      for (const kind of DAMAGE_KINDS) metrics.damagedReplicas.set({ kind }, this.counts.damagedReplicas[kind]);
-      metrics.unrepairableContainers.set(this.counts.unrepairable);
+    if (sweepSucceeded(result)) {
+      publishCompletedSweep(metrics, { damagedReplicas: this.counts.damagedReplicas, unrepairable: this.counts.unrepairable, endedAtMs: now });
       metrics.sweepDuration.observe(this.counts.activeMs / 1000);
-      metrics.lastSweepSuccess.set(now / 1000);
     }
     const summary: SweepSummary = {
       sweepId: this.sweepId,
