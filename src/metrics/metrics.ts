@@ -168,6 +168,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   for (const result of ['completed', 'incomplete', 'failed', 'interrupted']) m.sweepsTotal.inc({ result }, 0);
   for (const result of ['success', 'failure']) m.configReloads.inc({ result }, 0);
   for (const step of ['sync', 'leave', 'await-master', 'set-properties']) m.repairStepDuration.zero({ step });
+  // Every route × code class, 5xx and error included: the error-ratio recording rules and the
+  // dashboard's per-code panels then see a series (and its first increase) from the first scrape.
+  for (const route of PROXY_ROUTES) for (const code_class of CODE_CLASSES) m.proxyRequestDuration.zero({ route, code_class });
   m.unrepairableContainers.set(0);
   m.sweepInProgress.set(0);
   m.sweepProgress.set(0);
