@@ -7,6 +7,8 @@ import { formatIssues } from '../config/errors.js';
 import { configAfterReload, describeReload, diffSettings } from '../config/reload.js';
 import type { Config } from '../config/schema.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
+import { runbookPage } from '../http/runbook-page.js';
+import { renderStatusPage } from '../http/status-page.js';
 import { Journal } from '../journal/journal.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
@@ -15,9 +17,11 @@ import { FileGateStore } from '../sweep/gate-store.js';
 import { publishCompletedSweep } from '../sweep/gauges.js';
 import { FileSweepHistory, lastSuccess } from '../sweep/history.js';
 import { FileSweepStateStore } from '../sweep/state.js';
+import type { ProgressFields } from '../sweep/progress.js';
 import { sweepSucceeded, type SweepSummary } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
 import { SdNotify } from './sd-notify.js';
+import { StatusBoard } from './status.js';
 import { repairPolicy, Sweeper } from './sweeper.js';
 
 export interface DaemonOptions {
@@ -42,6 +46,7 @@ export class Daemon {
   private readonly journal: Journal;
   private readonly state: FileSweepStateStore;
   readonly history: FileSweepHistory;
+  private readonly status: StatusBoard;
   private readonly scheduler: SweepScheduler;
   private readonly sd: SdNotify;
   private http: RunningHttpServer | null = null;
@@ -60,11 +65,12 @@ export class Daemon {
     this.journal = journal;
     this.metrics = createMetrics({ version: VERSION });
     const c = this.config;
+    this.status = new StatusBoard(journal);
     this.sweeper = new Sweeper({
       config: c,
       log: this.log,
       metrics: this.metrics,
-      journal,
+      journal: this.status.journal,
       onProxyAnswer: () => (this.lastProxyAnswerAt = Date.now()),
       gateStore: new FileGateStore(c.state.dir, this.log.child({ component: 'state' })),
     });
@@ -104,6 +110,7 @@ export class Daemon {
       registry: this.metrics.registry,
       readiness: () => this.readiness(),
       log: this.log.child({ component: 'http' }),
+      pages: { '/': () => this.statusPage(), '/runbook': runbookPage },
     });
     await this.pingProxy();
     this.heartbeat = setInterval(() => void this.pingProxy(), PROXY_HEARTBEAT_MS);
@@ -132,6 +139,7 @@ export class Daemon {
    */
   private async restoreLastSweep(): Promise<void> {
     const last = lastSuccess(await this.history.load());
+    await this.status.restore(this.journal.path, last?.unrepairableContainers ?? [], this.log);
     if (!last) return;
     publishCompletedSweep(this.metrics, { damagedReplicas: last.damagedReplicas, unrepairable: last.unrepairable, endedAtMs: Date.parse(last.endedAt) });
     this.lastSweepTotal = last.done;
@@ -163,19 +171,45 @@ export class Daemon {
 
   /** One sweep with the current configuration. Called only through the scheduler's guard. */
   private async sweep(): Promise<SweepSummary> {
+    this.status.sweepStarted();
     const summary = await this.sweeper.run(this.config, {
       signal: this.stopSweeps.signal,
       state: this.state,
       ...(this.lastSweepTotal !== undefined ? { expectedTotal: this.lastSweepTotal } : {}),
       overrides: {
-        onProgress: (p) => this.sd.status(`sweep: ${p.done}${p.total ? ` of ~${p.total}` : ''} containers, ${p.rate}/s, ${p.damaged} damaged, ${p.repairs} repairs${p.paused ? ' (paused outside its window)' : ''}`),
+        onProgress: (p) => this.reportProgress(p),
       },
     });
-    await this.history.record(summary);
+    await this.history.record(summary, this.status.sweepEnded(summary));
     if (sweepSucceeded(summary.result)) this.lastSweepTotal = summary.counts.done;
     this.sweepBlocker = summary.error?.permanent ? summary.error.message : null;
     this.sd.status(`last sweep ${summary.result} at ${summary.endedAt}: ${summary.counts.done} containers`);
     return summary;
+  }
+
+  private reportProgress(p: ProgressFields): void {
+    this.status.progress(p);
+    this.sd.status(`sweep: ${p.done}${p.total ? ` of ~${p.total}` : ''} containers, ${p.rate}/s, ${p.damaged} damaged, ${p.repairs} repairs${p.paused ? ' (paused outside its window)' : ''}`);
+  }
+
+  /** GET / on the metrics listener. */
+  private statusPage(): string {
+    const c = this.config;
+    return renderStatusPage(this.status.view({
+      version: VERSION,
+      namespace: c.proxy.namespace,
+      proxyUrl: c.proxy.url,
+      mode: repairPolicy(c).mode,
+      ready: this.readiness(),
+      nextSweep: this.scheduler.nextRun()?.toISOString() ?? null,
+      unrepairableCount: this.lastUnrepairableCount(),
+      budgetRemaining: this.sweeper.gate.remaining(),
+      runbookUrl: '/runbook',
+    }, this.history.list()));
+  }
+
+  private lastUnrepairableCount(): number {
+    return lastSuccess(this.history.list())?.unrepairable ?? 0;
   }
 
   /**

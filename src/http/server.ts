@@ -1,6 +1,7 @@
 // The daemon's own HTTP server, plain node:http: GET /metrics (Prometheus exposition), /healthz
 // (the process answers), /readyz (the caller's readiness: config loaded, proxy answered
-// recently). Three routes need no framework. Loopback by default (metrics.listen); it serves
+// recently), plus the caller's HTML pages (the status page at /, /runbook). A few routes need
+// no framework. Loopback by default (metrics.listen); it serves
 // no secrets but is not meant to face the internet.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +26,8 @@ export interface HttpServerOptions {
   readonly registry: MetricsSource;
   readonly readiness: () => Readiness;
   readonly log: Logger;
+  /** HTML pages by exact path (GET / is the status page); each call renders the page afresh. */
+  readonly pages?: Readonly<Record<string, () => string | Promise<string>>>;
 }
 
 export interface RunningHttpServer {
@@ -95,7 +98,12 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
 
 async function route(req: IncomingMessage, res: ServerResponse, opts: HttpServerOptions): Promise<void> {
   const path = pathOf(req.url);
-  if (path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
+  const page = Object.hasOwn(opts.pages ?? {}, path) ? opts.pages?.[path] : undefined;
+  if (page && req.method === 'GET') {
+    send(res, 200, 'text/html; charset=utf-8', await page());
+    return;
+  }
+  if (!page && path !== '/metrics' && path !== '/healthz' && path !== '/readyz') {
     send(res, 404, 'text/plain; charset=utf-8', 'not found: try /metrics, /healthz or /readyz\n');
     return;
   }

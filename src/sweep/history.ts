@@ -5,6 +5,7 @@
 // Not the resume position (state.ts) and not the repair history (gate-store.ts).
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { UnrepairableContainer } from '../journal/recent.js';
 import type { Logger } from '../log.js';
 import { DAMAGE_KINDS, type DamageKind } from '../probe/types.js';
 import { REPAIR_OUTCOMES, type RepairOutcome } from '../repair/types.js';
@@ -28,6 +29,8 @@ export interface SweepRecord {
   readonly unrepairable: number;
   readonly probeErrors: number;
   readonly repairs: Readonly<Record<RepairOutcome, number>>;
+  /** Which containers were unrepairable (a bounded list; the count is `unrepairable`). */
+  readonly unrepairableContainers: readonly UnrepairableContainer[];
 }
 
 const count = z.number().int().nonnegative();
@@ -43,10 +46,13 @@ const recordSchema = z.object({
   unrepairable: count,
   probeErrors: count,
   repairs: z.partialRecord(z.enum(REPAIR_OUTCOMES as [RepairOutcome, ...RepairOutcome[]]), count),
+  unrepairableContainers: z.array(z.object({
+    cid: z.string(), account: z.string().optional(), container: z.string().optional(), reason: z.string(), ts: z.string(),
+  })).default([]),
 });
 const historySchema = z.object({ version: z.literal(1), sweeps: z.array(recordSchema) });
 
-export function recordOf(summary: SweepSummary): SweepRecord {
+export function recordOf(summary: SweepSummary, unrepairableContainers: readonly UnrepairableContainer[] = []): SweepRecord {
   const c = summary.counts;
   return {
     sweepId: summary.sweepId,
@@ -60,6 +66,7 @@ export function recordOf(summary: SweepSummary): SweepRecord {
     unrepairable: c.unrepairable,
     probeErrors: c.probeErrors,
     repairs: { ...c.repairs },
+    unrepairableContainers: [...unrepairableContainers],
   };
 }
 
@@ -104,8 +111,8 @@ export class FileSweepHistory {
   }
 
   /** Appends and writes (fsynced). A write failure is logged, never thrown into the daemon. */
-  async record(summary: SweepSummary): Promise<void> {
-    this.sweeps = [...this.sweeps, recordOf(summary)].slice(-HISTORY_KEPT);
+  async record(summary: SweepSummary, unrepairableContainers: readonly UnrepairableContainer[] = []): Promise<void> {
+    this.sweeps = [...this.sweeps, recordOf(summary, unrepairableContainers)].slice(-HISTORY_KEPT);
     try {
       await writeFileAtomic(this.path, `${JSON.stringify({ version: 1, sweeps: this.sweeps })}\n`, this.log);
     } catch (err) {
