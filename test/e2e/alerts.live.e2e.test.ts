@@ -170,7 +170,7 @@ live(() => {
     const from = daemon.lines.length;
     const reloadAt = Date.now();
     daemon.signal('SIGHUP');
-    await daemon.waitForLog((l) => l.msg === 'configuration reloaded', { from, what: 'the reload' });
+    await daemon.waitForLog((l) => l.msg.startsWith('configuration reloaded'), { from, what: 'the reload' });
     await daemon.waitForLog((l) => l.msg === 'repair finished' && l['outcome'] === 'succeeded', { from, timeoutMs: 30_000, what: 'the verified repair' });
     const repairedAt = Date.now();
     await waitResolved(prom, am, CORRUPTION, { kind: 'missing-keys' });
