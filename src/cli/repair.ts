@@ -15,6 +15,7 @@ import { println, type CliIO, type Command } from './command.js';
 import { EX_ERROR, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
 import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
+import { executedJson, untouchedJson } from './repair-json.js';
 import { containerTarget } from './target.js';
 
 /** Prints repair progress from the journal entries the executor writes, and forwards them. */
@@ -89,12 +90,14 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
         printUnsupportedProxy('repair', opened.url, before.error, io);
         return EX_UNSUPPORTED_PROXY;
       }
+      const plan = planRepair(before);
       if (!json) {
         println(io.stdout, formatReport(before));
-        println(io.stdout, formatPlan(planRepair(before)));
+        println(io.stdout, formatPlan(plan));
       }
-      if (before.verdict === 'healthy' || before.verdict === 'unknown') {
-        if (json) println(io.stdout, JSON.stringify({ before, plan: planRepair(before) }, null, 2));
+      // Nothing to do, or not to be touched yet: the executor is not called, nothing is sent.
+      if (before.verdict === 'healthy' || plan.decision === 'wait') {
+        if (json) println(io.stdout, JSON.stringify(untouchedJson(before, plan, dryRun), null, 2));
         return exitCodeFor(before);
       }
       const result = await repairContainer(opened.proxy, before, {
@@ -104,7 +107,7 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
         reqId: `oio-repaird-cli-${randomUUID()}`,
       });
       if (json) {
-        println(io.stdout, JSON.stringify(result, null, 2));
+        println(io.stdout, JSON.stringify(executedJson(result, plan, dryRun), null, 2));
       } else {
         if (result.after) println(io.stdout, formatReport(result.after));
         println(io.stdout, `Outcome: ${result.outcome} — ${esc(result.reason)}`);
