@@ -49,7 +49,7 @@ export function describeStep(step: RepairStep): string {
   switch (step.kind) {
     case 'sync': return `election sync of ${esc(step.peers.join(', '))} from the master`;
     case 'leave': return `master ${esc(step.peer)} leaves the election`;
-    case 'await-master': return `wait until one of ${esc(step.candidates.join(', '))} is elected master`;
+    case 'await-master': return `wait until the election settles on a master other than ${esc(step.notPeer)} (healthy at the probe: ${esc(step.candidates.join(', '))})`;
     case 'set-properties': return `write ${esc(Object.entries(step.values).map(([k, v]) => `${k}=${v}`).join(', '))} through the master`;
   }
 }

@@ -35,6 +35,9 @@ function printingSink(io: CliIO, json: boolean, file?: JournalSink): JournalSink
         case 'verify':
           println(io.stdout, `Verification (round ${entry.round}): ${entry.verdict} — ${esc(entry.reason)}`);
           break;
+        case 'escalate':
+          println(io.stdout, `Escalation (round ${entry.round}): ${entry.reason}`);
+          break;
         default:
           break;
       }

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { escapeControl as esc } from '../escape.js';
-import type { RepairStep } from '../repair/types.js';
+import type { PeerEvidence, ReplicaSnapshot, RepairStep } from '../repair/types.js';
 import { JournalError } from './journal.js';
 import type { JournalEntry, JournalEntryType, JournalReplica } from './types.js';
 
@@ -33,7 +33,7 @@ export interface JournalScan {
   readonly malformedLines: readonly number[];
 }
 
-const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['detection', 'step-start', 'step-end', 'verify', 'repair']);
+const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['detection', 'step-start', 'step-end', 'verify', 'escalate', 'repair']);
 const MALFORMED_LINES_KEPT = 10;
 
 /** The last `limit` entries matching the filter, in file order. Malformed lines are skipped. */
@@ -152,13 +152,30 @@ function details(entry: JournalEntry): string {
       return `round ${entry.round} ${describeStep(entry.step)}${entry.attempt ? ` attempt ${entry.attempt}` : ''}${entry.dryRun ? ' (dry run)' : ''}${entry.why ? `: ${entry.why}` : ''} [before: ${replicas(entry.before)}]`;
     case 'step-end': {
       const answers = entry.answers?.length ? ` [${entry.answers.map((a) => `${esc(a.peer)} ${a.status} ${esc(a.message)}`).join(', ')}]` : '';
-      return `round ${entry.round} ${esc(entry.step.kind)} ${esc(entry.status)}: ${esc(entry.detail)}${answers}`;
+      const evidence = entry.evidence?.length ? ` [evidence: ${entry.evidence.map(evidenceText).join('; ')}]` : '';
+      return `round ${entry.round} ${esc(entry.step.kind)} ${esc(entry.status)}: ${esc(entry.detail)}${answers}${evidence}`;
+    }
+    case 'escalate': {
+      const from = entry.from.map((a) => `${esc(a.kind)} ${esc(a.peer)} (round ${a.round}: ${esc(a.why)})`).join(', ');
+      const to = entry.to.length > 0 ? entry.to.map(describeStep).join(', then ') : 'stop';
+      return `round ${entry.round} no effect: ${from} → ${to}: ${esc(entry.reason)}`;
     }
     case 'verify':
       return `round ${entry.round} ${esc(entry.verdict)}: ${esc(entry.reason)} [after: ${replicas(entry.after)}]`;
     case 'repair':
       return `${esc(entry.outcome)}: ${esc(entry.reason)}`;
   }
+}
+
+function snapshotText(s: ReplicaSnapshot | undefined): string {
+  if (!s) return 'not re-read';
+  const keys = Object.entries(s.keys).map(([k, v]) => (v === null ? `${esc(k)} absent` : `${esc(k)}=${esc(v)}`));
+  return [s.health, s.role === 'unknown' ? undefined : s.role, ...keys].filter(Boolean).join(' ');
+}
+
+/** "P: missing-keys master sys.m2.ctime absent → ok master sys.m2.ctime=1795…". */
+function evidenceText(e: PeerEvidence): string {
+  return `${esc(e.peer)}: ${snapshotText(e.before)} → ${snapshotText(e.after)}`;
 }
 
 function replicas(list: readonly JournalReplica[]): string {

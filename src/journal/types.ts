@@ -3,7 +3,7 @@
 // `oio-repaird journal`. A sink's append() resolves only once the line is on disk.
 import type { PeerId } from '../oio/types.js';
 import type { ReplicaHealth, Role, Verdict } from '../probe/types.js';
-import type { RepairOutcome, RepairStep } from '../repair/types.js';
+import type { IneffectiveAction, PeerEvidence, RepairOutcome, RepairStep, StepResultStatus } from '../repair/types.js';
 
 /** The per-peer state recorded in the journal (no admin tables: they can be large). */
 export interface JournalReplica {
@@ -42,9 +42,21 @@ export type JournalEntry =
       readonly type: 'step-end';
       readonly round: number;
       readonly step: RepairStep;
-      readonly status: 'done' | 'failed';
+      /** done only when re-reading the replicas proved the effect; no-effect: accepted, nothing changed. */
+      readonly status: StepResultStatus;
       readonly detail: string;
       readonly answers?: readonly { readonly peer: PeerId; readonly status: number; readonly message: string }[];
+      /** Per replica: what it held before the step and when re-read after it (keys in question, role). */
+      readonly evidence?: readonly PeerEvidence[];
+    })
+  | (EntryBase & {
+      /** The plan of this round skips actions that had no effect: why, and what it does instead. */
+      readonly type: 'escalate';
+      readonly round: number;
+      readonly from: readonly IneffectiveAction[];
+      /** The new plan's steps (empty when the repair stops). */
+      readonly to: readonly RepairStep[];
+      readonly reason: string;
     })
   | (EntryBase & { readonly type: 'verify'; readonly round: number; readonly verdict: Verdict; readonly reason: string; readonly after: readonly JournalReplica[] })
   | (EntryBase & { readonly type: 'repair'; readonly outcome: RepairOutcome; readonly reason: string });

@@ -1,6 +1,8 @@
-// Runs repair plans against the proxy, round after round, until a verification probe finds the
-// container healthy (or a round fails, or maxRounds is reached). Every mutating call is framed by
-// journal entries that are on disk before the next call. Never throws; dry runs only journal.
+// Runs repair plans against the proxy, round after round, until a re-read finds the container
+// healthy (or a step fails, the plan stops, or maxRounds is reached). Each step is proven by
+// re-reading the replicas it was meant to change (evidence.ts); a step with no effect is recorded
+// and the next round's plan escalates instead of repeating it. Every mutating request, retries
+// included, is framed by journal entries on disk before it is sent. Never throws; dry runs only journal.
 import { isOioError } from '../oio/errors.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
@@ -10,7 +12,8 @@ import { describeReplica, electionView } from '../probe/classify.js';
 import { summarizeReplicas } from '../probe/probe.js';
 import type { ContainerReport } from '../probe/types.js';
 import { agreedMaster, planRepair } from './plan.js';
-import type { RepairOutcome, RepairPlan, RepairResult, RepairStep, StepResult } from './types.js';
+import { judgeSync, judgeWrite, roleEvidence, roleIn } from './evidence.js';
+import type { IneffectiveAction, RepairOutcome, RepairPlan, RepairResult, RepairStep, StepResult } from './types.js';
 
 export interface RepairOptions {
   readonly dryRun: boolean;
@@ -43,6 +46,13 @@ export interface RepairOptions {
 type Answer = { readonly peer: PeerId; readonly status: number; readonly message: string };
 
 const MUTATING: ReadonlySet<RepairStep['kind']> = new Set(['sync', 'leave', 'set-properties']);
+
+/** Status reads in a row that must still show the old master before a leave counts as ineffective. */
+const SETTLED_POLLS = 3;
+
+function escalationKey(a: IneffectiveAction): string {
+  return `${a.kind} ${a.peer} ${a.round}`;
+}
 
 /** beforeFirstMutation refused: nothing was sent. */
 class NotStarted extends Error {
@@ -96,6 +106,10 @@ class RepairRun {
   private mutationAllowed = false;
   /** The running step's start entry is written. */
   private stepStarted = false;
+  /** Actions proven useless so far: the planner never repeats them. */
+  private readonly history: IneffectiveAction[] = [];
+  /** Escalations already journaled. */
+  private readonly escalated = new Set<string>();
 
   constructor(
     private readonly proxy: ProxyApi,
@@ -118,19 +132,21 @@ class RepairRun {
 
   async execute(): Promise<RepairResult> {
     for (let round = 1; ; round++) {
-      const plan = planRepair(this.current);
+      const plan = planRepair(this.current, this.history);
+      await this.journalEscalation(round, plan);
       if (plan.decision === 'nothing') {
         if (this.rounds.length === 0) return this.finish('succeeded', plan.reason, false);
         return this.finish('succeeded', `healthy after ${this.rounds.length} round(s): ${this.current.reason}`);
       }
       if (plan.decision === 'refuse') return this.finish('refused', plan.reason);
-      if (plan.decision === 'wait') return this.finish('failed', plan.reason);
+      if (plan.decision === 'wait' || plan.decision === 'stop') return this.finish('failed', plan.reason);
       if (round > this.cfg.maxRounds) {
         return this.finish('failed', `still ${this.current.verdict} after ${this.cfg.maxRounds} round(s): ${this.current.reason}`);
       }
       if (this.opts.dryRun) return this.dryRun(plan);
       const results: StepResult[] = [];
       this.rounds.push({ plan, results });
+      let settled = true;
       for (const step of plan.steps) {
         if (this.opts.signal?.aborted) return this.finish('failed', `interrupted before ${step.kind} in round ${round}`);
         let result: StepResult;
@@ -145,11 +161,26 @@ class RepairRun {
           await this.verify(round, false);
           return this.finish('failed', `${step.kind} failed in round ${round}: ${result.detail}`);
         }
+        if (result.status === 'no-effect') {
+          // The rest of the round depended on this step; the next plan escalates instead.
+          this.history.push(...(result.ineffective ?? []));
+          settled = false;
+          break;
+        }
       }
       if (this.opts.signal?.aborted) return this.finish('failed', `interrupted after round ${round}, before verification`);
-      const wrote = plan.steps.some((s) => s.kind === 'sync' || s.kind === 'set-properties');
+      const wrote = settled && plan.steps.some((s) => s.kind === 'sync' || s.kind === 'set-properties');
       await this.verify(round, wrote);
     }
+  }
+
+  /** An `escalate` entry (and a log line) when this round's plan skips actions that had no effect. */
+  private async journalEscalation(round: number, plan: RepairPlan): Promise<void> {
+    const from = (plan.escalatedFrom ?? []).filter((a) => !this.escalated.has(escalationKey(a)));
+    if (from.length === 0) return;
+    for (const a of from) this.escalated.add(escalationKey(a));
+    await this.append({ type: 'escalate', round, from, to: plan.steps, reason: plan.reason });
+    this.opts.log?.warn({ round, from, to: plan.steps.map((s) => s.kind), decision: plan.decision }, 'repair escalates');
   }
 
   private async dryRun(plan: RepairPlan): Promise<RepairResult> {
@@ -174,6 +205,21 @@ class RepairRun {
     this.current = report;
     this.verified = report;
     await this.append({ type: 'verify', round, verdict: report.verdict, reason: report.reason, after: summarizeReplicas(report) });
+  }
+
+  /**
+   * Re-reads every replica (verifyDelayMs apart, verifyAttempts at most) until `proven` holds for
+   * the re-read, and returns the last re-read. Never sooner than one read: a step is proven by
+   * what the replicas hold afterwards, never by the proxy's answer.
+   */
+  private async reread(proven: (report: ContainerReport) => boolean): Promise<ContainerReport> {
+    let report: ContainerReport | undefined;
+    for (let attempt = 1; attempt <= this.cfg.verifyAttempts; attempt++) {
+      await sleep(this.cfg.verifyDelayMs);
+      report = await this.opts.probe(this.current.ref);
+      if (proven(report) || this.opts.signal?.aborted) break;
+    }
+    return report as ContainerReport;
   }
 
   private async runStep(round: number, step: RepairStep): Promise<StepResult> {
@@ -202,10 +248,12 @@ class RepairRun {
       status: result.status,
       detail: result.detail,
       ...(result.answers ? { answers: result.answers } : {}),
+      ...(result.evidence ? { evidence: result.evidence } : {}),
     });
     this.stepStarted = false;
     this.opts.metrics?.repairStepDuration.observe({ step: step.kind }, (performance.now() - started) / 1000);
-    this.opts.log?.info({ round, step: step.kind, status: result.status, detail: result.detail }, 'repair step done');
+    const level = result.status === 'done' ? 'info' : 'warn';
+    this.opts.log?.[level]({ round, step: step.kind, status: result.status, detail: result.detail, ...(result.evidence ? { evidence: result.evidence } : {}) }, 'repair step done');
     return result;
   }
 
@@ -224,9 +272,9 @@ class RepairRun {
     if (step.kind === 'sync') return this.sync(round, step);
     await this.stepStart(round, step);
     switch (step.kind) {
-      case 'leave': return this.leave(step);
-      case 'await-master': return this.awaitMaster(step);
-      case 'set-properties': return this.setProperties(step);
+      case 'leave': return this.leave(round, step);
+      case 'await-master': return this.awaitMaster(round, step);
+      case 'set-properties': return this.setProperties(round, step);
     }
   }
 
@@ -235,7 +283,8 @@ class RepairRun {
    * before it (every replica's admin table and the election, not only the master's identity):
    * if mastership moved since the probe, or the master is no longer healthy, nothing is synced.
    * Each targeted slave must answer 200; 511 (base renamed *.corrupted) gets one more sync, which
-   * is journaled and logged as its own attempt.
+   * is journaled and logged as its own attempt. Done only once every synced slave is re-read
+   * healthy; a slave still damaged makes it no-effect (that slave is not synced again).
    */
   private async sync(round: number, step: RepairStep & { kind: 'sync' }): Promise<StepResult> {
     const ref = this.current.ref;
@@ -263,43 +312,77 @@ class RepairRun {
       answers.push(answer ? plain(answer) : { peer, status: 0, message: 'no answer for this peer' });
     }
     const bad = answers.filter((a) => a.status !== 200);
-    if (bad.length === 0) return { step, status: 'done', answers, detail: `sync triggered on ${step.peers.join(', ')}` };
-    const why = bad.map((a) => (a.status === 301 ? `${a.peer} answered 301 (it is master now)` : `${a.peer} answered ${a.status} ${JSON.stringify(a.message)}`));
-    return { step, status: 'failed', answers, detail: why.join('; ') };
+    if (bad.length > 0) {
+      const why = bad.map((a) => (a.status === 301 ? `${a.peer} answered 301 (it is master now)` : `${a.peer} answered ${a.status} ${JSON.stringify(a.message)}`));
+      return { step, status: 'failed', answers, detail: why.join('; ') };
+    }
+    const healthy = (r: ContainerReport): boolean => step.peers.every((p) => r.replicas.find((x) => x.peer === p)?.health === 'ok');
+    const after = await this.reread(healthy);
+    const proof = judgeSync(fresh, after, step.peers, round);
+    return { step, ...proof, answers };
   }
 
-  private async leave(step: RepairStep & { kind: 'leave' }): Promise<StepResult> {
+  /**
+   * The peer leaves the election (its 200 says only that it received the request); the leave is
+   * proven by the await-master step that follows, which re-reads the election.
+   */
+  private async leave(_round: number, step: RepairStep & { kind: 'leave' }): Promise<StepResult> {
     const answers = [...byPeer(await this.proxy.leave(this.current.ref, [step.peer], this.call)).values()].map(plain);
     const mine = answers.find((a) => a.peer === step.peer);
-    if (mine?.status === 200) return { step, status: 'done', answers, detail: `${step.peer} left the election` };
+    if (mine?.status === 200) return { step, status: 'done', answers, detail: `${step.peer} accepted to leave; the next step re-reads the election` };
     const why = mine ? `${mine.status} ${JSON.stringify(mine.message)}` : 'no answer';
     return { step, status: 'failed', answers, detail: `${step.peer} did not leave: ${why}` };
   }
 
-  /** Polls status until exactly one master, one of the candidates and not the old master. */
-  private async awaitMaster(step: RepairStep & { kind: 'await-master' }): Promise<StepResult> {
+  /**
+   * Polls `admin/status` and stops as soon as the election settled on one master other than the
+   * peer that left, whoever it is (the next round re-reads it and decides: sync only from a
+   * healthy master, else write back, leave again or stop). The old master still sole master on
+   * SETTLED_POLLS polls in a row means the leave had no effect. Bounded by awaitMasterTimeoutMs.
+   */
+  private async awaitMaster(round: number, step: RepairStep & { kind: 'await-master' }): Promise<StepResult> {
     const deadline = Date.now() + this.cfg.awaitMasterTimeoutMs;
+    const before = this.current.election;
+    const peers = this.current.peers;
     let last = 'no status yet';
+    let onOldMaster = 0;
     for (;;) {
       try {
-        const view = electionView(await this.proxy.status(this.current.ref, this.current.peers, this.pollCall));
-        if (view.master && view.master !== step.notPeer && step.candidates.includes(view.master)) {
-          return { step, status: 'done', detail: `${view.master} is master` };
+        const view = electionView(await this.proxy.status(this.current.ref, peers, this.pollCall));
+        const evidence = roleEvidence(peers, (p) => roleIn(before, p), (p) => roleIn(view, p));
+        if (view.master && view.master !== step.notPeer) {
+          const health = step.candidates.includes(view.master)
+            ? 'healthy at the probe'
+            : 'NOT healthy at the probe: the next round re-reads it and decides';
+          return { step, status: 'done', evidence, detail: `the election settled on ${view.master} instead of ${step.notPeer} (${health})` };
+        }
+        onOldMaster = view.master === step.notPeer ? onOldMaster + 1 : 0;
+        if (onOldMaster >= SETTLED_POLLS) {
+          const why = `${step.notPeer} still the only master on ${SETTLED_POLLS} status reads after it left`;
+          return { step, status: 'no-effect', evidence, ineffective: [{ kind: 'leave', peer: step.notPeer, round, why }], detail: `the leave had no effect: ${why}` };
         }
         last = view.master ? `${view.master} is master` : (view.detail ?? 'no master');
       } catch (err) {
         last = `status failed: ${errorText(err)}`;
       }
       if (Date.now() >= deadline || this.opts.signal?.aborted) {
-        return { step, status: 'failed', detail: `no healthy master among ${step.candidates.join(', ')} in time (last: ${last})` };
+        return { step, status: 'failed', detail: `the election did not settle on a master other than ${step.notPeer} within ${this.cfg.awaitMasterTimeoutMs} ms (last: ${last})` };
       }
       await sleep(this.cfg.pollIntervalMs);
     }
   }
 
-  private async setProperties(step: RepairStep & { kind: 'set-properties' }): Promise<StepResult> {
-    await this.proxy.setProperties(this.current.ref, step.values, this.call);
-    return { step, status: 'done', detail: `wrote ${Object.keys(step.values).join(', ')} through the master` };
+  /**
+   * Writes the keys the healthy slaves agree on through the master. The 204 proves nothing (a
+   * write can land locally on one peer): done only when the master, re-read, holds them and its
+   * version:main.admin went up; otherwise no-effect, and the next round makes the master leave.
+   */
+  private async setProperties(round: number, step: RepairStep & { kind: 'set-properties' }): Promise<StepResult> {
+    const before = this.current;
+    const master = agreedMaster(before)?.peer ?? before.election?.master ?? '';
+    await this.proxy.setProperties(before.ref, step.values, this.call);
+    const after = await this.reread((r) => judgeWrite(before, r, master, step.values, round).status === 'done');
+    return { step, ...judgeWrite(before, after, master, step.values, round) };
   }
 
   private async append(entry: DistributiveOmit<JournalEntry, 'ts' | 'cid' | 'account' | 'container' | 'reqId'>): Promise<void> {

@@ -1,15 +1,32 @@
-// Pure repair planning: a probe's report → the steps that repair it, or why nothing is done.
-// The one rule that must never break: no `sync` while the master is not healthy (a sync copies
-// the master's base to every replica, which spread a damaged master's base on a real namespace).
-// The planner re-checks the report itself rather than trusting its verdict alone.
+// Pure repair planning: a probe's report (and what earlier rounds proved useless) → the steps
+// that repair it, or why nothing is done. The one rule that must never break: no `sync` while the
+// master is not healthy (a sync copies the master's base to every replica, which spread a damaged
+// master's base on a real namespace). The planner re-checks the report itself rather than
+// trusting its verdict alone, and never repeats an action the history says had no effect: it
+// escalates along write-back → leave (→ wait for a master → sync the old master) or stops.
 import type { PeerId } from '../oio/types.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
-import type { RepairPlan, RepairStep } from './types.js';
+import type { IneffectiveAction, RepairHistory, RepairPlan, RepairStep } from './types.js';
 
 const DAMAGED = new Set(['missing-keys', 'malformed-keys', 'missing-base', 'corrupt-base']);
 
-function plan(decision: RepairPlan['decision'], reason: string, steps: readonly RepairStep[] = []): RepairPlan {
-  return { decision, steps, reason };
+function plan(
+  decision: RepairPlan['decision'],
+  reason: string,
+  steps: readonly RepairStep[] = [],
+  escalatedFrom: readonly IneffectiveAction[] = [],
+): RepairPlan {
+  return { decision, steps, reason, ...(escalatedFrom.length > 0 ? { escalatedFrom } : {}) };
+}
+
+/** The history entry saying `kind` on `peer` already had no effect, if any. */
+function tried(history: RepairHistory, kind: IneffectiveAction['kind'], peer: PeerId): IneffectiveAction | undefined {
+  return history.find((a) => a.kind === kind && a.peer === peer);
+}
+
+/** "set-properties on P in round 1 had no effect (why)", for reasons. */
+export function describeIneffective(a: IneffectiveAction): string {
+  return `${a.kind} on ${a.peer} in round ${a.round} had no effect (${a.why})`;
 }
 
 /**
@@ -26,8 +43,11 @@ export function agreedMaster(report: ContainerReport): ReplicaState | null {
   return report.replicas.find((r) => r.peer === peer) ?? null;
 }
 
-/** Repair plan for one report. Pure: same report, same plan. */
-export function planRepair(report: ContainerReport): RepairPlan {
+/**
+ * Repair plan for one report. Pure: same report and history, same plan. `history` lists the
+ * actions earlier rounds of this repair proved to have had no effect; they are never planned again.
+ */
+export function planRepair(report: ContainerReport, history: RepairHistory = []): RepairPlan {
   switch (report.verdict) {
     case 'healthy':
       return plan('nothing', `nothing to repair: ${report.reason}`);
@@ -36,42 +56,55 @@ export function planRepair(report: ContainerReport): RepairPlan {
     case 'unrepairable':
       return plan('refuse', `refused, no healthy majority to repair from: ${report.reason}`);
     case 'repairable':
-      return planSlaveSync(report);
+      return planSlaveSync(report, history);
     case 'master-damaged':
-      return planMasterRepair(report);
+      return planMasterRepair(report, history);
   }
 }
 
-function planSlaveSync(report: ContainerReport): RepairPlan {
+function planSlaveSync(report: ContainerReport, history: RepairHistory): RepairPlan {
   const master = agreedMaster(report);
   if (!master) return plan('wait', `the report does not agree on one master; not touched (${report.reason})`);
   if (master.health !== 'ok') return plan('wait', `master ${master.peer} is not healthy (${master.health}); never sync from it`);
   const targets = report.replicas.filter((r) => r.peer !== master.peer && r.role !== 'master' && DAMAGED.has(r.health));
   if (targets.length === 0) return plan('nothing', `no damaged slave to sync: ${report.reason}`);
-  const peers = targets.map((r) => r.peer);
+  const useless = targets.map((r) => tried(history, 'sync', r.peer)).filter((a): a is IneffectiveAction => a !== undefined);
+  const peers = targets.map((r) => r.peer).filter((p) => !useless.some((a) => a.peer === p));
+  if (peers.length === 0) {
+    const why = useless.map(describeIneffective).join('; ');
+    return plan('stop', `stopped: ${why}; no other safe action repairs a damaged slave, it needs a human: ${report.reason}`, [], useless);
+  }
   return plan('repair', `sync ${peers.join(', ')} from the healthy master ${master.peer}: ${report.reason}`, [
     { kind: 'sync', peers },
-  ]);
+  ], useless);
 }
 
-function planMasterRepair(report: ContainerReport): RepairPlan {
+function planMasterRepair(report: ContainerReport, history: RepairHistory): RepairPlan {
   const master = agreedMaster(report);
   if (!master) return plan('wait', `the report does not agree on one master; not touched (${report.reason})`);
   if (!DAMAGED.has(master.health)) return plan('wait', `master ${master.peer} is ${master.health}, not damaged; probe again (${report.reason})`);
   const healthySlaves = report.replicas.filter((r) => r.peer !== master.peer && r.health === 'ok');
   if (healthySlaves.length === 0) return plan('refuse', `no healthy slave to take over from master ${master.peer}`);
   const values = keysToWriteBack(master, healthySlaves);
-  if (values) {
+  const wroteInVain = tried(history, 'set-properties', master.peer);
+  if (values && !wroteInVain) {
     const keys = Object.keys(values).join(', ');
     return plan('repair', `write ${keys} back through master ${master.peer}, as every healthy slave holds them: ${report.reason}`, [
       { kind: 'set-properties', values },
     ]);
   }
+  const skipped = values && wroteInVain ? [wroteInVain] : [];
+  const leftInVain = tried(history, 'leave', master.peer);
+  if (leftInVain) {
+    const why = [...skipped, leftInVain].map(describeIneffective).join('; ');
+    return plan('stop', `stopped: ${why}; no other safe action for damaged master ${master.peer}, it needs a human: ${report.reason}`, [], [...skipped, leftInVain]);
+  }
   const candidates: PeerId[] = healthySlaves.map((r) => r.peer);
-  return plan('repair', `master ${master.peer} leaves the election so that a healthy slave (${candidates.join(', ')}) takes over: ${report.reason}`, [
+  const after = skipped.length > 0 ? `${describeIneffective(skipped[0] as IneffectiveAction)}, so ` : '';
+  return plan('repair', `${after}master ${master.peer} leaves the election so that a healthy slave (${candidates.join(', ')}) takes over: ${report.reason}`, [
     { kind: 'leave', peer: master.peer },
     { kind: 'await-master', candidates, notPeer: master.peer },
-  ]);
+  ], skipped);
 }
 
 /** `version:main.*` counters of a table; equal counters mean the same history of writes. */

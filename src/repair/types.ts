@@ -1,34 +1,80 @@
 // Repair plans (pure data, made by planRepair in src/repair/plan.ts) and their outcomes
 // (made by the executor in src/repair/execute.ts).
 import type { PeerId } from '../oio/types.js';
-import type { ContainerReport } from '../probe/types.js';
+import type { ContainerReport, ReplicaHealth, Role } from '../probe/types.js';
 
 export type RepairStep =
   /** Slaves re-fetch the base from the (healthy) master: `admin/sync?service_id=PEERS`. */
   | { readonly kind: 'sync'; readonly peers: readonly PeerId[] }
   /** The damaged master leaves the election: `admin/leave?service_id=MASTER`. */
   | { readonly kind: 'leave'; readonly peer: PeerId }
-  /** Poll `admin/status` until one of `candidates` is the single master. */
+  /**
+   * Poll `admin/status` until the election settled on one master other than `notPeer` (any peer:
+   * the next round decides from a re-read whether it is healthy). `candidates` are the peers that
+   * were healthy at the probe, for the record. This step is the proof of the leave before it.
+   */
   | { readonly kind: 'await-master'; readonly candidates: readonly PeerId[]; readonly notPeer: PeerId }
   /** Write back admin keys the healthy slaves agree on, through the master (replicates). */
   | { readonly kind: 'set-properties'; readonly values: Readonly<Record<string, string>> };
 
-export type PlanDecision = 'nothing' | 'repair' | 'refuse' | 'wait';
+/**
+ * nothing: healthy; repair: run the steps; refuse: unsafe, never touched; wait: cannot be judged
+ * now; stop: every safe action left already had no effect (see RepairPlan.escalatedFrom).
+ */
+export type PlanDecision = 'nothing' | 'repair' | 'refuse' | 'wait' | 'stop';
+
+/** A mutating action that was proven (by re-reading the replicas) to have had no effect. */
+export interface IneffectiveAction {
+  readonly kind: 'sync' | 'set-properties' | 'leave';
+  /** The synced slave, the master written through, or the peer that left. */
+  readonly peer: PeerId;
+  /** The round it was sent in. */
+  readonly round: number;
+  /** What the re-read showed, e.g. "still lacks sys.m2.ctime, version:main.admin still 2:0". */
+  readonly why: string;
+}
+
+/** What earlier rounds of the same repair proved useless: planRepair never repeats those. */
+export type RepairHistory = readonly IneffectiveAction[];
 
 export interface RepairPlan {
   readonly decision: PlanDecision;
   readonly steps: readonly RepairStep[];
-  /** Why this plan (or why nothing / refuse / wait). */
+  /** Why this plan (or why nothing / refuse / wait / stop). */
   readonly reason: string;
+  /** Actions the plan would have chosen but skipped because they already had no effect. */
+  readonly escalatedFrom?: readonly IneffectiveAction[];
 }
 
-export type StepResultStatus = 'done' | 'failed';
+/** done: proven by a re-read; no-effect: accepted but the re-read shows no change; failed: refused or errored. */
+export type StepResultStatus = 'done' | 'no-effect' | 'failed';
+
+/** One replica as re-read for a step's evidence: its health and role and the keys in question. */
+export interface ReplicaSnapshot {
+  /** Absent for election steps, which read roles only. */
+  readonly health?: ReplicaHealth;
+  readonly role: Role;
+  /** Values of the keys the step is about (null: absent); empty for election steps. */
+  readonly keys: Readonly<Record<string, string | null>>;
+}
+
+/** What one replica held before a step and when re-read after it. */
+export interface PeerEvidence {
+  readonly peer: PeerId;
+  readonly before: ReplicaSnapshot;
+  /** Absent when the replica could not be re-read. */
+  readonly after?: ReplicaSnapshot;
+}
 
 export interface StepResult {
   readonly step: RepairStep;
   readonly status: StepResultStatus;
   /** Per-peer answers for sync/leave; absent for set-properties and await-master. */
   readonly answers?: readonly { readonly peer: PeerId; readonly status: number; readonly message: string }[];
+  /** Per-replica proof: before and after, for the keys in question (or the roles, for elections). */
+  readonly evidence?: readonly PeerEvidence[];
+  /** What the next plans must not repeat (each synced slave still damaged, the master not written…). */
+  readonly ineffective?: readonly IneffectiveAction[];
   readonly detail: string;
 }
 

@@ -33,6 +33,6 @@ describe('CLI formatting', () => {
 
   it('lists plan steps in order', () => {
     const text = formatPlan({ decision: 'repair', reason: 'master damaged', steps: [{ kind: 'leave', peer: 'M' }, { kind: 'await-master', candidates: ['A', 'B'], notPeer: 'M' }] });
-    expect(text.split('\n')).toEqual(['Plan: repair — master damaged', '  1. master M leaves the election', '  2. wait until one of A, B is elected master']);
+    expect(text.split('\n')).toEqual(['Plan: repair — master damaged', '  1. master M leaves the election', '  2. wait until the election settles on a master other than M (healthy at the probe: A, B)']);
   });
 });

@@ -322,30 +322,66 @@ describe('repairContainer', () => {
     s.proxy.syncLagReads = 2;
     const result = await repairContainer(s.proxy, await s.probe(), s.options({ verifyAttempts: 5 }));
     expect(result.outcome).toBe('succeeded');
-    // One re-read just before the sync, then three verification probes.
-    expect(s.probes).toBe(4);
+    // One re-read just before the sync, three re-reads until the copy shows (the proof), one verification.
+    expect(s.probes).toBe(5);
     expect(s.proxy.count('admin/sync')).toBe(1);
   });
 
-  it('fails after maxRounds when the sync never repairs the slave', async () => {
+  it('proves a sync by re-reading the slave, and never syncs the same slave again after a sync that had no effect', async () => {
     const s = setup();
     s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
-    s.proxy.sync = async (_ref, peers) => (peers ?? []).map((peer) => ({ peer, status: 200, message: 'OK', body: '' }));
-    const result = await repairContainer(s.proxy, await s.probe(), s.options({ maxRounds: 2, verifyAttempts: 2 }));
+    // The proxy answers 200 OK but copies nothing.
+    let syncs = 0;
+    s.proxy.sync = async (_ref, peers) => {
+      syncs++;
+      return (peers ?? []).map((peer) => ({ peer, status: 200, message: 'OK', body: '' }));
+    };
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({ maxRounds: 3, verifyAttempts: 2 }));
     expect(result.outcome).toBe('failed');
-    expect(result.rounds).toHaveLength(2);
-    expect(s.probes).toBe(6);
-    expect(result.reason).toContain('still repairable after 2 round(s)');
+    expect(syncs).toBe(1);
+    expect(result.rounds).toHaveLength(1);
+    expect(result.rounds[0]?.results[0]).toMatchObject({
+      status: 'no-effect',
+      evidence: [{ peer: P1, before: { health: 'missing-keys', keys: { 'sys.m2.ctime': null } }, after: { health: 'missing-keys', keys: { 'sys.m2.ctime': null } } }],
+    });
+    expect(result.reason).toMatch(/sync on .*6131 in round 1 had no effect/);
+    const escalate = s.journal.entries.find((e) => e.type === 'escalate');
+    expect(escalate).toMatchObject({ round: 2, from: [{ kind: 'sync', peer: P1, round: 1 }], to: [] });
+    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'verify', 'escalate', 'repair']);
   });
 
-  it('fails await-master when no healthy candidate becomes master in time, and never syncs', async () => {
+  it('takes a master still alone after its leave as a leave without effect, then stops with the reason and never syncs', async () => {
     const s = setup();
     s.proxy.peer(P2).corrupt = true;
     const before = await s.probe();
-    s.proxy.leave = async (_ref, peers) => peers.map((peer) => ({ peer, status: 200, message: 'OK', body: '' }));
+    let leaves = 0;
+    s.proxy.leave = async (_ref, peers) => {
+      leaves++;
+      return peers.map((peer) => ({ peer, status: 200, message: 'OK', body: '' }));
+    };
+    const result = await repairContainer(s.proxy, before, s.options({ awaitMasterTimeoutMs: 5_000 }));
+    expect(result.outcome).toBe('failed');
+    expect(result.rounds[0]?.results.map((r) => r.status)).toEqual(['done', 'no-effect']);
+    expect(leaves).toBe(1);
+    expect(s.proxy.count('admin/sync')).toBe(0);
+    expect(result.reason).toContain(`leave on ${P2} in round 1 had no effect`);
+    expect(s.journal.entries.find((e) => e.type === 'escalate')).toMatchObject({ from: [{ kind: 'leave', peer: P2 }], to: [] });
+  });
+
+  it('fails await-master when the election does not settle in time, and never syncs', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    const before = await s.probe();
+    const leave = s.proxy.leave.bind(s.proxy);
+    s.proxy.leave = async (ref, peers, opts) => {
+      const answers = await leave(ref, peers, opts);
+      s.proxy.master = null; // nobody answers as master from now on
+      return answers;
+    };
     const result = await repairContainer(s.proxy, before, s.options({ awaitMasterTimeoutMs: 20 }));
     expect(result.outcome).toBe('failed');
     expect(result.rounds[0]?.results.map((r) => r.status)).toEqual(['done', 'failed']);
+    expect(result.reason).toContain('did not settle');
     expect(s.proxy.count('admin/sync')).toBe(0);
   });
 
@@ -376,18 +412,27 @@ describe('repairContainer', () => {
     expect(s.proxy.mutations()).toEqual([]);
   });
 
-  it('does not trust the next peer blindly: a leave that hands mastership to a slave lacking keys is followed by another plan', async () => {
+  it('stops waiting as soon as the election settles on a damaged peer, then repairs that new master, never syncing from it', async () => {
     const s = setup();
     // Five peers: master corrupt, the next in order lacks sys.m2.ctime.
     const peers = ['10.0.0.1:1', '10.0.0.2:1', '10.0.0.3:1', '10.0.0.4:1', '10.0.0.5:1'];
     const proxy = new FakeProxy(peers, peers[0]);
     proxy.peer(peers[0] as string).corrupt = true;
     proxy.peer(peers[1] as string).table = without(healthyTable(), 'sys.m2.ctime');
+    const syncMasters: (string | null)[] = [];
+    proxy.onMutation = (route, master) => {
+      if (route === 'admin/sync') syncMasters.push(master);
+    };
     const before = await probeContainer(proxy, REF, { requiredKeys: DEFAULT_REQUIRED_KEYS });
     expect(before.verdict).toBe('master-damaged');
-    const result = await repairContainer(proxy, before, s.options({ awaitMasterTimeoutMs: 20, probe: (ref) => probeContainer(proxy, ref, { requiredKeys: DEFAULT_REQUIRED_KEYS, alwaysElection: true }) }));
-    // The damaged new master is not a candidate: await-master fails, nothing is synced from it.
-    expect(result.outcome).toBe('failed');
-    expect(proxy.count('admin/sync')).toBe(0);
+    const result = await repairContainer(proxy, before, s.options({ awaitMasterTimeoutMs: 60_000, pollIntervalMs: 1_000, probe: (ref) => probeContainer(proxy, ref, { requiredKeys: DEFAULT_REQUIRED_KEYS, alwaysElection: true }) }));
+    const awaited = result.rounds[0]?.results[1];
+    expect(awaited).toMatchObject({ status: 'done', detail: expect.stringContaining('NOT healthy at the probe') });
+    // One status read was enough (the poll interval is 1 s; the timeout a minute).
+    expect(proxy.calls.filter((c) => c.route === 'admin/status').length).toBeLessThan(10);
+    // The write-back through the new master also restored the old one (a full copy to a corrupt slave).
+    expect(result.rounds.map((r) => r.plan.steps.map((st) => st.kind))).toEqual([['leave', 'await-master'], ['set-properties']]);
+    expect(result.outcome).toBe('succeeded');
+    expect(syncMasters).toEqual([]);
   });
 });

@@ -2,6 +2,7 @@
 // written back instead of making it leave.
 import { describe, expect, it } from 'vitest';
 import { planRepair } from '../../src/repair/plan.js';
+import type { IneffectiveAction, RepairHistory } from '../../src/repair/types.js';
 import { VERDICTS } from '../../src/probe/types.js';
 import type { ReplicaState } from '../../src/probe/types.js';
 import { healthyTable, masterView, P1, P2, P3, replica, report, withValues, without } from '../helpers/tables.js';
@@ -105,5 +106,48 @@ describe('planRepair', () => {
     // Verdicts that contradict the replicas never lead to a step.
     expect(['nothing', 'wait']).toContain(decisions.get('repairable'));
     expect(['nothing', 'wait']).toContain(decisions.get('master-damaged'));
+  });
+});
+
+describe('planRepair escalates instead of repeating an action that had no effect', () => {
+  const wrote = (peer: string): IneffectiveAction => ({ kind: 'set-properties', peer, round: 1, why: 'master still lacks sys.m2.ctime, version:main.admin still 2:0' });
+  const left = (peer: string, round = 2): IneffectiveAction => ({ kind: 'leave', peer, round, why: `${peer} still the only master` });
+  const synced = (peer: string): IneffectiveAction => ({ kind: 'sync', peer, round: 1, why: `${peer} still lacks sys.m2.ctime` });
+  const masterCase = () => report([ok(P1, 'slave'), masterLacking('sys.m2.ctime'), ok(P3, 'slave')], 'master-damaged', masterView(P2));
+  const slaveCase = () => report([replica(P1, 'missing-keys', 'slave'), ok(P2, 'master'), replica(P3, 'missing-base', 'slave'), ok('d:1', 'slave'), ok('e:1', 'slave')], 'repairable', masterView(P2));
+  const leave = [{ kind: 'leave', peer: P2 }, { kind: 'await-master', candidates: [P1, P3], notPeer: P2 }];
+
+  const cases: Array<{ name: string; build: () => ReturnType<typeof report>; history: RepairHistory; decision: string; steps: unknown[]; escalatedFrom: IneffectiveAction[] }> = [
+    { name: 'damaged master, nothing tried: write-back', build: masterCase, history: [], decision: 'repair', steps: [{ kind: 'set-properties', values: { 'sys.m2.ctime': '1795580730589743' } }], escalatedFrom: [] },
+    { name: 'write-back had no effect: leave', build: masterCase, history: [wrote(P2)], decision: 'repair', steps: leave, escalatedFrom: [wrote(P2)] },
+    { name: 'write-back and leave had no effect: stop', build: masterCase, history: [wrote(P2), left(P2)], decision: 'stop', steps: [], escalatedFrom: [wrote(P2), left(P2)] },
+    { name: 'a write-back on ANOTHER master had no effect: this master is still written', build: masterCase, history: [wrote(P1)], decision: 'repair', steps: [{ kind: 'set-properties', values: { 'sys.m2.ctime': '1795580730589743' } }], escalatedFrom: [] },
+    { name: 'damaged slaves, one sync had no effect: sync only the other', build: slaveCase, history: [synced(P1)], decision: 'repair', steps: [{ kind: 'sync', peers: [P3] }], escalatedFrom: [synced(P1)] },
+    { name: 'every damaged slave already synced in vain: stop', build: slaveCase, history: [synced(P1), synced(P3)], decision: 'stop', steps: [], escalatedFrom: [synced(P1), synced(P3)] },
+  ];
+
+  it.each(cases)('$name', ({ build, history, decision, steps, escalatedFrom }) => {
+    const plan = planRepair(build(), history);
+    expect(plan.decision).toBe(decision);
+    expect(plan.steps).toEqual(steps);
+    expect(plan.escalatedFrom ?? []).toEqual(escalatedFrom);
+  });
+
+  it('says why it stops, naming each action that had no effect', () => {
+    const plan = planRepair(masterCase(), [wrote(P2), left(P2)]);
+    expect(plan.reason).toContain(`set-properties on ${P2} in round 1 had no effect (master still lacks sys.m2.ctime`);
+    expect(plan.reason).toContain(`leave on ${P2} in round 2 had no effect`);
+    expect(plan.reason).toContain('needs a human');
+  });
+
+  it('a corrupt master whose leave had no effect is not written to: stop', () => {
+    const plan = planRepair(report([ok(P1, 'slave'), replica(P2, 'corrupt-base', 'master'), ok(P3, 'slave')], 'master-damaged', masterView(P2)), [left(P2, 1)]);
+    expect(plan).toMatchObject({ decision: 'stop', steps: [], escalatedFrom: [left(P2, 1)] });
+  });
+
+  it('never plans a sync from a damaged master, whatever the history', () => {
+    for (const history of [[], [wrote(P2)], [wrote(P2), left(P2)], [synced(P1)]]) {
+      expect(planRepair(masterCase(), history).steps.some((st) => st.kind === 'sync')).toBe(false);
+    }
   });
 });

@@ -173,6 +173,47 @@ describe('repair over HTTP against the simulator', () => {
     expect(w.sim.truth(REF.cid)?.replicas.find((r) => r.peer === S3)?.admin['sys.m2.ctime']).toBeDefined();
   });
 
+  it('after a leave, stops waiting as soon as the election settles on a damaged peer, and repairs from what is there (never a sync from a damaged master)', async () => {
+    const five = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133', '127.0.0.1:6134', '127.0.0.1:6135'];
+    const [A, B] = five as [string, string];
+    const sim = await startSimulator({
+      scenario: {
+        services: five,
+        // Election order A, B, …: when the corrupt master A leaves, B (lacking sys.m2.ctime) is next.
+        containers: [{ account: 'ACCT', name: 'CT1', peers: five, master: A }],
+        faults: [
+          { account: 'ACCT', container: 'CT1', peer: A, kind: 'corrupt-base' },
+          { account: 'ACCT', container: 'CT1', peer: B, kind: 'drop-keys', keys: ['sys.m2.ctime'] },
+        ],
+      },
+      syncDelayMs: 10,
+    });
+    const client = createProxyClient({ url: sim.url, namespace: sim.namespace, retries: 0 });
+    const damagedAtSync: string[] = [];
+    const proxy: ProxyApi = Object.assign(Object.create(client) as ProxyClient, {
+      sync(ref: ContainerRef, peers?: readonly PeerId[]): Promise<PeerAnswer<string>[]> {
+        const truth = sim.truth(REF.cid);
+        const m = truth?.replicas.find((r) => r.peer === truth.master);
+        if (!m || m.base !== 'ok' || !m.admin['sys.m2.ctime']) damagedAtSync.push(truth?.master ?? 'none');
+        return client.sync(ref, peers, { reqId: 'sim-test' });
+      },
+    });
+    world = { sim, client, journal: new MemoryJournal(), mastersAtSync: [], proxy };
+    const before = await probe(world, true);
+    expect(before.verdict).toBe('master-damaged');
+    sim.resetStats();
+    // A long timeout and a slow poll: only an early stop keeps the status reads few.
+    const result = await repairContainer(proxy, before, options(world, { awaitMasterTimeoutMs: 60_000, pollIntervalMs: 2_000 }));
+    expect(result.rounds[0]?.plan.steps.map((st) => st.kind)).toEqual(['leave', 'await-master']);
+    expect(result.rounds[0]?.results[1]).toMatchObject({ status: 'done', detail: expect.stringContaining(`settled on ${B}`) });
+    expect(result.outcome).toBe('succeeded');
+    expect(damagedAtSync).toEqual([]);
+    const after = await probe(world, true);
+    expect(after.replicas.every((r) => r.health === 'ok')).toBe(true);
+    // Status reads: the await-master (one), plus the probes' own (one each); no minute of polling.
+    expect(sim.stats().byRoute['POST admin/status'] ?? 0).toBeLessThan(12);
+  });
+
   it('refuses two damaged replicas of three and sends nothing mutating', async () => {
     const w = await start([
       { account: 'ACCT', container: 'CT1', peer: S1, kind: 'drop-keys', keys: ['sys.m2.ctime'] },
