@@ -108,6 +108,8 @@ class RepairRun {
   private stepStarted = false;
   /** Actions proven useless so far: the planner never repeats them. */
   private readonly history: IneffectiveAction[] = [];
+  /** The last step's proof re-read, while nothing has been sent since (verify may use it). */
+  private lastReread: ContainerReport | undefined;
   /** Escalations already journaled. */
   private readonly escalated = new Set<string>();
 
@@ -191,16 +193,20 @@ class RepairRun {
     return this.finish('dry_run', `dry run, would ${describePlan(plan)}: ${plan.reason}`);
   }
 
-  /** Re-probes until healthy, or once when the round did not copy anything (next round decides). */
+  /**
+   * Re-probes until healthy, or once when the round did not copy anything (next round decides).
+   * The last step's own proof re-read stands in when nothing was sent since and it is settled.
+   */
   private async verify(round: number, poll: boolean): Promise<void> {
-    const attempts = poll ? this.cfg.verifyAttempts : 1;
-    let report: ContainerReport | undefined;
+    const settling = (r: ContainerReport): boolean => r.verdict === 'repairable' || r.verdict === 'unknown';
+    let report = this.lastReread && !settling(this.lastReread) ? this.lastReread : undefined;
+    const attempts = report ? 0 : poll ? this.cfg.verifyAttempts : 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
       await sleep(this.cfg.verifyDelayMs);
       report = await this.opts.probe(this.current.ref);
-      const settling = report.verdict === 'repairable' || report.verdict === 'unknown';
-      if (!settling || this.opts.signal?.aborted) break;
+      if (!settling(report) || this.opts.signal?.aborted) break;
     }
+    this.lastReread = undefined;
     if (!report) return;
     this.current = report;
     this.verified = report;
@@ -219,6 +225,7 @@ class RepairRun {
       report = await this.opts.probe(this.current.ref);
       if (proven(report) || this.opts.signal?.aborted) break;
     }
+    this.lastReread = report;
     return report as ContainerReport;
   }
 
@@ -259,6 +266,7 @@ class RepairRun {
 
   /** The step's start entry, on disk before its first request; `before` is the latest re-read. */
   private async stepStart(round: number, step: RepairStep, extra: { attempt?: number; why?: string } = {}): Promise<void> {
+    this.lastReread = undefined;
     try {
       await this.append({ type: 'step-start', round, step, dryRun: false, before: summarizeReplicas(this.current), ...extra });
     } catch (err) {

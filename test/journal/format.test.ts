@@ -40,6 +40,32 @@ describe('formatJournalEntries', () => {
     expect(formatJournalEntries([entry])).toContain('step-start  round 1 sync 10.0.0.2:6120 attempt 2: answered 511 [before: ]');
   });
 
+  it('prints a step end with each replica’s evidence, before → after', () => {
+    const entry: JournalEntry = {
+      ...base, type: 'step-end', round: 1, status: 'no-effect', detail: 'the write did not go through the master',
+      step: { kind: 'set-properties', values: { 'sys.m2.ctime': '1795580730589743' } },
+      evidence: [{
+        peer: 'M',
+        before: { health: 'missing-keys', role: 'master', keys: { 'sys.m2.ctime': null, 'version:main.admin': '2:0' } },
+        after: { health: 'missing-keys', role: 'master', keys: { 'sys.m2.ctime': null, 'version:main.admin': '2:0' } },
+      }],
+    };
+    expect(formatJournalEntries([entry])).toContain(
+      'set-properties no-effect: the write did not go through the master [evidence: M: missing-keys master sys.m2.ctime absent version:main.admin=2:0 → missing-keys master sys.m2.ctime absent version:main.admin=2:0]',
+    );
+  });
+
+  it('prints an escalation: what had no effect and what is done instead', () => {
+    const entry: JournalEntry = {
+      ...base, type: 'escalate', round: 2, reason: 'write-back had no effect, so M leaves',
+      from: [{ kind: 'set-properties', peer: 'M', round: 1, why: 'still lacks sys.m2.ctime' }],
+      to: [{ kind: 'leave', peer: 'M' }, { kind: 'await-master', candidates: ['A'], notPeer: 'M' }],
+    };
+    expect(formatJournalEntries([entry])).toContain(
+      'escalate    round 2 no effect: set-properties M (round 1: still lacks sys.m2.ctime) → leave M, then await-master among A (not M): write-back had no effect, so M leaves',
+    );
+  });
+
   it('prints a step end with every peer’s answer', () => {
     const entry: JournalEntry = {
       ...base, type: 'step-end', round: 2, status: 'failed', detail: 'one peer refused',
