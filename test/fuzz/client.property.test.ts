@@ -202,13 +202,14 @@ describe('clients against arbitrary proxy answers', () => {
     );
   });
 
-  it('a 200 with well-formed JSON of the wrong shape or types is parsed or refused as OIO_BAD_ANSWER', async () => {
+  it('a 200 with well-formed JSON of the wrong shape or types is parsed or refused as OIO_BAD_ANSWER (or OIO_UNSUPPORTED_PROXY)', async () => {
     await fc.assert(
       fc.asyncProperty(shaped, fc.constantFrom(...CALLS), async (value, call) => {
         server.script({ status: 200, headers: {}, body: json(value), delivery: 'whole' });
         const e = await settle(call.run);
         assertTyped(call, e);
-        if (e.kind === 'error') expect((e.error as OioError).code).toBe('OIO_BAD_ANSWER');
+        // A reference/show without cid, or a per-peer answer for peers not asked: a 4.2.x proxy's signs.
+        if (e.kind === 'error') expect(['OIO_BAD_ANSWER', 'OIO_UNSUPPORTED_PROXY']).toContain((e.error as OioError).code);
       }),
       { numRuns: 300 },
     );
