@@ -37,6 +37,7 @@ Options:
   --damaged-share X      share of generated containers with a fault, 0..1 (default 0.01)
   --oio-version V        proxy version to impersonate: master (default) or 4.2 (ignores service_id
                          on admin routes but leave, reference/show without cid)
+  --no-account-service   no account service in the conscience (conscience/list?type=account: 404, 453)
   --seed N               seed of the generator and of the simulator's random choices (default 1)
   -h, --help             this help`,
   async run(argv, io) {
@@ -49,6 +50,7 @@ Options:
       'damaged-share': { type: 'string' },
       seed: { type: 'string' },
       'oio-version': { type: 'string' },
+      'no-account-service': { type: 'boolean' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'sim');
     const port = intOption('sim', 'port', values.port, 6006, 0, 65535);
@@ -74,6 +76,7 @@ Options:
       if (!(OIO_VERSIONS as readonly string[]).includes(version)) throw new UsageError(`--oio-version must be one of ${OIO_VERSIONS.join(', ')}, not ${JSON.stringify(version)}`, 'sim');
       opts.oioVersion = version as OioVersion;
     }
+    if (values['no-account-service']) opts.accountService = false;
     if (values.seed !== undefined) opts.seed = intOption('sim', 'seed', values.seed, 1, 0);
     if (!opts.scenario && !opts.generate) opts.scenario = demoScenario();
     let sim;

@@ -41,6 +41,9 @@ export function handleControl(ns: SimNamespace, stats: StatsRecorder, req: Contr
       return jsonReply(200, ns.injected());
     case 'GET stats':
       return jsonReply(200, stats.snapshot(ns.materialisedCount));
+    case 'POST drop_cache':
+      // Closes the bases changed on disk, as a meta2 restart would (admin/drop_cache does not, fact 24).
+      return jsonReply(200, { closed: ns.dropCaches(req.query.get('service') ?? undefined) });
     case 'POST stats/reset':
       stats.reset();
       return { status: 204 };

@@ -2,7 +2,8 @@
 // generator or `inject()` at run time) and how each one changes a container or a service.
 // Applying a fault only edits model values; the routes make the damage visible on the wire.
 import type { PeerId } from '../oio/types.js';
-import { type Container, type SimRole, masterOf, reinitialisedAdmin, roleOf } from './model.js';
+import { type Container, type Replica, type SimRole, masterOf, roleOf, truncatedOpenAdmin } from './model.js';
+import { changeOnDisk, diskAdmin } from './disk.js';
 
 export const REPLICA_FAULT_KINDS = ['drop-keys', 'malform-key', 'missing-base', 'corrupt-base', 'truncate-base'] as const;
 export const SERVICE_FAULT_KINDS = ['down', 'up', 'slow', 'error-burst', 'malformed-json'] as const;
@@ -25,10 +26,19 @@ export interface ReplicaTarget extends ContainerTarget {
   readonly role?: 'master' | 'slave';
 }
 
+/**
+ * `onDisk: true`: the damage is done to the base FILE behind the service's back (sqlite3, rm,
+ * truncate, dd), and shows only once the service opens it again (src/sim/disk.ts). Without it the
+ * damage is what the service serves from now on.
+ */
+interface DiskOption {
+  readonly onDisk?: boolean;
+}
+
 export type ReplicaFaultSpec =
-  | (ReplicaTarget & { readonly kind: 'drop-keys'; readonly keys?: readonly string[] })
-  | (ReplicaTarget & { readonly kind: 'malform-key'; readonly key: string; readonly value: string })
-  | (ReplicaTarget & { readonly kind: 'missing-base' | 'corrupt-base' | 'truncate-base' });
+  | (ReplicaTarget & DiskOption & { readonly kind: 'drop-keys'; readonly keys?: readonly string[] })
+  | (ReplicaTarget & DiskOption & { readonly kind: 'malform-key'; readonly key: string; readonly value: string })
+  | (ReplicaTarget & DiskOption & { readonly kind: 'missing-base' | 'corrupt-base' | 'truncate-base' });
 
 export type ServiceFaultSpec =
   | { readonly kind: 'down' | 'up'; readonly service: PeerId }
@@ -57,6 +67,8 @@ export interface InjectedFault {
 /** Live state of one meta2 service's faults. */
 export interface ServiceFaults {
   down: boolean;
+  /** When the service was killed (Date.now()); the conscience marks it down a while later. */
+  downSince: number | undefined;
   slowMs: number;
   errorBurst: number;
   malformedJson: number;
@@ -99,6 +111,7 @@ export function applyReplicaFault(c: Container, f: ReplicaFaultSpec, source: Inj
   const replica = c.replicas.get(peer);
   if (!replica) throw new SimFaultError(`peer ${peer} holds no replica`, f);
   const role = roleOf(c, peer);
+  if (f.onDisk === true) return damageFile(c, replica, f, role, source);
   let detail: Record<string, unknown> = {};
   switch (f.kind) {
     case 'drop-keys': {
@@ -119,11 +132,44 @@ export function applyReplicaFault(c: Container, f: ReplicaFaultSpec, source: Inj
       replica.base = 'corrupt';
       break;
     case 'truncate-base':
+      // As served after the first open of the 0-byte file (facts 25, 29: see truncatedOpenAdmin).
       replica.base = 'ok';
-      replica.admin = reinitialisedAdmin(c.cid, c.peers);
+      replica.admin = truncatedOpenAdmin(c.cid);
       break;
   }
   return { kind: f.kind, cid: c.cid, account: c.account, container: c.name, peer, role, detail, source };
+}
+
+function damageFile(c: Container, r: Replica, f: ReplicaFaultSpec, role: SimRole, source: InjectedFault['source']): InjectedFault {
+  const since = Date.now();
+  let detail: Record<string, unknown> = { onDisk: true };
+  switch (f.kind) {
+    case 'drop-keys': {
+      const keys = f.keys && f.keys.length > 0 ? [...f.keys] : ['sys.m2.ctime'];
+      const admin = diskAdmin(r);
+      for (const k of keys) admin.delete(k);
+      changeOnDisk(r, { kind: 'admin', admin, since });
+      detail = { ...detail, keys };
+      break;
+    }
+    case 'malform-key': {
+      const admin = diskAdmin(r);
+      admin.set(f.key, f.value);
+      changeOnDisk(r, { kind: 'admin', admin, since });
+      detail = { ...detail, key: f.key, value: f.value };
+      break;
+    }
+    case 'missing-base':
+      changeOnDisk(r, { kind: 'removed', since });
+      break;
+    case 'corrupt-base':
+      changeOnDisk(r, { kind: 'header-overwritten', since });
+      break;
+    case 'truncate-base':
+      changeOnDisk(r, { kind: 'truncated', since });
+      break;
+  }
+  return { kind: f.kind, cid: c.cid, account: c.account, container: c.name, peer: r.peer, role, detail, source };
 }
 
 export function applyElectionFault(c: Container, f: ElectionFaultSpec, source: InjectedFault['source']): InjectedFault {
@@ -136,17 +182,19 @@ export function applyElectionFault(c: Container, f: ElectionFaultSpec, source: I
 }
 
 export function newServiceFaults(): ServiceFaults {
-  return { down: false, slowMs: 0, errorBurst: 0, malformedJson: 0 };
+  return { down: false, downSince: undefined, slowMs: 0, errorBurst: 0, malformedJson: 0 };
 }
 
 export function applyServiceFault(s: ServiceFaults, f: ServiceFaultSpec, source: InjectedFault['source']): InjectedFault {
   let detail: Record<string, unknown> = {};
   switch (f.kind) {
     case 'down':
+      if (!s.down) s.downSince = Date.now();
       s.down = true;
       break;
     case 'up':
       s.down = false;
+      s.downSince = undefined;
       s.slowMs = 0;
       s.errorBurst = 0;
       s.malformedJson = 0;
@@ -165,4 +213,13 @@ export function applyServiceFault(s: ServiceFaults, f: ServiceFaultSpec, source:
       break;
   }
   return { kind: f.kind, service: f.service, detail, source };
+}
+
+/**
+ * Whether the conscience already marks a killed service down (tag.up=false): about 15 s after
+ * the kill on a real namespace (oio-real-behaviour 26), `markDownAfterMs` here. Before that the
+ * proxy still connects and gets "Connection refused" (code 2); after, it avoids the service (code 8).
+ */
+export function markedDown(s: ServiceFaults, markDownAfterMs: number, now = Date.now()): boolean {
+  return s.down && s.downSince !== undefined && now - s.downSince >= markDownAfterMs;
 }

@@ -22,7 +22,22 @@ export interface Replica {
   pipefrom: boolean;
   /** Election log, newest first, at most 32 entries (debug `log`). */
   log: string[];
+  /**
+   * The file changed behind the service's back while it keeps the base open (oio-real-behaviour
+   * 24): what the next open finds. Undefined: the file is what is served.
+   */
+  disk?: DiskChange;
+  /** The service closed the base (cache dropped, restart) since `disk` changed: the next access opens the file. */
+  closed?: boolean;
+  /** Renamed `*.meta2.corrupted` on open: the next access that runs its election restores it (fact 29). */
+  restoreOnElection?: boolean;
 }
+
+/** A change made to a base file with the service still holding it open. */
+export type DiskChange = (
+  | { readonly kind: 'admin'; readonly admin: Map<string, string> }
+  | { readonly kind: 'removed' | 'truncated' | 'header-overwritten' }
+) & { readonly since: number };
 
 export interface Election {
   /** Election members in ZooKeeper sequence order; the first is the master. */
@@ -93,6 +108,21 @@ export function reinitialisedAdmin(cid: string, peers: readonly PeerId[]): Map<s
   admin.set('schema_version', '1.8');
   admin.set('sys.name', baseName(cid));
   admin.set('sys.peers', sortedPeers(peers));
+  admin.set('sys.type', 'meta2');
+  for (const table of VERSION_TABLES) admin.set(`version:main.${table}`, '1:0');
+  return admin;
+}
+
+/**
+ * What the first open of a base truncated to 0 bytes writes: a fresh schema, 9 admin rows
+ * (`schema_version`, `sys.name`, `sys.type`, `version:main.*` = `1:0`) and no `sys.peers`.
+ * Facts 25 and 29 differ in wording only: 25 counted 13 keys through get_properties (these 9 plus
+ * the 4 computed `stats.*`), 29 (2026-12-02, the newer) counted 9 rows in the file; we keep 29's.
+ */
+export function truncatedOpenAdmin(cid: string): Map<string, string> {
+  const admin = new Map<string, string>();
+  admin.set('schema_version', '1.8');
+  admin.set('sys.name', baseName(cid));
   admin.set('sys.type', 'meta2');
   for (const table of VERSION_TABLES) admin.set(`version:main.${table}`, '1:0');
   return admin;

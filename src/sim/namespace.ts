@@ -3,7 +3,8 @@
 // services and their faults, name/CID lookup and account-service paging in O(page).
 import type { PeerId } from '../oio/types.js';
 import { cidFromName } from '../oio/cid.js';
-import { type Container, buildContainer } from './model.js';
+import { type Container, type Replica, buildContainer } from './model.js';
+import { dropCaches } from './disk.js';
 import {
   type FaultSpec, type InjectedFault, type ServiceFaults, SimFaultError,
   applyElectionFault, applyReplicaFault, applyServiceFault, isElectionFault, isReplicaFault, isServiceFault, newServiceFaults,
@@ -80,6 +81,8 @@ export class SimNamespace {
   /** Unmutated generated containers built recently (insertion order = age). */
   private readonly recentBuilds = new Map<number, Container>();
   private readonly injectedLog: InjectedFault[] = [];
+  /** Replicas whose file was changed behind the service's back (onDisk faults), for cache drops. */
+  private readonly diskChanged = new Set<Replica>();
 
   constructor(readonly name: string, scenario: Scenario) {
     this.generated = scenario.generate ? new GeneratedNamespace(scenario.generate, name) : undefined;
@@ -190,13 +193,20 @@ export class SimNamespace {
     if (isServiceFault(f)) {
       const s = this.serviceFaults.get(f.service);
       if (!s) throw new SimFaultError(`unknown service ${f.service}`, f);
+      const wasDown = s.down;
       record = applyServiceFault(s, f, source);
+      // A restarted service opens its bases afresh.
+      if (f.kind === 'up' && wasDown) this.dropCaches(f.service);
     } else {
       const found = f.cid !== undefined ? this.findByCid(f.cid)
         : f.account !== undefined && f.container !== undefined ? this.findByName(f.account, f.container) : undefined;
       if (!found) throw new SimFaultError(`no such container ${f.cid ?? `${f.account}/${f.container}`}`, f);
       const c = this.mutable(found);
-      if (isReplicaFault(f)) record = applyReplicaFault(c, f, source);
+      if (isReplicaFault(f)) {
+        record = applyReplicaFault(c, f, source);
+        const r = record.peer === undefined ? undefined : c.replicas.get(record.peer);
+        if (f.onDisk === true && r) this.diskChanged.add(r);
+      }
       else if (isElectionFault(f)) record = applyElectionFault(c, f, source);
       else throw new SimFaultError('unknown fault kind', f);
     }
@@ -219,6 +229,12 @@ export class SimNamespace {
       }
     }
     return out;
+  }
+
+  /** Closes the bases changed on disk (of one service, or all): the next access opens the file. */
+  dropCaches(service?: PeerId): number {
+    for (const r of this.diskChanged) if (!r.disk) this.diskChanged.delete(r);
+    return dropCaches(this.diskChanged, service);
   }
 
   accountExists(account: string): boolean {

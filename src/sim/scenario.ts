@@ -35,6 +35,14 @@ export interface Scenario {
   readonly latencyMs?: number;
   /** Seed of the simulator's own random choices (default 1). */
   readonly seed?: number;
+  /** `server.periodic_decache.period` in ms (0 = never, the default). */
+  readonly decachePeriodMs?: number;
+  /** Delay of a restore from the master (default 1500). */
+  readonly restoreDelayMs?: number;
+  /** false: no account service in the conscience (`conscience/list?type=account` → 404/453). */
+  readonly accountService?: boolean;
+  /** Time from a kill (`down`) until the conscience marks the service down (default 15000). */
+  readonly markDownAfterMs?: number;
   /** Proxy version to impersonate (default 'master'; see src/sim/versions.ts). */
   readonly oioVersion?: OioVersion;
 }
@@ -56,11 +64,12 @@ const target = {
 };
 const replicaTarget = { ...target, peer: peerId.optional(), role: z.enum(['master', 'slave']).optional() };
 const count = z.number().int().positive().optional();
+const onDisk = z.boolean().optional();
 
 const faultSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('drop-keys'), ...replicaTarget, keys: z.array(name).optional() }),
-  z.strictObject({ kind: z.literal('malform-key'), ...replicaTarget, key: name, value: z.string() }),
-  z.strictObject({ kind: z.enum(['missing-base', 'corrupt-base', 'truncate-base']), ...replicaTarget }),
+  z.strictObject({ kind: z.literal('drop-keys'), ...replicaTarget, onDisk, keys: z.array(name).optional() }),
+  z.strictObject({ kind: z.literal('malform-key'), ...replicaTarget, onDisk, key: name, value: z.string() }),
+  z.strictObject({ kind: z.enum(['missing-base', 'corrupt-base', 'truncate-base']), ...replicaTarget, onDisk }),
   z.strictObject({ kind: z.enum(['down', 'up']), service: peerId }),
   z.strictObject({ kind: z.literal('slow'), service: peerId, ms: z.number().int().nonnegative() }),
   z.strictObject({ kind: z.enum(['error-burst', 'malformed-json']), service: peerId, count }),
@@ -102,6 +111,10 @@ const scenarioSchema = z.strictObject({
   latencyMs: z.number().int().nonnegative().optional(),
   seed: z.number().int().optional(),
   oioVersion: z.enum(OIO_VERSIONS).optional(),
+  markDownAfterMs: z.number().int().nonnegative().optional(),
+  accountService: z.boolean().optional(),
+  decachePeriodMs: z.number().int().nonnegative().optional(),
+  restoreDelayMs: z.number().int().nonnegative().optional(),
 });
 
 function fieldPath(path: readonly PropertyKey[]): string {

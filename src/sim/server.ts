@@ -18,6 +18,7 @@ import { type OioVersion, quirksOf } from './versions.js';
 import { type Reply, REASONS, SimHttpError, errorReply, notFoundRoute } from './wire.js';
 import type { SimContext, SimRequest } from './routes/context.js';
 import { PeerVisit } from './routes/visit.js';
+import { flag } from './routes/locate.js';
 import { handleProxy, proxyRouteKey } from './routes/proxy.js';
 import { accountRouteKey, handleAccount } from './routes/account.js';
 import { handleControl } from './control.js';
@@ -46,6 +47,26 @@ export interface SimulatorOptions {
    * every admin route but leave and answers reference/show without cid (src/sim/versions.ts).
    */
   oioVersion?: OioVersion;
+  /**
+   * `server.periodic_decache.period` of the meta2 services: a base changed on disk (onDisk faults)
+   * is closed, and the change seen, this long after the change; 0 = never, the real default
+   * (default: scenario's, else 0). `POST /__sim/drop_cache` closes them at once.
+   */
+  decachePeriodMs?: number;
+  /** Delay of a restore from the master (a renamed corrupt replica, a missing slave after an election); default 1500. */
+  restoreDelayMs?: number;
+  /**
+   * Whether an account service is registered in the conscience (default: scenario's, else true).
+   * false: `conscience/list?type=account` answers 404 `{"status":453,"message":"Service type
+   * [account] not managed"}` on every call (oio-real-behaviour 27); the account routes stay served.
+   */
+  accountService?: boolean;
+  /**
+   * Time from a `down` fault (a killed service) until the conscience marks it down: per-peer code
+   * 2 "Connection refused" before, code 8 "Request avoided, service marked down" after, and
+   * `tag.up` false (default: scenario's, else 15000, as observed).
+   */
+  markDownAfterMs?: number;
   /** Seed of the simulator's own random choices (which peer a proxy reaches first…); default: scenario's, else 1. */
   seed?: number;
   /**
@@ -65,6 +86,8 @@ export interface Simulator {
   /** Listens again on the same port. */
   resume(): Promise<void>;
   inject(fault: FaultSpec): InjectedFault;
+  /** Closes the bases changed on disk (of one service, or all), as a cache drop; returns how many. */
+  dropCache(service?: string): number;
   /** Impersonates another proxy version from now on (e.g. an operator replacing a 4.2.x proxy). */
   setOioVersion(version: OioVersion): void;
   injected(): InjectedFault[];
@@ -145,6 +168,10 @@ class SimServer implements Simulator {
       address: () => `${this.host}:${this.port}`,
       random: prng(opts.seed ?? scenario.seed ?? 1),
       quirks: quirksOf(opts.oioVersion ?? scenario.oioVersion ?? 'master'),
+      markDownAfterMs: opts.markDownAfterMs ?? scenario.markDownAfterMs ?? 15_000,
+      accountService: opts.accountService ?? scenario.accountService ?? true,
+      decachePeriodMs: opts.decachePeriodMs ?? scenario.decachePeriodMs ?? 0,
+      restoreDelayMs: opts.restoreDelayMs ?? scenario.restoreDelayMs ?? 1500,
     };
     this.nativeServices = new SimNativeServices(this.ctx);
     this.server = createServer((req, res) => void this.answer(req, res));
@@ -203,6 +230,10 @@ class SimServer implements Simulator {
     return this.ns.inject(fault, 'inject');
   }
 
+  dropCache(service?: string): number {
+    return this.ns.dropCaches(service);
+  }
+
   setOioVersion(version: OioVersion): void {
     this.ctx.quirks = quirksOf(version);
   }
@@ -236,7 +267,11 @@ class SimServer implements Simulator {
     const path = url.pathname;
     // Only the pause signal: a per-request AbortController costs a DOMException per request.
     const signal = this.paused.signal;
-    const visit = new PeerVisit(this.ns, this.statsRecorder, headerValue(req.headers['x-oio-timeout']), signal);
+    const visit = new PeerVisit(this.ns, this.statsRecorder, headerValue(req.headers['x-oio-timeout']), signal, {
+      markDownAfterMs: this.ctx.markDownAfterMs,
+      bypassServiceDown: flag(url.searchParams, 'bypass_service_down'),
+      reqId: headerValue(req.headers['x-oio-req-id']) ?? '',
+    });
     let status = 500;
     let started = false;
     try {

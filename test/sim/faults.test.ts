@@ -39,7 +39,8 @@ describe('a down service', () => {
     expect(env[P3]).toEqual({ status: { status: 2, message: `${P3}: [errno=111] Connection refused` }, body: '' });
     expect(env[P1]?.status.status).toBe(200);
     const list = (await call(sim.url, 'GET', '/v3.0/OPENIO/conscience/list', { query: { type: 'meta2' } })).json<Array<{ addr: string; tags: Record<string, unknown> }>>();
-    expect(list.find((s) => s.addr === P3)?.tags['tag.up']).toBe(false);
+    // Killed a moment ago: the conscience has not marked it down yet (it takes ~15 s, fact 26).
+    expect(list.find((s) => s.addr === P3)?.tags['tag.up']).toBe(true);
   });
 
   it('comes back with an up fault', async () => {

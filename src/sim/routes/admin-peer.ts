@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import type { PeerId } from '../../oio/types.js';
 import { baseName } from '../../oio/cid.js';
+import { fileMissing, openReplica, restoreOnElection } from '../disk.js';
 import { autoRepairMissingSlaves, joinOnAccess, leave, scheduleResync } from '../election.js';
 import { type Container, masterOf, roleOf } from '../model.js';
 import { type PeerOutcome, type Reply, cJson, peerEnvelope, peerOutcome } from '../wire.js';
@@ -66,7 +67,8 @@ function answer(ctx: SimContext, action: PerPeerAction, c: Container, peer: Peer
   }
   switch (action) {
     case 'has':
-      if (r.base === 'missing') return peerOutcome(431, NOT_FOUND);
+      // `has` looks at the file, not at the base held open (fact 29).
+      if (fileMissing(r)) return peerOutcome(431, NOT_FOUND);
       if (r.base === 'corrupt') return peerOutcome(511, CORRUPT);
       return peerOutcome(200, 'OK', JSON.stringify(`${basePath(ctx, peer, c.cid)}:${r.mtime}`));
     case 'debug':
@@ -81,13 +83,16 @@ function answer(ctx: SimContext, action: PerPeerAction, c: Container, peer: Peer
       joinOnAccess(c, peer);
       return peerOutcome(200, 'OK');
     case 'status': {
+      if (openReplica(ctx, c, peer) === 'corrupt-on-open') return peerOutcome(511, CORRUPT);
       joinOnAccess(c, peer);
+      restoreOnElection(ctx, c, peer);
       if (c.election.noMaster) return electionFailed(c);
       const role = roleOf(c, peer);
       return role === 'master' ? peerOutcome(200, 'OK') : peerOutcome(303, masterOf(c) ?? '');
     }
     case 'sync': {
       ctx.stats.syncReceived(peer);
+      if (openReplica(ctx, c, peer) === 'corrupt-on-open') return peerOutcome(511, CORRUPT);
       joinOnAccess(c, peer);
       if (c.election.noMaster) return electionFailed(c);
       if (roleOf(c, peer) === 'master') return peerOutcome(301, 'not SLAVE');

@@ -3,6 +3,7 @@
 // master, diff-replicated). Errors a peer *answers* are hidden behind empty maps; a peer that
 // cannot be reached is a 503 (real-behaviour 1, 5–7, 9–10).
 import type { PeerId } from '../../oio/types.js';
+import { openReplica, restoreOnElection } from '../disk.js';
 import { joinOnAccess, writeLocally, writeThroughMaster } from '../election.js';
 import { type Container, type Replica, STATS_KEYS, masterOf, reinitialisedAdmin } from '../model.js';
 import { type Reply, SimHttpError, badRequest, jsonReply } from '../wire.js';
@@ -32,6 +33,7 @@ function noServiceReplied(code: number, message: string, peer: PeerId): SimHttpE
 function electOnRead(ctx: SimContext, found: Container): Container {
   const c = ctx.ns.mutable(found);
   for (const p of c.peers) joinOnAccess(c, p);
+  for (const p of c.peers) restoreOnElection(ctx, c, p);
   const replicas = [...c.replicas.values()];
   if (replicas.every((r) => r.base === 'missing')) {
     for (const r of replicas) {
@@ -46,7 +48,7 @@ function electOnRead(ctx: SimContext, found: Container): Container {
  * Reads one replica as the proxy does without service_id: random peers, a missing base makes
  * it retry elsewhere (up to 4 tries). Returns the replica read, or throws the proxy's error.
  */
-async function readAnyReplica(req: SimRequest, c: Container): Promise<Replica> {
+async function readAnyReplica(ctx: SimContext, req: SimRequest, c: Container): Promise<Replica> {
   let lastNetwork: { code: number; message: string; peer: PeerId } | undefined;
   const order = shuffled(c.peers);
   for (let attempt = 0; attempt < 4 && attempt < order.length + 1; attempt++) {
@@ -56,6 +58,7 @@ async function readAnyReplica(req: SimRequest, c: Container): Promise<Replica> {
       lastNetwork = { code: contact.code, message: contact.message, peer };
       continue;
     }
+    if (openReplica(ctx, c, peer) === 'corrupt-on-open') continue;
     const r = c.replicas.get(peer);
     if (r && r.base === 'ok') return r;
   }
@@ -64,9 +67,11 @@ async function readAnyReplica(req: SimRequest, c: Container): Promise<Replica> {
 }
 
 /** The replica a service_id read targets; undefined = that peer answered an error (hidden). */
-async function readNamedReplica(req: SimRequest, c: Container | undefined, peer: PeerId): Promise<Replica | undefined> {
+async function readNamedReplica(ctx: SimContext, req: SimRequest, c: Container | undefined, peer: PeerId): Promise<Replica | undefined> {
   const contact = await req.visit.contact(peer);
   if (!contact.reached) throw noServiceReplied(contact.code, contact.message, peer);
+  // A base met corrupt on this open answers 511, hidden behind empty maps (fact 16).
+  if (c && openReplica(ctx, c, peer) === 'corrupt-on-open') return undefined;
   const r = c?.replicas.get(peer);
   return r && r.base === 'ok' ? r : undefined;
 }
@@ -81,12 +86,12 @@ export async function getProperties(ctx: SimContext, req: SimRequest): Promise<R
   let c = located.kind === 'found' ? located.container : undefined;
   if (c && (ignored || !flag(req.query, 'local'))) c = electOnRead(ctx, c);
   if (ids) {
-    const r = await readNamedReplica(req, c, ids[0] as PeerId);
+    const r = await readNamedReplica(ctx, req, c, ids[0] as PeerId);
     return jsonReply(200, r ? tableOf(r, true) : EMPTY);
   }
   if (located.kind === 'unknown') throw noSuchUser();
   if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
-  return jsonReply(200, tableOf(await readAnyReplica(req, c as Container), true));
+  return jsonReply(200, tableOf(await readAnyReplica(ctx, req, c as Container), true));
 }
 
 /** `container/show`: the admin table as `x-oio-container-meta-*` headers, user properties as body. */
@@ -97,9 +102,9 @@ export async function containerShow(ctx: SimContext, req: SimRequest): Promise<R
   let c = located.kind === 'found' ? located.container : undefined;
   if (c) c = electOnRead(ctx, c);
   let r: Replica | undefined;
-  if (ids) r = await readNamedReplica(req, c, ids[0] as PeerId);
+  if (ids) r = await readNamedReplica(ctx, req, c, ids[0] as PeerId);
   else if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
-  else r = await readAnyReplica(req, c as Container);
+  else r = await readAnyReplica(ctx, req, c as Container);
   const headers: Record<string, string> = {};
   if (!r) return { status: 200, body: JSON.stringify({ properties: {} }), headers };
   const table = tableOf(r, false);
@@ -145,6 +150,9 @@ export async function setProperties(ctx: SimContext, req: SimRequest): Promise<R
   if (ctx.quirks.adminHeaderWritesLocally && flag(req.headers, 'x-oio-admin')) return writeOnFirstPeerReached(ctx, req, c, changes, ids);
   for (const p of c.peers) joinOnAccess(c, p);
   if (c.election.noMaster) throw new SimHttpError(500, 500, `Election failed for ${c.cid}.1.meta2`, c.peers);
+  if (openReplica(ctx, c, masterOf(c) as PeerId) === 'corrupt-on-open') {
+    throw new SimHttpError(503, 511, 'invalid database file: (26) SQLITE_NOTADB', c.peers);
+  }
   const master = masterOf(c) as PeerId;
   const target = ids ? (ids[0] as PeerId) : master;
   const contact = await req.visit.contact(target);
@@ -176,7 +184,9 @@ async function writeOnFirstPeerReached(
       last = { code: contact.code, message: contact.message, peer };
       continue;
     }
+    const opened = openReplica(ctx, c, peer);
     const r = c.replicas.get(peer);
+    if (opened === 'corrupt-on-open') throw new SimHttpError(503, 511, 'invalid database file: (26) SQLITE_NOTADB', [peer]);
     if (!r || r.base === 'missing') throw new SimHttpError(404, 431, CANTOPEN, [peer]);
     if (r.base === 'corrupt') throw new SimHttpError(503, 511, 'invalid database file: (26) SQLITE_NOTADB', [peer]);
     if (writeLocally(r, changes).length > 0) ctx.stats.localWriteApplied(peer);

@@ -1,13 +1,14 @@
 // What every simulator route receives: the namespace, the stats, the resync scheduler, and one
 // request's parsed parts with its PeerVisit (the proxy's view of the services it contacts).
 import type { IncomingHttpHeaders } from 'node:http';
+import type { DiskContext } from '../disk.js';
 import type { Scheduler } from '../election.js';
 import type { SimNamespace } from '../namespace.js';
 import type { StatsRecorder } from '../stats.js';
 import type { ProxyQuirks } from '../versions.js';
 import type { PeerVisit } from './visit.js';
 
-export interface SimContext {
+export interface SimContext extends DiskContext {
   readonly ns: SimNamespace;
   readonly stats: StatsRecorder;
   readonly scheduler: Scheduler;
@@ -15,6 +16,10 @@ export interface SimContext {
   readonly syncDelayMs: number;
   /** `host:port` the simulator listens on (the account service's address in conscience/list). */
   address(): string;
+  /** An account service is registered in the conscience (SimulatorOptions.accountService). */
+  readonly accountService: boolean;
+  /** Time from a kill until the conscience marks the service down (SimulatorOptions.markDownAfterMs). */
+  readonly markDownAfterMs: number;
   /** How the impersonated proxy version differs from master (SimulatorOptions.oioVersion). */
   readonly quirks: ProxyQuirks;
   /** The simulator's seeded random draws in [0, 1) (SimulatorOptions.seed): runs replay. */

@@ -5,6 +5,7 @@ import type { PeerId } from '../../oio/types.js';
 import { type Reply, SimHttpError, badRequest, cJson, jsonReply } from '../wire.js';
 import type { SimContext, SimRequest } from './context.js';
 import { locate, shuffled } from './locate.js';
+import { markedDown } from '../faults.js';
 
 interface ServiceEntry {
   readonly seq: number;
@@ -54,7 +55,8 @@ export function conscienceList(ctx: SimContext, req: SimRequest): Reply {
   if (type === null || type === '') throw badRequest('Missing type');
   if (type === 'meta2') {
     const list = ctx.ns.services.map((addr, k) => {
-      const down = ctx.ns.serviceFaults.get(addr)?.down ?? false;
+      const faults = ctx.ns.serviceFaults.get(addr);
+      const down = faults !== undefined && markedDown(faults, ctx.markDownAfterMs);
       return {
         addr,
         score: down ? 0 : serviceScore(addr),
@@ -63,6 +65,7 @@ export function conscienceList(ctx: SimContext, req: SimRequest): Reply {
     });
     return { status: 200, body: cJson(list) };
   }
+  if (type === 'account' && !ctx.accountService) throw new SimHttpError(404, 453, 'Service type [account] not managed');
   if (type === 'account') {
     const addr = ctx.address();
     return { status: 200, body: cJson([{ addr, score: 100, tags: { 'tag.up': true, 'tag.vol': `/var/lib/oio/sds/${ctx.ns.name}/account-1` } }]) };

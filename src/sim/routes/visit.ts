@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PeerId } from '../../oio/types.js';
 import type { SimNamespace } from '../namespace.js';
 import type { StatsRecorder } from '../stats.js';
+import { markedDown } from '../faults.js';
 import { SimHttpError, connectionRefused } from '../wire.js';
 
 /** Per-peer timeout of the real proxy without `x-oio-timeout` (proxy.outgoing.timeout.common). */
@@ -13,7 +14,19 @@ const PEER_TIMEOUT_MS = 30_000;
 /** Whole-request cap of the real proxy without `x-oio-timeout` (proxy.request.max_delay). */
 const REQUEST_TIMEOUT_MS = 60_000;
 
-/** The network-level result of contacting one service: reached, or a low oio code (2, 7). */
+/** How this request meets killed services (oio-real-behaviour 2, 26). */
+export interface VisitOptions {
+  /** Time from a kill until the conscience marks the service down (then code 8, no connection). */
+  readonly markDownAfterMs: number;
+  /** `bypass_service_down=true`: connect even to a service marked down (code 2, never 8). */
+  readonly bypassServiceDown: boolean;
+  /** `x-oio-req-id`, quoted in the code-8 message. */
+  readonly reqId: string;
+}
+
+const NO_VISIT_OPTIONS: VisitOptions = { markDownAfterMs: 0, bypassServiceDown: false, reqId: '' };
+
+/** The network-level result of contacting one service: reached, or a low oio code (2, 7, 8). */
 export type Contact = { readonly reached: true } | { readonly reached: false; readonly code: number; readonly message: string };
 
 export class PeerVisit {
@@ -21,7 +34,13 @@ export class PeerVisit {
   private readonly deadlineAt: number;
   private readonly explicitDeadline: boolean;
 
-  constructor(private readonly ns: SimNamespace, private readonly stats: StatsRecorder, timeoutHeader: string | undefined, private readonly signal: AbortSignal) {
+  constructor(
+    private readonly ns: SimNamespace,
+    private readonly stats: StatsRecorder,
+    timeoutHeader: string | undefined,
+    private readonly signal: AbortSignal,
+    private readonly opts: VisitOptions = NO_VISIT_OPTIONS,
+  ) {
     const us = timeoutHeader === undefined ? NaN : Number(timeoutHeader);
     this.explicitDeadline = Number.isFinite(us) && us > 0;
     this.deadlineAt = Date.now() + (this.explicitDeadline ? us / 1000 : REQUEST_TIMEOUT_MS);
@@ -34,7 +53,8 @@ export class PeerVisit {
 
   /**
    * Contacts one service. Throws SimHttpError 503 for an error burst or a passed deadline
-   * (the whole request fails); returns code 2 for a down or unknown service, 7 past 30 s.
+   * (the whole request fails); returns code 2 for a down or unknown service (8 once the
+   * conscience marks it down), 7 past 30 s.
    */
   async contact(peer: PeerId): Promise<Contact> {
     const faults = this.ns.serviceFaults.get(peer);
@@ -49,7 +69,12 @@ export class PeerVisit {
       faults.errorBurst--;
       throw new SimHttpError(503, 503, `${peer}: (503) Service unavailable`, [peer]);
     }
-    if (faults.down) return { reached: false, code: 2, message: connectionRefused(peer) };
+    if (faults.down) {
+      if (!this.opts.bypassServiceDown && markedDown(faults, this.opts.markDownAfterMs)) {
+        return { reached: false, code: 8, message: `Request avoided, service marked down (reqid=${this.opts.reqId})` };
+      }
+      return { reached: false, code: 2, message: connectionRefused(peer) };
+    }
     if (faults.slowMs > 0) {
       const limit = Math.min(remaining, PEER_TIMEOUT_MS);
       if (faults.slowMs > limit) {
