@@ -4,7 +4,6 @@
 // Also formats entries for humans, every value from the namespace escaped (escapeControl).
 // Writing is journal.ts's job.
 import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
 import { escapeControl as esc } from '../escape.js';
 import type { PeerEvidence, ReplicaSnapshot, RepairStep } from '../repair/types.js';
 import { JournalError } from './journal.js';
@@ -53,7 +52,7 @@ export async function scanJournal(path: string, filter: JournalFilter = {}): Pro
   let lineNumber = 0;
 
   const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
+  const lines = jsonLines(stream);
   try {
     for await (const line of lines) {
       lineNumber++;
@@ -72,10 +71,25 @@ export async function scanJournal(path: string, filter: JournalFilter = {}): Pro
     const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'REPAIRD_JOURNAL_MISSING' : 'REPAIRD_JOURNAL_READ';
     throw new JournalError(code, path, `cannot read the journal ${path}: ${(err as Error).message}`, { cause: err });
   } finally {
-    lines.close();
+    await lines.return(undefined);
     stream.destroy();
   }
   return { entries: kept.toArray(), matched, malformed, malformedLines };
+}
+
+/**
+ * The file's lines, split on '\n' only. Not node:readline: from Node 24 on it also breaks lines
+ * at U+2028/U+2029, which JSON.stringify leaves raw inside strings (a container name may hold
+ * them), so an entry would be cut in two and skipped as malformed.
+ */
+async function* jsonLines(stream: AsyncIterable<string | Buffer>): AsyncGenerator<string, void, undefined> {
+  let rest = '';
+  for await (const chunk of stream) {
+    const parts = (rest + (typeof chunk === 'string' ? chunk : chunk.toString('utf8'))).split('\n');
+    rest = parts.pop() ?? '';
+    yield* parts;
+  }
+  if (rest !== '') yield rest;
 }
 
 function parseEntry(line: string): JournalEntry | undefined {

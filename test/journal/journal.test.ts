@@ -166,6 +166,13 @@ describe('readJournal', () => {
     return path;
   }
 
+  it('keeps an entry whole when a name holds U+2028/U+2029 (Node 24\'s readline breaks lines there)', async () => {
+    const path = await journalWith([{ ...repairEntry(1), container: 'a\u2028b\u2029c\rd' }, repairEntry(2)]);
+    const scan = await scanJournal(path);
+    expect(scan.malformed).toBe(0);
+    expect(scan.entries.map((e) => e.container)).toEqual(['a\u2028b\u2029c\rd', 'c2']);
+  });
+
   it('filters by container id regardless of case', async () => {
     const path = await journalWith([repairEntry(1, { cid: 'ABCDEF' }), repairEntry(2), repairEntry(3, { cid: 'ABCDEF' })]);
     expect((await readJournal(path, { cid: 'abcdef' })).map((e) => e.reqId)).toEqual(['req-1', 'req-3']);
