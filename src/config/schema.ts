@@ -166,6 +166,8 @@ export const settingsSchema = z
         concurrency: reloadable(int(1, 1024).default(16)),
         probesPerSecond: reloadable(z.number().positive().max(100_000).default(200)),
         perServiceConcurrency: reloadable(int(1, 256).default(4)),
+        // Above this share of containers that could not be judged, a sweep is `incomplete`.
+        maxUnknownShare: reloadable(z.number().min(0).max(1).default(0.01)),
       })
       .prefault({}),
     schedule: scheduleSection.prefault({}),

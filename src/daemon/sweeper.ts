@@ -191,6 +191,7 @@ export class Sweeper {
         concurrency: config.probe.concurrency,
         probesPerSecond: config.probe.probesPerSecond,
         perServiceConcurrency: config.probe.perServiceConcurrency,
+        maxUnknownShare: config.probe.maxUnknownShare,
         progressIntervalMs: config.progress.intervalSeconds * 1000,
         ...(windows.length > 0 ? { isAllowedNow: windowGate(windows, config.schedule.timezone) } : {}),
         ...(run.expectedTotal !== undefined ? { expectedTotal: run.expectedTotal } : {}),

@@ -22,6 +22,8 @@ export interface Metrics {
   readonly detections: Counter<'kind'>;
   readonly damagedReplicas: Gauge<'kind'>;
   readonly unrepairableContainers: Gauge;
+  readonly unknownContainers: Gauge;
+  readonly sweepIncomplete: Gauge;
   readonly repairs: Counter<'outcome'>;
   readonly repairBudgetRemaining: Gauge;
   readonly repairStepDuration: Histogram<'step'>;
@@ -75,6 +77,16 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       help: 'Containers without a healthy quorum of replicas in the last completed sweep: never touched, need a human.',
       registers,
     }),
+    unknownContainers: new Gauge({
+      name: 'oio_repaird_unknown_containers',
+      help: 'Containers that could not be judged (verdict unknown: a replica unseen, the probe failed, the election unclear) in the last sweep that walked through the namespace, completed or incomplete.',
+      registers,
+    }),
+    sweepIncomplete: new Gauge({
+      name: 'oio_repaird_sweep_incomplete',
+      help: '1 when the last sweep that walked through the namespace was incomplete (more than probe.maxUnknownShare of its containers could not be judged), 0 otherwise.',
+      registers,
+    }),
     repairs: new Counter({
       name: 'oio_repaird_repairs_total',
       help: 'Container repairs by outcome: succeeded (verified), failed, refused (unsafe), skipped_budget, skipped_cooldown, dry_run.',
@@ -116,7 +128,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     sweepsTotal: new Counter({
       name: 'oio_repaird_sweeps_total',
-      help: 'Sweeps ended, by result: completed, incomplete (walked through but too many probes failed: gauges not updated), failed (enumeration failed), interrupted (stopped).',
+      help: 'Sweeps ended, by result: completed, incomplete (walked through but more than probe.maxUnknownShare of the containers could not be judged: damage gauges and success timestamp not updated), failed (enumeration failed), interrupted (stopped).',
       labelNames: ['result'] as const,
       registers,
     }),
@@ -172,6 +184,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   // dashboard's per-code panels then see a series (and its first increase) from the first scrape.
   for (const route of PROXY_ROUTES) for (const code_class of CODE_CLASSES) m.proxyRequestDuration.zero({ route, code_class });
   m.unrepairableContainers.set(0);
+  m.unknownContainers.set(0);
+  m.sweepIncomplete.set(0);
   m.sweepInProgress.set(0);
   m.sweepProgress.set(0);
   m.lastSweepSuccess.set(0);

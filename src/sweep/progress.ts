@@ -22,6 +22,8 @@ export interface ProgressFields {
   readonly damaged: number;
   readonly unrepairable: number;
   readonly probeErrors: number;
+  /** Containers that could not be judged so far. */
+  readonly unknown: number;
   readonly repairs: number;
   readonly paused: boolean;
   readonly total?: number;
@@ -39,6 +41,7 @@ export function progressFields(input: ProgressInput): ProgressFields {
     damaged: c.damagedContainers,
     unrepairable: c.unrepairable,
     probeErrors: c.probeErrors,
+    unknown: c.unknown,
     repairs: c.repairs.succeeded + c.repairs.failed,
     paused: input.paused,
   };

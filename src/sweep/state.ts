@@ -25,6 +25,8 @@ export interface SweepCounts {
   readonly unrepairable: number;
   /** Containers whose probe failed (verdict unknown with an error). */
   readonly probeErrors: number;
+  /** Containers that could not be judged (verdict unknown: probe errors included). */
+  readonly unknown: number;
   readonly repairs: Readonly<Record<RepairOutcome, number>>;
   /** Milliseconds the sweep has been running, over all its runs (pauses and downtime excluded). */
   readonly activeMs: number;
@@ -56,6 +58,7 @@ export function emptyCounts(): SweepCounts {
     damagedReplicas: Object.fromEntries(DAMAGE_KINDS.map((k) => [k, 0])) as Record<DamageKind, number>,
     unrepairable: 0,
     probeErrors: 0,
+    unknown: 0,
     repairs: Object.fromEntries(REPAIR_OUTCOMES.map((o) => [o, 0])) as Record<RepairOutcome, number>,
     activeMs: 0,
   };
@@ -73,6 +76,7 @@ const checkpointSchema = z.object({
     damagedReplicas: z.partialRecord(z.enum(DAMAGE_KINDS), count),
     unrepairable: count,
     probeErrors: count,
+    unknown: count.default(0),
     repairs: z.partialRecord(z.enum(REPAIR_OUTCOMES as [RepairOutcome, ...RepairOutcome[]]), count),
     activeMs: z.number().nonnegative(),
   }),

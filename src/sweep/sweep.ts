@@ -67,16 +67,23 @@ export interface SweepOptions {
   readonly enumerationBackoffMs?: number;
   /** Containers expected (e.g. the previous sweep's count), for the ETA in progress lines. */
   readonly expectedTotal?: number;
-  /** Share of containers whose probe may fail before a walked-through sweep is `incomplete` (default 0.01). */
-  readonly maxProbeErrorRatio?: number;
+  /**
+   * Share (0..1) of the containers that may end `unknown` (could not be judged: a replica unseen,
+   * the probe failed, the election unclear) before a walked-through sweep is `incomplete`
+   * (configuration: probe.maxUnknownShare).
+   */
+  readonly maxUnknownShare: number;
   /** Called with each progress line's fields (the daemon forwards them to systemd's STATUS=). */
   readonly onProgress?: (fields: ProgressFields) => void;
 }
 
 /**
- * `incomplete`: every container was listed, but more probes failed outright (proxy down, locate
- * errors) than `maxProbeErrorRatio` allows, so the sweep's picture of the damage is not trusted:
- * the "as of the last completed sweep" gauges and the success timestamp are left as they were.
+ * `completed`: every container was listed and at most `maxUnknownShare` of them could not be
+ * judged; the damage gauges and the success timestamp are its.
+ * `incomplete`: every container was listed, but more of them than `maxUnknownShare` allows ended
+ * `unknown` (e.g. one meta2 service down: every container with a replica on it), so the sweep
+ * did not see the namespace: the "as of the last completed sweep" gauges and the success
+ * timestamp are left as they were. `failed`: the enumeration failed. `interrupted`: stopped.
  */
 export type SweepResult = 'completed' | 'incomplete' | 'failed' | 'interrupted';
 
@@ -125,6 +132,7 @@ function validateOptions(opts: SweepOptions): void {
   positive('concurrency', opts.concurrency);
   positive('perServiceConcurrency', opts.perServiceConcurrency);
   if (!(opts.probesPerSecond >= 0)) throw new RangeError(`probesPerSecond must be >= 0, got ${opts.probesPerSecond}`);
+  if (!(opts.maxUnknownShare >= 0 && opts.maxUnknownShare <= 1)) throw new RangeError(`maxUnknownShare must be within 0..1, got ${opts.maxUnknownShare}`);
   if (!(opts.progressIntervalMs > 0)) throw new RangeError(`progressIntervalMs must be > 0, got ${opts.progressIntervalMs}`);
 }
 
@@ -339,6 +347,7 @@ class SweepRun {
     const { report, final } = outcome;
     c.done += 1;
     if (report.error) c.probeErrors += 1;
+    if (report.verdict === 'unknown') c.unknown += 1;
     if (report.verdict !== 'healthy' && report.verdict !== 'unknown') c.damagedContainers += 1;
     if (final.verdict === 'unrepairable') c.unrepairable += 1;
     for (const replica of final.replicas) {
@@ -425,8 +434,7 @@ class SweepRun {
   private async finish(walked: SweepResult): Promise<SweepSummary> {
     const { metrics, gate, state } = this.deps;
     this.counts.activeMs = this.activeMs();
-    const maxErrors = (this.opts.maxProbeErrorRatio ?? 0.01) * this.counts.done;
-    const result: SweepResult = walked === 'completed' && this.counts.probeErrors > maxErrors ? 'incomplete' : walked;
+    const result = sweepResult(walked, this.counts, this.opts.maxUnknownShare);
     await this.saveChain;
     // A new sweep that ended before finishing any container leaves nothing to resume: the next
     // one starts afresh (and is not logged as "resumed").
@@ -444,6 +452,11 @@ class SweepRun {
     metrics.sweepsTotal.inc({ result });
     metrics.sweepInProgress.set(0);
     metrics.repairBudgetRemaining.set(gate.remaining());
+    if (result === 'completed' || result === 'incomplete') {
+      // Walked through: how much of it could not be judged, and whether that was too much.
+      metrics.unknownContainers.set(this.counts.unknown);
+      metrics.sweepIncomplete.set(result === 'incomplete' ? 1 : 0);
+    }
     if (sweepSucceeded(result)) {
       publishCompletedSweep(metrics, { damagedReplicas: this.counts.damagedReplicas, unrepairable: this.counts.unrepairable, endedAtMs: now });
       metrics.sweepDuration.observe(this.counts.activeMs / 1000);
@@ -461,11 +474,19 @@ class SweepRun {
     };
     const fields = { result, done: summary.counts.done, doneThisRun: summary.doneThisRun, counts: summary.counts, position: summary.position };
     if (result === 'completed') this.log.info(fields, 'sweep done');
-    else if (result === 'incomplete') this.log.warn({ ...fields, probeErrors: this.counts.probeErrors }, 'sweep incomplete: too many probes failed, damage gauges not updated');
+    else if (result === 'incomplete') {
+      this.log.warn({ ...fields, unknown: this.counts.unknown, maxUnknownShare: this.opts.maxUnknownShare }, 'sweep incomplete: too many containers could not be judged, damage gauges not updated');
+    }
     else if (result === 'failed') this.log.error({ ...fields, error: this.error }, 'sweep failed');
     else this.log.info(fields, 'sweep interrupted');
     return summary;
   }
+}
+
+/** The result of a sweep that ended `walked`: a walk-through with too many unknown containers is `incomplete`. */
+export function sweepResult(walked: SweepResult, counts: Pick<SweepCounts, 'done' | 'unknown'>, maxUnknownShare: number): SweepResult {
+  if (walked !== 'completed') return walked;
+  return counts.unknown > maxUnknownShare * counts.done ? 'incomplete' : 'completed';
 }
 
 function describe(err: unknown): { code: string; message: string } {

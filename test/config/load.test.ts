@@ -26,7 +26,7 @@ describe('parseConfigText', () => {
     expect(config.proxy).toEqual({ url: 'http://127.0.0.1:6006', namespace: 'OPENIO', connectTimeoutMs: 2000, requestTimeoutMs: 10000, connections: 16 });
     expect(config.account.url).toBeNull();
     expect(config.accounts).toEqual({ include: 'all', exclude: { names: [], prefixes: [] } });
-    expect(config.probe).toEqual({ requiredKeys: [...DEFAULT_REQUIRED_KEYS], concurrency: 16, probesPerSecond: 200, perServiceConcurrency: 4 });
+    expect(config.probe).toEqual({ requiredKeys: [...DEFAULT_REQUIRED_KEYS], concurrency: 16, probesPerSecond: 200, perServiceConcurrency: 4, maxUnknownShare: 0.01 });
     expect(config.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC', jitterSeconds: 0, runAtStart: true, windows: [] });
     expect(config.repair.mode).toBe('auto');
     expect(config.repair.dryRun).toBe(false);

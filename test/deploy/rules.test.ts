@@ -8,7 +8,7 @@ import { loadRules, readRepoFile } from './promql.js';
 const EXPECTED_ALERTS = [
   'OioRepairdDown', 'OioRepairdCorruptionDetected', 'OioRepairdUnrepairableContainers',
   'OioRepairdRepairsFailing', 'OioRepairdRepairBudgetExhausted', 'OioRepairdSweepOverdue',
-  'OioRepairdProxyErrorsHigh', 'OioRepairdConfigReloadFailed', 'OioRepairdUnsupportedProxy',
+  'OioRepairdSweepIncomplete', 'OioRepairdProxyErrorsHigh', 'OioRepairdConfigReloadFailed', 'OioRepairdUnsupportedProxy',
 ];
 
 const rules = loadRules();

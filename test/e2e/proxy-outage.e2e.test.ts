@@ -11,7 +11,7 @@ import { listNamespace } from './sim-truth.js';
 const MUTATING_ROUTES = ['admin/sync', 'admin/leave', 'admin/set_properties'];
 
 async function sweepEnd(daemon: DaemonProcess, sweepId: unknown, timeoutMs = 30_000): Promise<LogLine> {
-  const ends = ['sweep done', 'sweep incomplete: too many probes failed, damage gauges not updated', 'sweep failed'];
+  const ends = ['sweep done', 'sweep incomplete: too many containers could not be judged, damage gauges not updated', 'sweep failed'];
   return daemon.waitForLog((l) => ends.includes(String(l.msg)) && l['sweepId'] === sweepId, { timeoutMs, what: `the end of sweep ${String(sweepId)}` });
 }
 

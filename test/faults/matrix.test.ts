@@ -67,6 +67,9 @@ function only<T extends JournalEntry['type']>(entries: readonly JournalEntry[], 
 const PROBES = 'oio_repaird_probes_total';
 const DETECTIONS = 'oio_repaird_detections_total';
 const REPAIRS = 'oio_repaird_repairs_total';
+const LAST_SUCCESS = 'oio_repaird_last_sweep_success_timestamp_seconds';
+const UNREPAIRABLE = 'oio_repaird_unrepairable_containers';
+const DAMAGED = 'oio_repaird_damaged_replicas';
 const SWEEPS = 'oio_repaird_sweeps_total';
 
 describe('fault matrix: proxy outages', () => {
@@ -228,7 +231,9 @@ describe('fault matrix: failing meta2 services', () => {
       faults: [{ kind: 'down', service: S3 }],
     });
     const summary = await w.sweep();
-    expect(summary.result).toBe('completed');
+    // Half of the containers could not be judged: the sweep did not see the namespace.
+    expect(summary.result).toBe('incomplete');
+    expect(summary.counts).toMatchObject({ done: 2, unknown: 1, probeErrors: 0 });
     expect(w.swept.get(cid('c1'))).toBe('unknown');
     expect(w.swept.get(cid('c2'))).toBe('healthy');
     // has/status answer per peer (S3: code 2), so the probe itself did not fail.
@@ -238,6 +243,49 @@ describe('fault matrix: failing meta2 services', () => {
     expect(detection).toMatchObject({ verdict: 'unknown' });
     expect(detection.replicas.find((r) => r.peer === S3)).toMatchObject({ health: 'unreachable' });
     expect(w.mutations).toEqual([]);
+    await expectSafe(w);
+  });
+
+  it('a meta2 service down under every container: the sweep is incomplete and keeps the last completed sweep\'s gauges and success time', async () => {
+    // Three services, every container on all three (fact 31: one service down, nothing can be judged).
+    const names = ['c1', 'c2', 'c3', 'c4'];
+    const w = await start({
+      containers: names.map((n) => box(n, [S1, S2, S3], S2)),
+      faults: [
+        { kind: 'missing-base', account: A, container: 'c2', peer: S1 },
+        { kind: 'missing-base', account: A, container: 'c2', peer: S3 },
+        { kind: 'drop-keys', account: A, container: 'c4', peer: S3, keys: ['sys.m2.ctime'] },
+      ],
+      policy: { mode: 'report-only' },
+    });
+    const seen = await w.sweep();
+    expect(seen).toMatchObject({ result: 'completed', counts: { unknown: 0, unrepairable: 1 } });
+    const lastSuccess = await w.metric(LAST_SUCCESS);
+    expect(lastSuccess).toBeGreaterThan(0);
+    expect(await w.metric(UNREPAIRABLE)).toBe(1);
+    expect(await w.metric(DAMAGED, { kind: 'missing-keys' })).toBe(1);
+
+    w.sim.inject({ kind: 'down', service: S1 });
+    const blind = await w.sweep();
+    expect(blind.result).toBe('incomplete');
+    expect(blind.counts).toMatchObject({ done: 4, unknown: 4, unrepairable: 0 });
+    expect([...w.swept.values()]).toEqual(['unknown', 'unknown', 'unknown', 'unknown']);
+    // What it could not see is not reported as "no damage": the last completed sweep's picture stays.
+    expect(await w.metric(UNREPAIRABLE)).toBe(1);
+    expect(await w.metric(DAMAGED, { kind: 'missing-keys' })).toBe(1);
+    expect(await w.metric(LAST_SUCCESS)).toBe(lastSuccess);
+    expect(await w.metric('oio_repaird_unknown_containers')).toBe(4);
+    expect(await w.metric('oio_repaird_sweep_incomplete')).toBe(1);
+    expect(await w.metric(SWEEPS, { result: 'incomplete' })).toBe(1);
+    expect(await w.checkpoint()).toBeNull();
+    expect(w.mutations).toEqual([]);
+
+    w.sim.inject({ kind: 'up', service: S1 });
+    const back = await w.sweep();
+    expect(back).toMatchObject({ result: 'completed', counts: { unknown: 0, unrepairable: 1 } });
+    expect(await w.metric('oio_repaird_unknown_containers')).toBe(0);
+    expect(await w.metric('oio_repaird_sweep_incomplete')).toBe(0);
+    expect(await w.metric(LAST_SUCCESS)).toBeGreaterThanOrEqual(lastSuccess);
     await expectSafe(w);
   });
 

@@ -72,6 +72,7 @@ export const SWEEP_DEFAULTS: Omit<SweepOptions, 'signal'> = {
   checkpointEvery: 1,
   enumerationRetries: 2,
   enumerationBackoffMs: 10,
+  maxUnknownShare: 0.01,
 };
 
 export class World {

@@ -11,9 +11,9 @@ import { RepairGate, type RepairPolicy } from '../../src/sweep/repair-gate.js';
 import { MemorySweepStateStore } from '../../src/sweep/state.js';
 import type { SweepDeps, SweepOptions } from '../../src/sweep/sweep.js';
 import { FakeAccounts } from '../discover/fake-accounts.js';
-import { damaged, healthy, unrepairable } from './reports.js';
+import { damaged, healthy, unrepairable, unseen } from './reports.js';
 
-export type Fate = 'healthy' | 'damaged' | 'unrepairable' | 'throw';
+export type Fate = 'healthy' | 'damaged' | 'unrepairable' | 'unseen' | 'throw';
 
 export const POLICY: RepairPolicy = {
   mode: 'auto',
@@ -93,6 +93,7 @@ export class Harness {
       signal,
       pageSize: 7,
       enumerationBackoffMs: 1,
+      maxUnknownShare: 0.01,
       ...overrides,
     };
   }
@@ -117,6 +118,7 @@ export class Harness {
       if (fate === 'throw') throw Object.assign(new Error('proxy exploded'), { code: 'OIO_UNAVAILABLE' });
       if (fate === 'damaged') return damaged(ref, ctx.peers);
       if (fate === 'unrepairable') return unrepairable(ref);
+      if (fate === 'unseen') return unseen(ref, ctx.peers);
       return healthy(ref, ctx.peers);
     } finally {
       this.active -= 1;

@@ -23,3 +23,5 @@ export function report(ref: ContainerRef, verdict: Verdict, healths: readonly Re
 export const healthy = (ref: ContainerRef, peers?: readonly PeerId[]) => report(ref, 'healthy', ['ok', 'ok', 'ok'], peers);
 export const damaged = (ref: ContainerRef, peers?: readonly PeerId[]) => report(ref, 'repairable', ['ok', 'ok', 'missing-keys'], peers);
 export const unrepairable = (ref: ContainerRef) => report(ref, 'unrepairable', ['missing-base', 'corrupt-base', 'ok']);
+/** Not judged: one replica unseen (e.g. its meta2 service down), no probe error. */
+export const unseen = (ref: ContainerRef, peers?: readonly PeerId[]) => report(ref, 'unknown', ['ok', 'ok', 'unreachable'], peers);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ContainerReport } from '../../src/probe/types.js';
-import { runSweep } from '../../src/sweep/sweep.js';
+import { runSweep, sweepResult } from '../../src/sweep/sweep.js';
 import { unavailable } from '../discover/fake-accounts.js';
 import { ManualClock } from './manual-clock.js';
 import { containerNames, Harness, indexOf, sample, tick, type Fate } from './harness.js';
@@ -16,7 +16,7 @@ describe('runSweep', () => {
   it('probes every container once and exports what the probes and repairs returned', async () => {
     const h = new Harness(tree3x10, { fate: mixedFate });
     // 3 of 30 probes throw: allowed here, so the sweep counts as completed.
-    const summary = await runSweep(h.deps(), h.options(new AbortController().signal, { maxProbeErrorRatio: 0.2 }));
+    const summary = await runSweep(h.deps(), h.options(new AbortController().signal, { maxUnknownShare: 0.2 }));
 
     expect(summary.result).toBe('completed');
     expect([...h.probed].sort()).toEqual(everyContainer(tree3x10));
@@ -127,6 +127,49 @@ describe('runSweep', () => {
     expect(second.state.checkpoint).toBeNull();
   });
 
+  it('counts a sweep stopped and resumed exactly like one that never stopped, though containers finished beyond the watermark', async () => {
+    // ct000-ct009 share one slow meta2 service (one probe at a time, ct000 held until the stop):
+    // the others, each on its own service, finish long before them, beyond the watermark.
+    const tree = { a: containerNames(40) };
+    const slow = (ref: { container?: string }) => indexOf(ref as never) < 10;
+    const fate = (ref: { container?: string }): Fate =>
+      (({ 12: 'unrepairable', 25: 'unrepairable', 14: 'damaged', 30: 'damaged', 16: 'throw' }) as Record<number, Fate>)[indexOf(ref as never)] ?? 'healthy';
+    const harness = (stop?: AbortSignal) => new Harness(tree, {
+      fate,
+      peersOf: (ref) => (slow(ref) ? ['slow:6120'] : [`fast-${ref.container}:6120`]),
+      // Report-only: damaged containers keep their missing keys, so a double count would show.
+      policy: { mode: 'report-only' },
+      ...(stop ? { hold: (ref) => (slow(ref) ? new Promise<void>((r) => stop.addEventListener('abort', () => r(), { once: true })) : undefined) } : {}),
+    });
+    const opts = { perServiceConcurrency: 1, maxUnknownShare: 0.5 };
+    const reference = harness();
+    const never = await runSweep(reference.deps(), reference.options(new AbortController().signal, opts));
+    expect(never.counts).toMatchObject({ done: 40, unrepairable: 2, damagedContainers: 4, probeErrors: 1 });
+
+    const stop = new AbortController();
+    const first = harness(stop.signal);
+    first.onProbe = (n) => n === 21 && stop.abort();
+    const s1 = await runSweep(first.deps(), first.options(stop.signal, opts));
+    expect(s1.result).toBe('interrupted');
+    // The watermark is stuck at ct000 (ct001-ct009 never ran), while later containers finished.
+    expect(s1.position).toEqual({ account: 'a', container: 'ct000' });
+    const saved = first.state.checkpoint!;
+    expect(saved.finishedAhead.length).toBe(s1.counts.done - 1);
+
+    const second = harness();
+    second.state.checkpoint = saved;
+    const s2 = await runSweep(second.deps(), second.options(new AbortController().signal, opts));
+    expect(s2).toMatchObject({ result: 'completed', resumed: true });
+    const { activeMs: _a, ...resumedCounts } = s2.counts;
+    const { activeMs: _b, ...referenceCounts } = never.counts;
+    expect(resumedCounts).toEqual(referenceCounts);
+    expect(await sample(second.metrics.unrepairableContainers)).toBe(2);
+    expect(await sample(second.metrics.damagedReplicas, { kind: 'missing-keys' })).toBe(2);
+    // No container probed twice over the two runs, none missed.
+    expect(first.probed.filter((k) => second.probed.includes(k))).toEqual([]);
+    expect([...first.probed, ...second.probed].sort()).toEqual(everyContainer(tree));
+  });
+
   it('lets in-flight repairs finish when stopped', async () => {
     const h = new Harness({ a: containerNames(20) }, { fate: () => 'damaged' });
     const stop = new AbortController();
@@ -173,13 +216,13 @@ describe('runSweep', () => {
     expect(h.journal.entries.filter((e) => e.type === 'repair')).toEqual([]);
   });
 
-  it('is incomplete, not completed, when more probes failed than maxProbeErrorRatio allows', async () => {
+  it('is incomplete, not completed, when more probes failed than maxUnknownShare allows (a failed probe could not judge)', async () => {
     // The proxy was down for part of the sweep: every container was listed, 5 of 20 probes failed.
     const h = new Harness({ a: containerNames(20) }, { fate: (ref) => (Number(ref.container?.slice(-2)) < 5 ? 'throw' : ref.container?.endsWith('7') ? 'damaged' : 'healthy') });
     h.metrics.damagedReplicas.set({ kind: 'missing-keys' }, 42);
     const summary = await runSweep(h.deps(), h.options(new AbortController().signal));
     expect(summary.result).toBe('incomplete');
-    expect(summary.counts.probeErrors).toBe(5);
+    expect(summary.counts).toMatchObject({ probeErrors: 5, unknown: 5 });
     expect(await sample(h.metrics.sweepsTotal, { result: 'incomplete' })).toBe(1);
     expect(await sample(h.metrics.sweepsTotal, { result: 'completed' })).toBe(0);
     // The damage picture of a sweep that could not see everything is not published…
@@ -188,6 +231,46 @@ describe('runSweep', () => {
     // …but what it could see was still repaired, and the walk is over (no resume position).
     expect(h.repaired.length).toBeGreaterThan(0);
     expect(h.state.checkpoint).toBeNull();
+  });
+
+  it('is incomplete when more containers could not be judged than maxUnknownShare allows, though no probe failed; gauges and success time stay', async () => {
+    // One meta2 service down: its replicas are unseen, so every container on it is "unknown".
+    const fate = (ref: { container?: string }): Fate => (indexOf(ref as never) === 4 ? 'unrepairable' : 'healthy');
+    const h = new Harness({ a: containerNames(10) }, { fate });
+    await runSweep(h.deps(), h.options(new AbortController().signal));
+    expect(await sample(h.metrics.unrepairableContainers)).toBe(1);
+    const lastSuccess = await sample(h.metrics.lastSweepSuccess);
+    expect(lastSuccess).toBeGreaterThan(0);
+
+    const blind = new Harness({ a: containerNames(10) }, { fate: (ref) => (indexOf(ref) < 3 ? 'healthy' : 'unseen') });
+    const summary = await runSweep({ ...blind.deps(), metrics: h.metrics }, blind.options(new AbortController().signal, { maxUnknownShare: 0.5 }));
+    expect(summary.result).toBe('incomplete');
+    expect(summary.counts).toMatchObject({ done: 10, unknown: 7, probeErrors: 0, unrepairable: 0 });
+    expect(await sample(h.metrics.unrepairableContainers)).toBe(1);
+    expect(await sample(h.metrics.lastSweepSuccess)).toBe(lastSuccess);
+    expect(await sample(h.metrics.unknownContainers)).toBe(7);
+    expect(await sample(h.metrics.sweepIncomplete)).toBe(1);
+    expect(await sample(h.metrics.sweepsTotal, { result: 'incomplete' })).toBe(1);
+
+    // A few unknowns within the share: completed, counted in their own gauge.
+    const few = await runSweep({ ...blind.deps(), metrics: h.metrics }, blind.options(new AbortController().signal, { maxUnknownShare: 0.7 }));
+    expect(few.result).toBe('completed');
+    expect(await sample(h.metrics.unknownContainers)).toBe(7);
+    expect(await sample(h.metrics.sweepIncomplete)).toBe(0);
+    expect(await sample(h.metrics.lastSweepSuccess)).toBeGreaterThanOrEqual(lastSuccess);
+  });
+
+  it.each([
+    // walked, done, unknown, maxUnknownShare, result
+    ['completed', 100, 1, 0.01, 'completed'],
+    ['completed', 100, 2, 0.01, 'incomplete'],
+    ['completed', 10, 10, 1, 'completed'],
+    ['completed', 10, 1, 0, 'incomplete'],
+    ['completed', 0, 0, 0.01, 'completed'],
+    ['interrupted', 100, 100, 0.01, 'interrupted'],
+    ['failed', 0, 0, 0.01, 'failed'],
+  ] as const)('sweepResult: walked %s, %i done, %i unknown, share %d → %s', (walked, done, unknown, share, expected) => {
+    expect(sweepResult(walked, { done, unknown }, share)).toBe(expected);
   });
 
   it('hands each progress line to onProgress (systemd STATUS=) as well as to the log', async () => {
