@@ -41,7 +41,7 @@ describe('renderStatusPage', () => {
 
   it('shows the namespace, the running sweep with its rate, and links to /metrics, /readyz and the runbook', () => {
     const html = renderStatusPage(view({
-      sweep: { startedAt: '2026-12-02T11:58:00.000Z', progress: { sweepId: 's-1', done: 400, total: 1000, rate: 12.5, damaged: 3, unrepairable: 1, probeErrors: 0, repairs: 2, paused: false, etaSeconds: 48 } },
+      sweep: { startedAt: '2026-12-02T11:58:00.000Z', progress: { sweepId: 's-1', done: 400, total: 1000, rate: 12.5, damaged: 3, unrepairable: 1, probeErrors: 0, unknown: 0, repairs: 2, paused: false, etaSeconds: 48 } },
     }));
     expect(html).toMatch(/namespace <code>OPENIO<\/code>/);
     expect(html).toContain('400 of ~1000 containers, 12.5/s');
