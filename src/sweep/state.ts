@@ -39,6 +39,12 @@ export interface SweepCheckpoint {
   readonly startedAt: string;
   /** Last container such that it and every container before it are done; null: none yet. */
   readonly position: SweepPosition | null;
+  /**
+   * Containers finished beyond `position` (they finished before slower ones admitted earlier):
+   * already in `counts`, so the resumed sweep skips them instead of probing and counting them
+   * again. Bounded by the admission window. Absent in older files: none.
+   */
+  readonly finishedAhead: readonly SweepPosition[];
   readonly counts: SweepCounts;
   readonly savedAt: string;
 }
@@ -65,11 +71,13 @@ export function emptyCounts(): SweepCounts {
 }
 
 const count = z.number().int().nonnegative();
+const positionSchema = z.object({ account: z.string(), container: z.string() });
 const checkpointSchema = z.object({
   version: z.literal(1),
   sweepId: z.string().min(1),
   startedAt: z.string(),
-  position: z.object({ account: z.string(), container: z.string() }).nullable(),
+  position: positionSchema.nullable(),
+  finishedAhead: z.array(positionSchema).default([]),
   counts: z.object({
     done: count,
     damagedContainers: count,

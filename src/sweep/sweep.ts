@@ -187,7 +187,7 @@ class SweepRun {
     this.shortId = this.sweepId.slice(0, 8);
     this.startedAt = checkpoint?.startedAt ?? new Date(now).toISOString();
     this.counts = structuredClone(checkpoint?.counts ?? emptyCounts()) as MutableCounts;
-    this.watermark = new Watermark(checkpoint?.position ?? null);
+    this.watermark = new Watermark(checkpoint?.position ?? null, checkpoint?.finishedAhead ?? []);
     this.log = deps.log.child({ sweepId: this.sweepId });
     this.limiter = opts.probesPerSecond > 0 ? new RateLimiter(opts.probesPerSecond, { clock: this.clock }) : unlimitedRate;
     this.services = new KeyedSemaphore(opts.perServiceConcurrency);
@@ -247,6 +247,8 @@ class SweepRun {
         });
         for await (const container of listing) {
           failures = 0;
+          // Finished beyond the watermark before a restart: already counted, not probed again.
+          if (this.watermark.alreadyFinished({ account: container.account, container: container.container })) continue;
           if (!(await this.waitUntilAllowed())) return 'interrupted';
           const releaseAdmission = await this.admission.acquire([ADMISSION], stop);
           this.spawn(container, releaseAdmission);
@@ -395,6 +397,7 @@ class SweepRun {
       sweepId: this.sweepId,
       startedAt: this.startedAt,
       position: this.watermark.position(),
+      finishedAhead: this.watermark.finishedAhead(),
       counts: { ...structuredClone(this.counts), activeMs: this.activeMs() },
       savedAt: new Date(this.clock.now()).toISOString(),
     };

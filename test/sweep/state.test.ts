@@ -22,6 +22,7 @@ const checkpoint: SweepCheckpoint = {
   sweepId: 'sweep-1',
   startedAt: '2026-01-01T00:00:00.000Z',
   position: { account: 'acct', container: 'ct-42' },
+  finishedAhead: [{ account: 'acct', container: 'ct-45' }],
   counts: { ...emptyCounts(), done: 42, damagedContainers: 2, damagedReplicas: { ...emptyCounts().damagedReplicas, 'missing-keys': 2 } },
   savedAt: '2026-01-01T00:10:00.000Z',
 };
@@ -48,6 +49,12 @@ describe('FileSweepStateStore', () => {
     await store.save({ ...checkpoint, position: { account: 'acct', container: 'ct-99' } });
     expect((await store.load())?.position).toEqual({ account: 'acct', container: 'ct-99' });
     expect(await readdir(dir)).toEqual([STATE_FILE]);
+  });
+
+  it('reads a checkpoint written before finishedAhead existed as "none finished ahead"', async () => {
+    const { finishedAhead: _ahead, ...older } = checkpoint;
+    await writeFile(join(dir, STATE_FILE), JSON.stringify(older));
+    expect(await new FileSweepStateStore(dir, capturingLogger().log).load()).toEqual({ ...checkpoint, finishedAhead: [] });
   });
 
   it('treats a missing file as "no sweep to resume" without complaint', async () => {
