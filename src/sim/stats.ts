@@ -23,6 +23,12 @@ export interface SimStats {
   /** Effective writes through a master by `admin/set_properties`. */
   readonly writes: number;
   /**
+   * Mutating requests received per container (CID): each `sync`, `leave` and `set_properties`
+   * request counts once, whatever the number of peers it targets. Only containers that got one
+   * are listed (the kill test counts, with it, what a crash-looping daemon sent).
+   */
+  readonly mutationsByContainer: Readonly<Record<string, number>>;
+  /**
    * `admin/set_properties` applied LOCALLY on one peer (x-oio-admin: 1, oio-real-behaviour 23):
    * not replicated, no version bump. Per peer that wrote.
    */
@@ -42,6 +48,7 @@ export class StatsRecorder {
   private syncCalls = new Map<PeerId, number>();
   private leaveCalls = new Map<PeerId, number>();
   private writes = 0;
+  private mutations = new Map<string, number>();
   private localWrites = new Map<PeerId, number>();
 
   requestStarted(route: string): void {
@@ -74,6 +81,11 @@ export class StatsRecorder {
     if (s) s.inFlight = Math.max(0, s.inFlight - 1);
   }
 
+  /** A mutating request (sync, leave, set_properties) reached container `cid`. */
+  mutationReceived(cid: string): void {
+    this.mutations.set(cid, (this.mutations.get(cid) ?? 0) + 1);
+  }
+
   syncReceived(peer: PeerId): void {
     this.syncCalls.set(peer, (this.syncCalls.get(peer) ?? 0) + 1);
   }
@@ -102,6 +114,7 @@ export class StatsRecorder {
       byStatus: Object.fromEntries(this.byStatus),
       services,
       syncCalls: Object.fromEntries(this.syncCalls),
+      mutationsByContainer: Object.fromEntries(this.mutations),
       leaveCalls: Object.fromEntries(this.leaveCalls),
       writes: this.writes,
       localWrites: Object.fromEntries(this.localWrites),

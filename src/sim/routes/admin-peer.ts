@@ -119,6 +119,7 @@ export async function perPeerRoute(ctx: SimContext, req: SimRequest, action: Per
   if (located.kind === 'unknown' && ids === undefined) throw noSuchUser();
   let container = located.kind === 'found' ? located.container : undefined;
   if (container && MUTATING.has(action)) container = ctx.ns.mutable(container);
+  if (container && (action === 'sync' || action === 'leave')) ctx.stats.mutationReceived(container.cid);
   const peers = ids ?? shuffled(located.kind === 'unknown' ? [] : located.container.peers);
   const entries: Array<[PeerId, PeerOutcome]> = [];
   const leaving: PeerId[] = [];

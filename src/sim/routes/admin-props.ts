@@ -157,6 +157,7 @@ export async function setProperties(ctx: SimContext, req: SimRequest): Promise<R
   const target = ids ? (ids[0] as PeerId) : master;
   const contact = await req.visit.contact(target);
   if (!contact.reached) throw noServiceReplied(contact.code, contact.message, target);
+  ctx.stats.mutationReceived(c.cid);
   // real-behaviour 9: a slave's redirect is swallowed: 204, nothing written.
   if (target !== master) return { status: 204 };
   const m = c.replicas.get(master);
