@@ -15,7 +15,7 @@ import { checkProxySupport, isUnsupportedProxy } from '../probe/proxy-guard.js';
 import type { ContainerReport } from '../probe/types.js';
 import { repairContainer } from '../repair/execute.js';
 import { windowGate } from '../schedule/windows.js';
-import type { ProbeContext, ProbeFn } from '../sweep/process-container.js';
+import type { ProbeContext, ProbeFn, RepairContext } from '../sweep/process-container.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
 import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
@@ -112,15 +112,30 @@ export class Sweeper {
     this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
     this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
     const store = opts.gateStore;
-    this.gate = new RepairGate(repairPolicy(c), store ? { onChange: () => void store.save(this.gate.snapshot()) } : {});
+    // Every reservation and outcome is saved; a repair waits for its reservation to be on disk.
+    this.gate = new RepairGate(repairPolicy(c), store ? { persist: (snapshot) => store.save(snapshot) } : {});
   }
 
-  /** Takes back the gate's persisted history, if any (call before the first sweep). */
+  /**
+   * Takes back the gate's persisted history, if any (call before the first sweep). A history
+   * that exists but cannot be used means the last hour's spending is unknown: no repair for an
+   * hour (the budget window), and that hold is itself saved so a restart does not lift it.
+   */
   async restoreHistory(): Promise<void> {
-    const snapshot = await this.opts.gateStore?.load();
-    if (snapshot) {
-      this.gate.restore(snapshot);
+    const loaded = await this.opts.gateStore?.load();
+    if (loaded?.kind === 'restored') {
+      this.gate.restore(loaded.snapshot);
       this.opts.log.info({ tracked: this.gate.tracked, budgetRemaining: this.gate.remaining() }, 'repair history restored');
+    } else if (loaded?.kind === 'bad') {
+      const { bad } = loaded;
+      const until = Date.now() + 3_600_000;
+      const where = bad.keptAs ? `, kept as ${bad.keptAs}` : '';
+      this.gate.holdRepairsUntil(until, `the repair history was ${bad.problem} at start${where}`);
+      this.opts.metrics.stateFileProblems.inc({ file: 'repair_history', problem: bad.problem });
+      this.opts.log.error(
+        { path: bad.path, problem: bad.problem, error: bad.error, ...(bad.keptAs ? { keptAs: bad.keptAs } : {}), noRepairsUntil: new Date(until).toISOString() },
+        'repair history unusable: what the last hour spent is unknown, so no repairs for an hour',
+      );
     }
   }
 
@@ -130,12 +145,13 @@ export class Sweeper {
     const proxy = this.proxy;
     const requiredKeys = config.probe.requiredKeys;
     const verify = (ref: ContainerRef, reqId: string) => probeContainer(proxy, ref, { requiredKeys, alwaysElection: true, reqId });
-    const repair = (report: ContainerReport, reqId: string, dryRun: boolean) =>
+    const repair = (report: ContainerReport, { reqId, beforeFirstMutation }: RepairContext, dryRun: boolean) =>
       repairContainer(proxy, report, {
         dryRun,
         journal,
         probe: (ref) => verify(ref, reqId),
         reqId,
+        ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
         log: log.child({ cid: report.ref.cid, reqId }),
         metrics,
         verifyAttempts: config.repair.verifyAttempts,
@@ -177,9 +193,9 @@ export class Sweeper {
         accounts: this.accounts,
         locate: (ref, ctx) => proxy.locate(ref, { reqId: ctx.reqId }),
         probe: run.wrapProbe ? run.wrapProbe(probe) : probe,
-        repair: (report, ctx) => repair(report, ctx.reqId, false),
+        repair: (report, ctx) => repair(report, ctx, false),
         // report-only mode: the plan goes to the journal as dry-run steps, nothing is changed.
-        previewRepair: (report, ctx) => repair(report, ctx.reqId, true),
+        previewRepair: (report, ctx) => repair(report, ctx, true),
         journal,
         metrics,
         log,
@@ -202,7 +218,7 @@ export class Sweeper {
   }
 
   async close(): Promise<void> {
-    await this.opts.gateStore?.flush();
+    await this.opts.gateStore?.close();
     await this.accounts.close();
     await this.proxy.close();
   }

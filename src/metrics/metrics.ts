@@ -15,6 +15,9 @@ export const PROXY_ROUTES = [
   'admin/leave', 'admin/set_properties', 'conscience/list', 'account/list', 'account/containers',
 ] as const;
 export const CODE_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;
+/** Values of the `file` label of the storage metrics: what the daemon writes to disk. */
+export const STORAGE_FILES = ['journal', 'repair_history', 'sweep_position'] as const;
+export type StorageFile = (typeof STORAGE_FILES)[number];
 
 export interface Metrics {
   readonly registry: Registry;
@@ -39,6 +42,9 @@ export interface Metrics {
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccessful: Gauge;
   readonly buildInfo: Gauge<'version' | 'node'>;
+  readonly storageWritable: Gauge<'file'>;
+  readonly storageWriteFailures: Counter<'file'>;
+  readonly stateFileProblems: Counter<'file' | 'problem'>;
 }
 
 export interface MetricsOptions {
@@ -171,6 +177,24 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       labelNames: ['version', 'node'] as const,
       registers,
     }),
+    storageWritable: new Gauge({
+      name: 'oio_repaird_storage_writable',
+      help: '1 if the last write of this file (journal, repair_history, sweep_position) reached the disk, 0 if it failed (disk full, read-only): no repair is made while the journal or the repair history cannot be written.',
+      labelNames: ['file'] as const,
+      registers,
+    }),
+    storageWriteFailures: new Counter({
+      name: 'oio_repaird_storage_write_failures_total',
+      help: 'Writes of the journal or of a state file that failed (disk full, read-only, I/O error), by file.',
+      labelNames: ['file'] as const,
+      registers,
+    }),
+    stateFileProblems: new Counter({
+      name: 'oio_repaird_state_file_problems_total',
+      help: 'State files found unusable at start, by file and problem (corrupt: moved aside as <name>.corrupt-<time>; unreadable). A bad repair history holds repairs back for an hour.',
+      labelNames: ['file', 'problem'] as const,
+      registers,
+    }),
   };
 
   for (const result of PROBE_RESULTS) m.probes.inc({ result }, 0);
@@ -179,6 +203,11 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   for (const outcome of REPAIR_OUTCOMES) m.repairs.inc({ outcome }, 0);
   for (const result of ['completed', 'incomplete', 'failed', 'interrupted']) m.sweepsTotal.inc({ result }, 0);
   for (const result of ['success', 'failure']) m.configReloads.inc({ result }, 0);
+  for (const file of STORAGE_FILES) {
+    m.storageWritable.set({ file }, 1);
+    m.storageWriteFailures.inc({ file }, 0);
+  }
+  for (const file of ['repair_history', 'sweep_position']) for (const problem of ['corrupt', 'unreadable']) m.stateFileProblems.inc({ file, problem }, 0);
   for (const step of ['sync', 'leave', 'await-master', 'set-properties']) m.repairStepDuration.zero({ step });
   // Every route × code class, 5xx and error included: the error-ratio recording rules and the
   // dashboard's per-code panels then see a series (and its first increase) from the first scrape.

@@ -18,6 +18,8 @@ export interface ProbeContext {
 
 export interface RepairContext {
   readonly reqId: string;
+  /** Awaited right before the first mutating request; if it throws, nothing is sent. */
+  readonly beforeFirstMutation?: () => Promise<void>;
 }
 
 export type ProbeFn = (ref: ContainerRef, ctx: ProbeContext) => Promise<ContainerReport>;
@@ -81,12 +83,23 @@ export async function processContainer(
     return { report, final: report, repairOutcome: decision.outcome };
   }
 
-  const result = await repairSafely(deps.repair, deps, report, ctx, log);
+  // decide() reserved the budget and the cooldown; they must be on disk before the first
+  // mutating request (a crash from then on must not give them back), or nothing is sent.
+  const result = await repairSafely(deps.repair, deps, report, { ...ctx, beforeFirstMutation: () => reservationSaved(deps.gate) }, log);
   deps.gate.recordOutcome(ref.cid, result.outcome);
   deps.metrics.repairs.inc({ outcome: result.outcome });
   deps.metrics.repairBudgetRemaining.set(deps.gate.remaining());
   log.info({ outcome: result.outcome, reason: result.reason }, 'repair finished');
   return { report, final: result.after ?? report, repairOutcome: result.outcome };
+}
+
+/** Resolves once the gate's reservation is on disk; otherwise throws why nothing may be sent. */
+async function reservationSaved(gate: RepairGate): Promise<void> {
+  try {
+    await gate.saved();
+  } catch (err) {
+    throw new Error(`the repair budget and cooldown could not be saved, nothing sent: ${errorText(err).message}`, { cause: err });
+  }
 }
 
 async function probeSafely(deps: ContainerStepDeps, ref: ContainerRef, ctx: ProbeContext, log: Logger): Promise<ContainerReport> {
@@ -102,11 +115,11 @@ async function repairSafely(
   repair: RepairFn,
   deps: ContainerStepDeps,
   report: ContainerReport,
-  ctx: ProbeContext,
+  ctx: RepairContext,
   log: Logger,
 ): Promise<RepairResult> {
   try {
-    return await repair(report, { reqId: ctx.reqId });
+    return await repair(report, ctx);
   } catch (err) {
     const reason = `repair threw: ${errorText(err).message}`;
     log.error({ err }, 'repair threw');

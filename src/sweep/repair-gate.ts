@@ -2,6 +2,10 @@
 // Mode (auto or report-only), a budget per sweep and per sliding hour, a cooldown after every
 // attempt and exponential backoff after failures. Pure logic over an injectable clock: no I/O,
 // no timers. The sweep asks decide() synchronously, so concurrent containers never overspend.
+// A 'repair' decision reserves everything at once (the sweep's and the hour's budget, and the
+// container's cooldown as if the attempt failed) and hands the new history to `persist`; the
+// caller awaits saved() before the first mutating request, so a crash at any later point can
+// never give back what was spent. recordOutcome() then replaces the provisional entry.
 import type { ContainerReport } from '../probe/types.js';
 import type { RepairOutcome } from '../repair/types.js';
 
@@ -57,12 +61,21 @@ export interface GateSnapshot {
   readonly version: 1;
   readonly hourly: readonly number[];
   readonly attempts: readonly (readonly [cid: string, attempts: Attempts])[];
+  /** The budget spent by the current (or last) sweep, so that resuming it gives nothing back. */
+  readonly sweep?: { readonly id: string; readonly used: number };
+  /** No repair at all before this time (ms): set when the history was found corrupt. */
+  readonly noRepairsBefore?: number;
 }
 
 export interface RepairGateOptions {
   readonly now?: () => number;
   /** Called after every change of the history (an attempt started or ended): persist it. */
   readonly onChange?: () => void;
+  /**
+   * Writes the history durably; called after every change, its promise is what saved() returns.
+   * Rejects when the history could not be written.
+   */
+  readonly persist?: (snapshot: GateSnapshot) => Promise<void>;
 }
 
 export class RepairGate {
@@ -73,19 +86,35 @@ export class RepairGate {
   /** Start times of the attempts of the last hour, oldest first (at most maxPerHour). */
   private readonly hourly: number[] = [];
   private sweepUsed = 0;
+  private sweepId: string | undefined;
+  /** What the sweep that was running before a restart had spent, by sweep id (restored). */
+  private restoredSweep: { readonly id: string; readonly used: number } | undefined;
+  private noRepairsBefore = 0;
+  private holdReason = '';
+  /** Attempts reserved and not yet recorded: the history before each one. */
+  private readonly pending = new Map<string, Attempts | undefined>();
   private readonly onChange: () => void;
+  private readonly persist: ((snapshot: GateSnapshot) => Promise<void>) | undefined;
+  private lastSave: Promise<void> = Promise.resolve();
 
   constructor(policy: RepairPolicy, opts: RepairGateOptions | (() => number) = {}) {
     const o = typeof opts === 'function' ? { now: opts } : opts;
     this.current = policy;
     this.now = o.now ?? Date.now;
     this.onChange = o.onChange ?? (() => undefined);
+    this.persist = o.persist;
   }
 
   /** The history to persist (expired entries left out). */
   snapshot(): GateSnapshot {
     this.prune();
-    return { version: 1, hourly: [...this.hourly], attempts: [...this.attempts] };
+    return {
+      version: 1,
+      hourly: [...this.hourly],
+      attempts: [...this.attempts],
+      ...(this.sweepId !== undefined ? { sweep: { id: this.sweepId, used: this.sweepUsed } } : {}),
+      ...(this.noRepairsBefore > this.now() ? { noRepairsBefore: this.noRepairsBefore } : {}),
+    };
   }
 
   /** Takes back a persisted history (at start-up); expired entries are dropped. */
@@ -93,7 +122,31 @@ export class RepairGate {
     this.hourly.splice(0, this.hourly.length, ...[...snapshot.hourly].sort((a, b) => a - b));
     this.attempts.clear();
     for (const [cid, entry] of snapshot.attempts) this.attempts.set(cid, entry);
+    this.restoredSweep = snapshot.sweep;
+    if (snapshot.noRepairsBefore !== undefined && snapshot.noRepairsBefore > this.noRepairsBefore) {
+      this.noRepairsBefore = snapshot.noRepairsBefore;
+      this.holdReason = 'the repair history was found corrupt at an earlier start';
+    }
     this.prune();
+  }
+
+  /**
+   * The conservative state: no repair before `until` (ms), whatever the budget says, e.g. when
+   * the history was lost and what the last hour spent is unknown. Persisted like the rest.
+   */
+  holdRepairsUntil(until: number, reason: string): void {
+    if (until <= this.noRepairsBefore) return;
+    this.noRepairsBefore = until;
+    this.holdReason = reason;
+    this.changed();
+  }
+
+  /**
+   * Resolves once the history as of the last decision or outcome is durably saved; rejects if
+   * that save failed. Await it after a 'repair' decision, before the first mutating request.
+   */
+  saved(): Promise<void> {
+    return this.lastSave;
   }
 
   get policy(): RepairPolicy {
@@ -106,14 +159,20 @@ export class RepairGate {
   }
 
   /** Resets the per-sweep budget and forgets expired attempt history. */
-  beginSweep(): void {
+  beginSweep(sweepId?: string): void {
     this.sweepUsed = 0;
+    this.sweepId = sweepId;
     this.prune();
   }
 
-  /** Restores what a resumed sweep had already spent before the restart. */
-  resumeSweep(alreadyUsed: number): void {
-    this.sweepUsed = alreadyUsed;
+  /**
+   * Restores what a resumed sweep had already spent before the restart: the larger of
+   * `alreadyUsed` (from the sweep's checkpoint) and the reservations saved for that sweep id.
+   */
+  resumeSweep(alreadyUsed: number, sweepId?: string): void {
+    const reserved = sweepId !== undefined && this.restoredSweep?.id === sweepId ? this.restoredSweep.used : 0;
+    this.sweepUsed = Math.max(alreadyUsed, reserved);
+    this.sweepId = sweepId;
     this.prune();
   }
 
@@ -130,6 +189,10 @@ export class RepairGate {
       return { action: 'skip', outcome: 'dry_run', reason: `report-only mode: would repair (${verdict})` };
     }
     const now = this.now();
+    if (now < this.noRepairsBefore) {
+      const at = new Date(this.noRepairsBefore).toISOString();
+      return { action: 'skip', outcome: 'skipped_budget', reason: `no repairs until ${at}: ${this.holdReason}` };
+    }
     const cid = report.ref.cid;
     const history = this.lookup(cid, now);
     if (history && now < history.notBefore) {
@@ -146,7 +209,11 @@ export class RepairGate {
     }
     this.sweepUsed += 1;
     this.hourly.push(now);
-    this.onChange();
+    // Until the outcome is known the attempt counts as a failure: if the daemon dies now, the
+    // container waits for its backoff (never less than the cooldown) before another attempt.
+    this.pending.set(cid, history);
+    this.record(cid, 'failed', history);
+    this.changed();
     return { action: 'repair' };
   }
 
@@ -155,11 +222,22 @@ export class RepairGate {
    * outcome of an attempt (failed, or refused by the planner mid-way) counts as a failure.
    */
   recordOutcome(cid: string, outcome: RepairOutcome): void {
-    this.record(cid, outcome);
-    this.onChange();
+    const before = this.pending.has(cid) ? this.pending.get(cid) : this.lookup(cid, this.now());
+    this.pending.delete(cid);
+    this.record(cid, outcome, before);
+    this.changed();
   }
 
-  private record(cid: string, outcome: RepairOutcome): void {
+  private changed(): void {
+    this.onChange();
+    if (this.persist) {
+      const save = this.persist(this.snapshot());
+      save.catch(() => undefined); // observed through saved(); never an unhandled rejection
+      this.lastSave = save;
+    }
+  }
+
+  private record(cid: string, outcome: RepairOutcome, before: Attempts | undefined): void {
     const now = this.now();
     const p = this.policy;
     if (outcome === 'succeeded') {
@@ -167,7 +245,7 @@ export class RepairGate {
       this.attempts.set(cid, { failures: 0, notBefore, expiresAt: notBefore });
       return;
     }
-    const failures = (this.lookup(cid, now)?.failures ?? 0) + 1;
+    const failures = (before && now < before.expiresAt ? before.failures : 0) + 1;
     if (failures >= p.maxAttempts) {
       // Give up for the longest backoff, then start over with a clean history.
       const notBefore = now + p.backoffMaxSeconds * 1000;
@@ -182,6 +260,7 @@ export class RepairGate {
 
   /** Repairs still allowed now: the smaller of the per-sweep and per-hour remainders. */
   remaining(): number {
+    if (this.now() < this.noRepairsBefore) return 0;
     this.dropOlderThanAnHour(this.now());
     const sweepLeft = this.policy.maxPerSweep - this.sweepUsed;
     const hourLeft = this.policy.maxPerHour - this.hourly.length;

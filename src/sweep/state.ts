@@ -9,7 +9,7 @@ import type { SweepPosition } from '../discover/enumerate.js';
 import type { Logger } from '../log.js';
 import { DAMAGE_KINDS, type DamageKind } from '../probe/types.js';
 import { REPAIR_OUTCOMES, type RepairOutcome } from '../repair/types.js';
-import { readStateFile, syncDir, writeFileAtomic } from './state-file.js';
+import { readStateFile, syncDir, writeFileAtomic, type BadStateFile } from './state-file.js';
 
 export const STATE_FILE = 'sweep-position.json';
 
@@ -109,15 +109,18 @@ export class FileSweepStateStore implements SweepStateStore {
   readonly path: string;
   private readonly dir: string;
   private readonly log: Logger;
+  private readonly onBad: ((bad: BadStateFile) => void) | undefined;
 
-  constructor(stateDir: string, log: Logger) {
+  /** `onBad`: told when the file exists but cannot be used (a corrupt one is moved aside). */
+  constructor(stateDir: string, log: Logger, onBad?: (bad: BadStateFile) => void) {
     this.dir = stateDir;
     this.path = join(stateDir, STATE_FILE);
     this.log = log;
+    this.onBad = onBad;
   }
 
   load(): Promise<SweepCheckpoint | null> {
-    return readStateFile(this.path, parseCheckpoint, this.log, 'sweep position', 'starting a new sweep');
+    return readStateFile(this.path, parseCheckpoint, this.log, 'sweep position', 'starting a new sweep', this.onBad);
   }
 
   async save(checkpoint: SweepCheckpoint): Promise<void> {

@@ -204,8 +204,8 @@ class SweepRun {
 
   async run(): Promise<SweepSummary> {
     const { metrics, gate } = this.deps;
-    if (this.resumed) gate.resumeSweep(this.counts.repairs.succeeded + this.counts.repairs.failed);
-    else gate.beginSweep();
+    if (this.resumed) gate.resumeSweep(this.counts.repairs.succeeded + this.counts.repairs.failed, this.sweepId);
+    else gate.beginSweep(this.sweepId);
     metrics.sweepInProgress.set(1);
     metrics.sweepProgress.set(this.counts.done);
     metrics.repairBudgetRemaining.set(gate.remaining());

@@ -1,6 +1,6 @@
 // The repair gate's history survives a restart: cooldowns, backoff and the hourly budget are
 // saved atomically and restored, and a bad file never stops the daemon.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -34,7 +34,9 @@ describe('FileGateStore with RepairGate', () => {
     // The daemon restarts a minute later.
     clock.t += 60_000;
     const second = new RepairGate({ ...POLICY, maxPerHour: 2 }, { now: () => clock.t });
-    second.restore((await store.load())!);
+    const loaded = await store.load();
+    if (loaded.kind !== 'restored') throw new Error(`expected a history, got ${loaded.kind}`);
+    second.restore(loaded.snapshot);
     second.beginSweep();
     expect(second.decide(damagedReport(1))).toMatchObject({ action: 'skip', outcome: 'skipped_cooldown' });
     expect(second.remaining()).toBe(1);
@@ -54,16 +56,63 @@ describe('FileGateStore with RepairGate', () => {
     const saves = [1, 2, 3].map((n) => store.save({ version: 1, hourly: [n], attempts: [] }));
     await Promise.all(saves);
     expect(JSON.parse(await readFile(join(dir, GATE_FILE), 'utf8'))).toEqual({ version: 1, hourly: [3], attempts: [] });
-    expect(await store.load()).toEqual({ version: 1, hourly: [3], attempts: [] });
+    expect(await store.load()).toEqual({ kind: 'restored', snapshot: { version: 1, hourly: [3], attempts: [] } });
+  });
+
+  it('starts without history when there is no file', async () => {
+    expect(await new FileGateStore(dir, silentLogger()).load()).toEqual({ kind: 'none' });
   });
 
   it.each([
-    ['no file', null],
     ['not JSON', '{"version":1,'],
     ['a wrong shape', '{"version":1,"hourly":"soon","attempts":[]}'],
     ['an unknown version', '{"version":2,"hourly":[],"attempts":[]}'],
-  ])('starts without history on %s', async (_what, text) => {
-    if (text !== null) await writeFile(join(dir, GATE_FILE), text);
-    expect(await new FileGateStore(dir, silentLogger()).load()).toBeNull();
+  ])('reports %s as a bad history and keeps the file aside, renamed, not deleted', async (_what, text) => {
+    await writeFile(join(dir, GATE_FILE), text);
+    const loaded = await new FileGateStore(dir, silentLogger()).load();
+    expect(loaded).toMatchObject({ kind: 'bad', bad: { problem: 'corrupt', keptAs: expect.stringMatching(/repair-gate\.json\.corrupt-/) } });
+    if (loaded.kind !== 'bad' || !loaded.bad.keptAs) throw new Error('unreachable');
+    expect(await readFile(loaded.bad.keptAs, 'utf8')).toBe(text);
+    expect(await readdir(dir)).not.toContain(GATE_FILE);
+  });
+
+  it('a repair decision is saved with its cooldown before the outcome: a crash during the repair gives nothing back', async () => {
+    const clock = { t: 2_000_000_000 };
+    const store = new FileGateStore(dir, silentLogger());
+    const policy = { ...POLICY, maxPerHour: 3, maxPerSweep: 2 };
+    const first = new RepairGate(policy, { now: () => clock.t, persist: (s) => store.save(s) });
+    first.beginSweep('sweep-a');
+    expect(first.decide(damagedReport(1)).action).toBe('repair');
+    await first.saved();
+    // SIGKILL here: no recordOutcome. The daemon restarts and resumes the same sweep, whose
+    // checkpoint had not counted the repair yet.
+    clock.t += 5_000;
+    const loaded = await store.load();
+    if (loaded.kind !== 'restored') throw new Error(`expected a history, got ${loaded.kind}`);
+    const second = new RepairGate(policy, { now: () => clock.t });
+    second.restore(loaded.snapshot);
+    second.resumeSweep(0, 'sweep-a');
+    expect(second.decide(damagedReport(1))).toMatchObject({ action: 'skip', outcome: 'skipped_cooldown' });
+    expect(second.remaining()).toBe(1); // the sweep's budget of 2 minus the reservation
+    expect(second.decide(damagedReport(2)).action).toBe('repair');
+    expect(second.decide(damagedReport(3))).toMatchObject({ action: 'skip', outcome: 'skipped_budget', reason: expect.stringMatching(/per-sweep/) });
+  });
+
+  it('rejects a save that did not reach the disk, retries on its own, and resolves later saves once the disk is back', async () => {
+    const stateDir = join(dir, 'state');
+    await writeFile(stateDir, 'a file where the directory should be');
+    const failures: unknown[] = [];
+    let saved = 0;
+    const store = new FileGateStore(stateDir, silentLogger(), { retryMinMs: 10, retryMaxMs: 20, onSaveFailed: (e) => failures.push(e), onSaved: () => (saved += 1) });
+    await expect(store.save({ version: 1, hourly: [1], attempts: [] })).rejects.toThrow();
+    expect(store.unhealthy).toBe(true);
+    await rm(stateDir);
+    await mkdir(stateDir);
+    for (let i = 0; i < 200 && saved === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(saved).toBeGreaterThan(0);
+    expect(store.unhealthy).toBe(false);
+    expect(failures.length).toBeGreaterThan(0);
+    expect(JSON.parse(await readFile(join(stateDir, GATE_FILE), 'utf8'))).toEqual({ version: 1, hourly: [1], attempts: [] });
+    await store.close();
   });
 });
