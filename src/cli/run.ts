@@ -7,6 +7,8 @@ import { EX_CONFIG, formatIssues } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
 import { Daemon } from '../daemon/daemon.js';
 import { EX_SOFTWARE, installShutdown } from '../daemon/shutdown.js';
+import { StateDirLockedError } from '../daemon/state-lock.js';
+import { EX_LOCKED } from './exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
 import { parse } from './args.js';
 import type { Command } from './command.js';
@@ -78,7 +80,8 @@ Options:
   --config FILE   configuration file (default $OIO_REPAIRD_CONFIG or /etc/oio-repaird/config.yaml)
   -h, --help      this help
 
-Exit status: 0 stopped by a signal, 78 invalid configuration, 70 internal error, 64 bad usage.`,
+Exit status: 0 stopped by a signal, 78 invalid configuration, 73 the state directory is in use by
+another oio-repaird, 70 internal error, 64 bad usage.`,
   async run(argv, io) {
     // First thing: a SIGTERM from here on is a clean stop (main.ts already holds them).
     holdStartupSignals();
@@ -102,6 +105,10 @@ Exit status: 0 stopped by a signal, 78 invalid configuration, 70 internal error,
       const running = await startDaemon(loaded.config, loaded.source, io.env, log);
       return await running.exited;
     } catch (err) {
+      if (err instanceof StateDirLockedError) {
+        log.fatal({ code: err.code, dir: err.dir, owner: err.owner }, err.message);
+        return EX_LOCKED;
+      }
       log.fatal({ err }, 'the daemon could not start');
       return EX_SOFTWARE;
     }

@@ -2,6 +2,7 @@
 // clients, the sweep, the scheduler, the journal, /metrics and systemd notification together,
 // and owns their lifecycle: start, SIGHUP reload, graceful stop. The decisions live elsewhere
 // (probe/, repair/, sweep/); this file only assembles and sequences.
+import { join } from 'node:path';
 import { loadRunnableConfig } from '../config/preflight.js';
 import { formatIssues } from '../config/errors.js';
 import { configAfterReload, describeReload, diffSettings } from '../config/reload.js';
@@ -13,16 +14,19 @@ import { Journal } from '../journal/journal.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
-import { FileGateStore } from '../sweep/gate-store.js';
+import { FileGateStore, GATE_FILE } from '../sweep/gate-store.js';
 import { publishCompletedSweep } from '../sweep/gauges.js';
 import { FileSweepHistory, lastSuccess } from '../sweep/history.js';
-import { FileSweepStateStore } from '../sweep/state.js';
+import { removeStaleTempFiles } from '../sweep/state-file.js';
+import { FileSweepStateStore, STATE_FILE, type SweepStateStore } from '../sweep/state.js';
 import type { ProgressFields } from '../sweep/progress.js';
 import { sweepSucceeded, type SweepSummary } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
 import { SdNotify } from './sd-notify.js';
 import { StatusBoard } from './status.js';
 import { repairPolicy, Sweeper } from './sweeper.js';
+import { lockStateDir, type StateLock } from './state-lock.js';
+import { StorageHealth } from './storage-health.js';
 
 export interface DaemonOptions {
   readonly config: Config;
@@ -44,9 +48,11 @@ export class Daemon {
   private readonly opts: DaemonOptions;
   private readonly sweeper: Sweeper;
   private readonly journal: Journal;
-  private readonly state: FileSweepStateStore;
+  private readonly state: SweepStateStore;
   readonly history: FileSweepHistory;
   private readonly status: StatusBoard;
+  /** Journal and state writes: a failing one makes the daemon unready and stops repairs. */
+  private readonly storage: StorageHealth;
   private readonly scheduler: SweepScheduler;
   private readonly sd: SdNotify;
   private http: RunningHttpServer | null = null;
@@ -57,25 +63,37 @@ export class Daemon {
   private sweepBlocker: string | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | null = null;
+  private readonly lock: StateLock;
 
-  private constructor(opts: DaemonOptions, journal: Journal) {
+  private constructor(opts: DaemonOptions, journal: Journal, lock: StateLock) {
     this.opts = opts;
+    this.lock = lock;
     this.config = opts.config;
     this.log = opts.log;
     this.journal = journal;
     this.metrics = createMetrics({ version: VERSION });
     const c = this.config;
     this.status = new StatusBoard(journal);
+    const stateLog = this.log.child({ component: 'state' });
+    this.storage = new StorageHealth({
+      metrics: this.metrics,
+      log: stateLog,
+      paths: { journal: c.journal.path, repair_history: join(c.state.dir, GATE_FILE), sweep_position: join(c.state.dir, STATE_FILE) },
+    });
     this.sweeper = new Sweeper({
       config: c,
       log: this.log,
       metrics: this.metrics,
-      journal: this.status.journal,
+      journal: this.storage.journal(this.status.journal),
       onProxyAnswer: () => (this.lastProxyAnswerAt = Date.now()),
-      gateStore: new FileGateStore(c.state.dir, this.log.child({ component: 'state' })),
+      gateStore: new FileGateStore(c.state.dir, stateLog, {
+        onSaved: () => this.storage.ok('repair_history'),
+        onSaveFailed: (err) => this.storage.failed('repair_history', err),
+      }),
     });
-    this.state = new FileSweepStateStore(c.state.dir, this.log.child({ component: 'state' }));
-    this.history = new FileSweepHistory(c.state.dir, this.log.child({ component: 'state' }));
+    const onBadPosition = (bad: { problem: 'corrupt' | 'unreadable' }): void => this.metrics.stateFileProblems.inc({ file: 'sweep_position', problem: bad.problem });
+    this.state = this.storage.sweepState(new FileSweepStateStore(c.state.dir, stateLog, onBadPosition));
+    this.history = new FileSweepHistory(c.state.dir, stateLog);
     this.sd = new SdNotify({ log: this.log.child({ component: 'systemd' }), env: opts.env });
     this.scheduler = new SweepScheduler({
       cron: c.schedule.cron,
@@ -89,8 +107,18 @@ export class Daemon {
 
   /** Opens the journal, serves /metrics, arms the schedule and tells systemd it is ready. */
   static async start(opts: DaemonOptions): Promise<Daemon> {
-    const journal = await Journal.open(opts.config.journal.path);
-    const daemon = new Daemon(opts, journal);
+    // First: a second daemon on this state directory must not touch anything (StateDirLockedError).
+    const lock = await lockStateDir(opts.config.state.dir, opts.log.child({ component: 'state' }));
+    let journal: Journal;
+    try {
+      // With the lock held, any temp file is from a write cut short by a crash.
+      await removeStaleTempFiles(opts.config.state.dir, opts.log.child({ component: 'state' }));
+      journal = await Journal.open(opts.config.journal.path);
+    } catch (err) {
+      await lock.release();
+      throw err;
+    }
+    const daemon = new Daemon(opts, journal, lock);
     try {
       await daemon.startServices();
     } catch (err) {
@@ -163,6 +191,8 @@ export class Daemon {
     if (this.stopping) return { ready: false, reason: 'stopping' };
     if (this.sweepBlocker !== null) return { ready: false, reason: this.sweepBlocker };
     if (this.sweeper.unsupportedProxy !== null) return { ready: false, reason: this.sweeper.unsupportedProxy };
+    const storage = this.storage.problem();
+    if (storage) return { ready: false, reason: storage };
     const age = Date.now() - this.lastProxyAnswerAt;
     if (this.lastProxyAnswerAt === 0) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered yet` };
     if (age > PROXY_STALE_MS) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered for ${Math.round(age / 1000)}s` };
@@ -266,7 +296,9 @@ export class Daemon {
     await this.scheduler.idle();
     await this.http?.close();
     await this.sweeper.close();
+    this.storage.close();
     await this.journal.close();
     await this.sd.settled();
+    await this.lock.release();
   }
 }

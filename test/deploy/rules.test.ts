@@ -9,6 +9,7 @@ const EXPECTED_ALERTS = [
   'OioRepairdDown', 'OioRepairdCorruptionDetected', 'OioRepairdUnrepairableContainers',
   'OioRepairdRepairsFailing', 'OioRepairdRepairBudgetExhausted', 'OioRepairdSweepOverdue',
   'OioRepairdSweepIncomplete', 'OioRepairdProxyErrorsHigh', 'OioRepairdConfigReloadFailed', 'OioRepairdUnsupportedProxy',
+  'OioRepairdStorageNotWritable', 'OioRepairdStateFileCorrupt',
 ];
 
 const rules = loadRules();
