@@ -113,15 +113,15 @@ export class FileGateStore {
       try {
         await writeFileAtomic(this.path, `${JSON.stringify(snapshot)}\n`, this.log);
         this.writtenGen = gen;
-        this.settle(gen, null);
         if (this.failing) this.log.info({ path: this.path }, 'repair history saved again');
         this.failing = false;
+        this.settle(gen, null);
         this.retryDelayMs = this.retryMinMs;
         this.events.onSaved?.();
       } catch (err) {
-        this.settle(gen, err instanceof Error ? err : new Error(String(err)));
         if (!this.failing) this.log.error({ err, path: this.path }, 'saving the repair history failed: no repair until it can be saved; retrying');
         this.failing = true;
+        this.settle(gen, err instanceof Error ? err : new Error(String(err)));
         this.events.onSaveFailed?.(err);
         this.scheduleRetry(gen);
         break;

@@ -108,7 +108,7 @@ describe('FileGateStore with RepairGate', () => {
     expect(store.unhealthy).toBe(true);
     await rm(stateDir);
     await mkdir(stateDir);
-    for (let i = 0; i < 200 && saved === 0; i++) await new Promise((r) => setTimeout(r, 10));
+    for (let i = 0; i < 1000 && saved === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(saved).toBeGreaterThan(0);
     expect(store.unhealthy).toBe(false);
     expect(failures.length).toBeGreaterThan(0);
