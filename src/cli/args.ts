@@ -20,6 +20,7 @@ export const CONTAINER_OPTIONS = {
   cid: { type: 'string' },
   'required-keys': { type: 'string' },
   json: { type: 'boolean' },
+  transport: { type: 'string' },
 } as const satisfies OptionSpec;
 
 /** Their usage lines, shared so the two commands document them alike. */
@@ -28,6 +29,8 @@ export const CONTAINER_OPTIONS_USAGE = `  --proxy URL            OpenIO proxy (d
   --cid CID              address the container by its CID instead of its name
   --required-keys LIST   comma-separated admin keys a healthy replica must hold
   --timeout MS           per-request timeout (default 10000)
+  --transport T          read replicas through the proxy (default) or natively on each
+                         meta2's port: proxy|native (repairs always go through the proxy)
   --json                 print the result as JSON
   -h, --help             this help`;
 

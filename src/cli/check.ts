@@ -1,12 +1,12 @@
 // `oio-repaird check ACCOUNT/CONTAINER`: probes every replica of one container and prints
 // a per-peer table (or --json). Exit 0 healthy, 1 damaged, 2 could not tell (error, peer unseen).
 import { escapeControl as esc } from '../escape.js';
-import { probeContainer } from '../probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../probe/types.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { println, type Command } from './command.js';
 import { formatReport } from './format.js';
 import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
+import { openTransport } from './transport.js';
 import { containerTarget } from './target.js';
 import { EX_DAMAGED, EX_ERROR, EX_OK, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 
@@ -47,10 +47,11 @@ Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica coul
     const ref = containerTarget('check', positionals, values.cid);
     const keys = requiredKeys(values['required-keys']);
     const opened = openProxy('check', values, io.env);
+    const transport = openTransport('check', values, opened);
     try {
       const refused = await refuseUnsupportedProxy('check', opened, ref, io);
       if (refused !== undefined) return refused;
-      const report = await probeContainer(opened.proxy, ref, { requiredKeys: keys, alwaysElection: true });
+      const report = await transport.probe(ref, { requiredKeys: keys, alwaysElection: true });
       if (report.error?.code === 'OIO_UNSUPPORTED_PROXY') {
         printUnsupportedProxy('check', opened.url, report.error, io);
         return EX_UNSUPPORTED_PROXY;
@@ -59,6 +60,7 @@ Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica coul
       if (report.error && !values.json) println(io.stderr, `error: ${report.error.code}: ${esc(report.error.message)}`);
       return exitCodeFor(report);
     } finally {
+      await transport.close();
       await opened.close();
     }
   },

@@ -6,7 +6,6 @@ import { randomUUID } from 'node:crypto';
 import { escapeControl as esc } from '../escape.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
-import { probeContainer } from '../probe/probe.js';
 import { repairContainer } from '../repair/execute.js';
 import { planRepair } from '../repair/plan.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
@@ -16,6 +15,7 @@ import { EX_ERROR, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
 import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
 import { executedJson, untouchedJson } from './repair-json.js';
+import { openTransport } from './transport.js';
 import { containerTarget } from './target.js';
 
 /** Prints repair progress from the journal entries the executor writes, and forwards them. */
@@ -75,10 +75,12 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
     const json = values.json ?? false;
     const dryRun = values['dry-run'] ?? false;
     const opened = openProxy('repair', values, io.env);
+    const transport = openTransport('repair', values, opened);
     let file: Journal | undefined;
     try {
       if (values.journal !== undefined) file = await Journal.open(values.journal);
     } catch (err) {
+      await transport.close();
       await opened.close();
       println(io.stderr, `oio-repaird repair: ${err instanceof Error ? err.message : String(err)}`);
       return EX_ERROR;
@@ -87,7 +89,8 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
       // Before any probe, and so before any sync, leave or write: a 4.2.x proxy would sync EVERY slave.
       const refused = await refuseUnsupportedProxy('repair', opened, ref, io);
       if (refused !== undefined) return refused;
-      const probe = (r: typeof ref) => probeContainer(opened.proxy, r, { requiredKeys: keys, alwaysElection: true });
+      // The verification after the repair reads through the same transport as the probe.
+      const probe = (r: typeof ref) => transport.probe(r, { requiredKeys: keys, alwaysElection: true });
       const before = await probe(ref);
       if (before.error?.code === 'OIO_UNSUPPORTED_PROXY') {
         printUnsupportedProxy('repair', opened.url, before.error, io);
@@ -119,6 +122,7 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
       return result.outcome === 'succeeded' ? 0 : result.after ? Math.max(1, exitCodeFor(result.after)) : 1;
     } finally {
       await file?.close();
+      await transport.close();
       await opened.close();
     }
   },

@@ -5,13 +5,16 @@
 import { join } from 'node:path';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_REQUIRED_KEYS } from '../probe/types.js';
+import { DEFAULT_REQUIRED_KEYS, PROBE_TRANSPORTS } from '../probe/types.js';
 import { isLoopbackHost, parseListen } from './listen.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 export const REPAIR_MODES = ['auto', 'report-only'] as const;
+
+/** Defaults of the native transport, shared with the one-shot commands' --transport native. */
+export const NATIVE_DEFAULTS = { connectTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxFrameBytes: 4 * 1024 * 1024 } as const;
 
 export const DEFAULT_STATE_DIR = '/var/lib/oio-repaird';
 export const JOURNAL_FILE_NAME = 'journal.jsonl';
@@ -168,6 +171,14 @@ export const settingsSchema = z
         perServiceConcurrency: reloadable(int(1, 256).default(4)),
         // Above this share of containers that could not be judged, a sweep is `incomplete`.
         maxUnknownShare: reloadable(z.number().min(0).max(1).default(0.01)),
+        transport: reloadable(z.enum(PROBE_TRANSPORTS).default('proxy')),
+        native: z
+          .strictObject({
+            connectTimeoutMs: int(10, 60_000).default(NATIVE_DEFAULTS.connectTimeoutMs),
+            requestTimeoutMs: int(100, 300_000).default(NATIVE_DEFAULTS.requestTimeoutMs),
+            maxFrameBytes: int(4096, 1 << 30).default(NATIVE_DEFAULTS.maxFrameBytes),
+          })
+          .prefault({}),
       })
       .prefault({}),
     schedule: scheduleSection.prefault({}),

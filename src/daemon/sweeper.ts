@@ -10,8 +10,9 @@ import { codeClass, type Metrics } from '../metrics/metrics.js';
 import type { HttpClientOptions, RequestObserver } from '../oio/http.js';
 import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
 import type { ContainerRef } from '../oio/types.js';
-import { probeContainer } from '../probe/probe.js';
 import { checkProxySupport, isUnsupportedProxy } from '../probe/proxy-guard.js';
+import { openNative, type OpenedNative } from '../native/index.js';
+import { prober, type Prober } from '../probe/transport.js';
 import type { ContainerReport } from '../probe/types.js';
 import { repairContainer } from '../repair/execute.js';
 import { windowGate } from '../schedule/windows.js';
@@ -98,6 +99,8 @@ export class Sweeper {
    */
   unsupportedProxy: string | null = null;
   private readonly opts: SweeperOptions;
+  /** The native transport's sockets, opened by the first sweep configured for it. */
+  private native: OpenedNative | undefined;
 
   constructor(opts: SweeperOptions) {
     this.opts = opts;
@@ -144,7 +147,9 @@ export class Sweeper {
     const { log, metrics, journal } = this.opts;
     const proxy = this.proxy;
     const requiredKeys = config.probe.requiredKeys;
-    const verify = (ref: ContainerRef, reqId: string) => probeContainer(proxy, ref, { requiredKeys, alwaysElection: true, reqId });
+    // Probe and verification read through the same transport; repairs go through the proxy.
+    const probeWith = this.prober(config);
+    const verify = (ref: ContainerRef, reqId: string) => probeWith(ref, { requiredKeys, alwaysElection: true, reqId });
     const repair = (report: ContainerReport, { reqId, beforeFirstMutation }: RepairContext, dryRun: boolean) =>
       repairContainer(proxy, report, {
         dryRun,
@@ -183,7 +188,7 @@ export class Sweeper {
       ));
     const probe: ProbeFn = async (ref, ctx) => {
       await ensureSupported(ref, ctx);
-      const report = await probeContainer(proxy, ref, { requiredKeys, reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
+      const report = await probeWith(ref, { requiredKeys, reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
       if (isUnsupportedProxy(report.error)) refuse(report.error as { message: string });
       return report;
     };
@@ -217,7 +222,25 @@ export class Sweeper {
     );
   }
 
+  /** The prober of `config.probe.transport`; the native client is created once, at first use. */
+  private prober(config: Config): Prober {
+    if (config.probe.transport !== 'native') return prober(this.proxy);
+    if (!this.native) {
+      const n = config.probe.native;
+      this.native = openNative({
+        namespace: config.proxy.namespace,
+        connectTimeoutMs: n.connectTimeoutMs,
+        requestTimeoutMs: n.requestTimeoutMs,
+        maxFrameBytes: n.maxFrameBytes,
+        connectionsPerService: config.probe.perServiceConcurrency,
+      });
+      this.opts.log.info({ transport: 'native', ...n }, 'replicas are read on each meta2 native port (repairs still go through the proxy)');
+    }
+    return prober(this.proxy, this.native.replicas);
+  }
+
   async close(): Promise<void> {
+    await this.native?.close();
     await this.opts.gateStore?.close();
     await this.accounts.close();
     await this.proxy.close();

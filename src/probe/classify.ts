@@ -1,7 +1,7 @@
 // Pure classification: per-peer answers → the health of one replica, status answers → the
 // election view, replicas + election → the container's verdict. No I/O here: probe.ts gathers
 // the answers, these functions decide, and a table of cases tests them without a server.
-import { OioError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../oio/errors.js';
+import { OioError, OioPeerStatusError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../oio/errors.js';
 import { baseName } from '../oio/cid.js';
 import type { AdminTable, ElectionDebug, PeerAnswer, PeerId } from '../oio/types.js';
 import type { ElectionView, ReplicaHealth, ReplicaState, Role, Verdict } from './types.js';
@@ -17,6 +17,11 @@ export interface ReplicaInput {
   readonly role: Role;
   readonly cid: string;
   readonly requiredKeys: readonly string[];
+  /**
+   * The read reports the peer's own errors (the native transport: 431, 511 as such), so an
+   * empty table is a table without keys, not an error the proxy hid behind 200.
+   */
+  readonly exactRead?: boolean;
 }
 
 const CTIME_RE = /^[1-9]\d{15}$/; // µs since the epoch: 16 digits from 2001 to 2286
@@ -101,10 +106,20 @@ function classifyHas(has: PeerAnswer<string>): { health: ReplicaHealth; detail: 
   return { health: 'unreachable', detail };
 }
 
+/** The peer's own status of a native read: 431 no file, 511 not a database, else not seen. */
+function classifyPeerStatus(err: OioPeerStatusError): { health: ReplicaHealth; detail: string } {
+  const detail = `read answered ${err.oioStatus ?? '?'}: ${err.message}`;
+  if (err.oioStatus === 431) return { health: 'missing-base', detail };
+  if (err.oioStatus === 511) return { health: 'corrupt-base', detail };
+  if (err.oioStatus === 504) return { health: 'timeout', detail };
+  return { health: 'unreachable', detail };
+}
+
 /**
  * Health of one replica. Order: network failure of the read, then the peer's own `has` code,
- * then any other read failure (not seen), then the table: an empty `system` map is a hidden
- * error (corrupt-base), then missing and malformed keys (both lists always reported).
+ * then the peer's own status of a native read (431 missing-base, 511 corrupt-base), then any
+ * other read failure (not seen), then the table: through the proxy an empty `system` map is a
+ * hidden error (corrupt-base), then missing and malformed keys (both lists always reported).
  */
 export function classifyReplica(input: ReplicaInput): ReplicaState {
   if (input.readError !== undefined) {
@@ -115,12 +130,16 @@ export function classifyReplica(input: ReplicaInput): ReplicaState {
     const fromHas = classifyHas(input.has);
     if (fromHas) return state(input, fromHas.health, fromHas.detail);
   }
+  if (input.readError instanceof OioPeerStatusError) {
+    const own = classifyPeerStatus(input.readError);
+    return state(input, own.health, own.detail);
+  }
   if (input.readError !== undefined || !input.table) {
     const why = input.readError === undefined ? 'no admin table read' : errorText(input.readError);
     return state(input, 'unreachable', `read failed: ${why}`);
   }
   const system = input.table.system;
-  if (Object.keys(system).length === 0) {
+  if (Object.keys(system).length === 0 && !input.exactRead) {
     return state(input, 'corrupt-base', 'empty admin table (the proxy hides the peer\'s own error behind 200)');
   }
   const keys = checkKeys(system, input.cid, input.requiredKeys);

@@ -1,7 +1,8 @@
-// Probes one container: locate its meta2 peers, read every replica's admin table on that very
-// peer, and only when something looks wrong ask `has` and `status` (and `debug` when the election
-// is ambiguous). A healthy container costs exactly R+1 proxy requests. Never throws: a failed
-// call becomes verdict 'unknown' with the error's code.
+// Probes one container through the proxy: locate its meta2 peers, read every replica's admin
+// table on that very peer, and only when something looks wrong ask `has` and `status` (and
+// `debug` when the election is ambiguous). A healthy container costs exactly R+1 proxy requests.
+// Never throws: a failed call becomes verdict 'unknown' with the error's code. The election
+// judgement is shared with the native probe (probe-native.ts).
 import { isOioError } from '../oio/errors.js';
 import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
 import type { JournalReplica } from '../journal/types.js';
@@ -26,19 +27,21 @@ export interface ProbeOptions {
   readonly peers?: readonly PeerId[];
 }
 
-interface Read {
+/** What was read of one replica: its table, or why not, and its `has` answer when asked. */
+export interface Read {
   readonly peer: PeerId;
   readonly table?: AdminTable;
   readonly error?: unknown;
+  readonly has?: PeerAnswer<string>;
 }
 
-function errorInfo(err: unknown): { code: string; message: string } {
+export function errorInfo(err: unknown): { code: string; message: string } {
   if (isOioError(err)) return { code: err.code, message: err.message };
   if (err instanceof Error) return { code: err.name === 'AbortError' ? 'ABORTED' : 'INTERNAL', message: err.message };
   return { code: 'INTERNAL', message: String(err) };
 }
 
-function failedReport(ref: ContainerRef, peers: readonly PeerId[], requests: number, err: unknown, what: string): ContainerReport {
+export function failedReport(ref: ContainerRef, peers: readonly PeerId[], requests: number, err: unknown, what: string): ContainerReport {
   const error = errorInfo(err);
   return {
     ref,
@@ -82,7 +85,7 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
       ),
     );
     // Classify once without the election: the cheap path stops here when all is well.
-    const first = reads.map((r) => classify(ref, r, opts.requiredKeys));
+    const first = reads.map((r) => classifyRead(ref, r, opts.requiredKeys));
     if (first.every((r) => r.health === 'ok') && !opts.alwaysElection) {
       const { verdict, reason } = containerVerdict(first);
       return { ref, peers, replicas: first, verdict, reason, requests };
@@ -94,19 +97,21 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
   }
 }
 
-function classify(ref: ContainerRef, read: Read, requiredKeys: readonly string[], has?: PeerAnswer<string>): ReplicaState {
+/** One replica's health from its read; `exact` when the read shows the peer's own errors (native). */
+export function classifyRead(ref: ContainerRef, read: Read, requiredKeys: readonly string[], exact = false): ReplicaState {
   return classifyReplica({
     peer: read.peer,
     ...(read.table ? { table: read.table } : {}),
     ...(read.error !== undefined ? { readError: read.error } : {}),
-    ...(has ? { has } : {}),
+    ...(read.has ? { has: read.has } : {}),
     role: 'unknown',
     cid: ref.cid,
     requiredKeys,
+    ...(exact ? { exactRead: true } : {}),
   });
 }
 
-async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
+export async function settle<T>(p: Promise<T>): Promise<{ value?: T; error?: unknown }> {
   try {
     return { value: await p };
   } catch (error) {
@@ -124,9 +129,40 @@ async function probeElection(
   call: CallOptions,
   requestsSoFar: number,
 ): Promise<ContainerReport> {
-  let requests = requestsSoFar + 2;
   const [has, status] = await Promise.all([settle(proxy.has(ref, peers, call)), settle(proxy.status(ref, peers, call))]);
   const hasOf = new Map((has.value ?? []).map((a) => [a.peer, a]));
+  const withHas = reads.map((r): Read => {
+    const answer = hasOf.get(r.peer);
+    return answer ? { ...r, has: answer } : r;
+  });
+  return judgeElection(proxy, ref, peers, withHas, status, { opts, call, requests: requestsSoFar + 2, exact: false, hasError: has.error });
+}
+
+export interface JudgeContext {
+  readonly opts: ProbeOptions;
+  readonly call: CallOptions;
+  /** Requests made so far (debug adds one). */
+  readonly requests: number;
+  /** The reads show each peer's own errors (native): an empty table is not a hidden error. */
+  readonly exact: boolean;
+  /** Why `has` failed as a whole (proxy), if it did. */
+  readonly hasError?: unknown;
+}
+
+/**
+ * The election view from the status answers (and `debug` through the proxy when they are
+ * ambiguous), each replica's health and role, and the verdict. Shared by both transports.
+ */
+export async function judgeElection(
+  proxy: ProxyApi,
+  ref: ContainerRef,
+  peers: readonly PeerId[],
+  reads: readonly Read[],
+  status: { value?: PeerAnswer<string>[]; error?: unknown },
+  ctx: JudgeContext,
+): Promise<ContainerReport> {
+  const { opts, call } = ctx;
+  let requests = ctx.requests;
   const statusOf = new Map((status.value ?? []).map((a) => [a.peer, a]));
   let election: ElectionView | undefined;
   let roleOf = (peer: PeerId): Role => roleFromStatus(statusOf.get(peer));
@@ -149,9 +185,9 @@ async function probeElection(
       }
     }
   }
-  const replicas = reads.map((r) => ({ ...classify(ref, r, opts.requiredKeys, hasOf.get(r.peer)), role: roleOf(r.peer) }));
+  const replicas = reads.map((r) => ({ ...classifyRead(ref, r, opts.requiredKeys, ctx.exact), role: roleOf(r.peer) }));
   const { verdict, reason } = containerVerdict(replicas, election);
-  const failed = status.error ?? has.error;
+  const failed = status.error ?? ctx.hasError;
   const error = failed !== undefined && verdict === 'unknown' ? { error: errorInfo(failed) } : {};
   const why = status.error !== undefined && verdict === 'unknown' ? `${reason} (status failed: ${errorInfo(status.error).message})` : reason;
   return { ref, peers, replicas, ...(election ? { election } : {}), verdict, reason: why, ...error, requests };

@@ -21,6 +21,10 @@ export const REPLICA_HEALTHS: readonly ReplicaHealth[] = [
 export const DAMAGE_KINDS = ['missing-keys', 'malformed-keys', 'missing-base', 'corrupt-base'] as const;
 export type DamageKind = (typeof DAMAGE_KINDS)[number];
 
+/** How replicas are read: through the proxy's admin routes, or on each meta2's native port. */
+export const PROBE_TRANSPORTS = ['proxy', 'native'] as const;
+export type ProbeTransport = (typeof PROBE_TRANSPORTS)[number];
+
 export type Role = 'master' | 'slave' | 'none' | 'unknown';
 
 export interface ReplicaState {
@@ -63,7 +67,7 @@ export interface ContainerReport {
   readonly reason: string;
   /** Set when verdict is 'unknown' because a call failed (code of the OioError, message). */
   readonly error?: { readonly code: string; readonly message: string };
-  /** Proxy requests this probe made. */
+  /** Requests this probe made (proxy, or proxy and native with the native transport). */
   readonly requests: number;
 }
 

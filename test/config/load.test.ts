@@ -26,7 +26,10 @@ describe('parseConfigText', () => {
     expect(config.proxy).toEqual({ url: 'http://127.0.0.1:6006', namespace: 'OPENIO', connectTimeoutMs: 2000, requestTimeoutMs: 10000, connections: 16 });
     expect(config.account.url).toBeNull();
     expect(config.accounts).toEqual({ include: 'all', exclude: { names: [], prefixes: [] } });
-    expect(config.probe).toEqual({ requiredKeys: [...DEFAULT_REQUIRED_KEYS], concurrency: 16, probesPerSecond: 200, perServiceConcurrency: 4, maxUnknownShare: 0.01 });
+    expect(config.probe).toEqual({
+      requiredKeys: [...DEFAULT_REQUIRED_KEYS], concurrency: 16, probesPerSecond: 200, perServiceConcurrency: 4, maxUnknownShare: 0.01,
+      transport: 'proxy', native: { connectTimeoutMs: 1000, requestTimeoutMs: 5000, maxFrameBytes: 4 * 1024 * 1024 },
+    });
     expect(config.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC', jitterSeconds: 0, runAtStart: true, windows: [] });
     expect(config.repair.mode).toBe('auto');
     expect(config.repair.dryRun).toBe(false);
@@ -37,6 +40,12 @@ describe('parseConfigText', () => {
     expect(config.log.level).toBe('info');
     expect(config.shutdown.graceSeconds).toBe(30);
     expect(config.progress.intervalSeconds).toBe(30);
+  });
+
+  it('takes probe.transport proxy or native, and bounds the native limits', () => {
+    expect(configOf(`${MINIMAL}probe: { transport: native, native: { requestTimeoutMs: 2000 } }\n`).probe.native.requestTimeoutMs).toBe(2000);
+    expect(issuesOf(`${MINIMAL}probe: { transport: tcp }\n`).map((i) => i.path)).toEqual(['probe.transport']);
+    expect(issuesOf(`${MINIMAL}probe: { native: { maxFrameBytes: 10 } }\n`).map((i) => i.path)).toEqual(['probe.native.maxFrameBytes']);
   });
 
   it('puts the journal inside state.dir unless journal.path is set', () => {

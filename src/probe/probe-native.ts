@@ -1,0 +1,76 @@
+// Probes one container with the native transport: the peers come from the proxy (locate, or the
+// caller), then each replica is read on its own meta2: DB_HAS first (a stat, it opens nothing),
+// DB_PGET LOCAL only where the file exists (200 table, 431 missing, 511 corrupt, told apart
+// without inference), and DB_STATUS last and only when the role is needed, because it can start
+// an election and a restore. The verdict is decided by the same pure classification as the proxy
+// probe (classify.ts, judgeElection); never throws.
+import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi, ReplicaReadApi } from '../oio/types.js';
+import { type ProbeOptions, type Read, classifyRead, failedReport, judgeElection, settle } from './probe.js';
+import { containerVerdict } from './classify.js';
+import type { ContainerReport } from './types.js';
+
+export interface NativeProbeDeps {
+  /** The per-replica reads (NativeReader). */
+  readonly replicas: ReplicaReadApi;
+  /** locate, and `debug` when the election is ambiguous (there is no native equivalent). */
+  readonly proxy: ProxyApi;
+}
+
+/** DB_HAS then, when the file exists, DB_PGET LOCAL, on one peer. Counts its requests. */
+async function readReplica(deps: NativeProbeDeps, ref: ContainerRef, peer: PeerId, call: CallOptions, count: () => void): Promise<Read> {
+  let has: PeerAnswer<string>;
+  try {
+    count();
+    has = await deps.replicas.has(ref, peer, call);
+  } catch (error) {
+    return { peer, error };
+  }
+  if (has.status !== 200) return { peer, has };
+  try {
+    count();
+    return { peer, has, table: await deps.replicas.getProperties(ref, peer, call) };
+  } catch (error) {
+    return { peer, has, error };
+  }
+}
+
+/** Probes one container over the native protocol; see the module comment. Never rejects. */
+export async function probeContainerNative(deps: NativeProbeDeps, ref: ContainerRef, opts: ProbeOptions): Promise<ContainerReport> {
+  let requests = 0;
+  const count = (): void => { requests++; };
+  const call: CallOptions = { ...(opts.reqId ? { reqId: opts.reqId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  let peers: readonly PeerId[];
+  try {
+    opts.signal?.throwIfAborted();
+    if (opts.peers) {
+      peers = opts.peers;
+    } else {
+      requests++;
+      peers = await deps.proxy.locate(ref, call);
+    }
+  } catch (err) {
+    return failedReport(ref, [], requests, err, 'locate');
+  }
+  if (peers.length === 0) {
+    return { ref, peers, replicas: [], verdict: 'unknown', reason: 'no meta2 peer was located for this container', requests };
+  }
+  try {
+    const wrap = opts.onPeer ?? (<T>(_peer: PeerId, read: () => Promise<T>) => read());
+    const reads = await Promise.all(peers.map((peer) => wrap(peer, () => readReplica(deps, ref, peer, call, count))));
+    const first = reads.map((r) => classifyRead(ref, r, opts.requiredKeys, true));
+    if (first.every((r) => r.health === 'ok') && !opts.alwaysElection) {
+      const { verdict, reason } = containerVerdict(first);
+      return { ref, peers, replicas: first, verdict, reason, requests };
+    }
+    // The role is needed: DB_STATUS last, once every replica has been read.
+    const answers = await Promise.all(peers.map((peer) => {
+      count();
+      return wrap(peer, () => settle(deps.replicas.status(ref, peer, call)));
+    }));
+    const seen = answers.flatMap((a) => (a.value ? [a.value] : []));
+    const status = seen.length > 0 ? { value: seen } : { error: answers.find((a) => a.error !== undefined)?.error };
+    return await judgeElection(deps.proxy, ref, peers, reads, status, { opts, call, requests, exact: true });
+  } catch (err) {
+    return failedReport(ref, peers, requests, err, 'probe');
+  }
+}
