@@ -1,7 +1,7 @@
 // The replica transport of the one-shot commands (check, repair): `--transport proxy` (default)
 // or `native`, which reads each replica on its meta2's own port (src/native/) with the native
-// defaults of the configuration schema and --timeout as the per-request deadline.
-import { NATIVE_DEFAULTS } from '../config/schema.js';
+// defaults (src/native/defaults.ts, as in the configuration) and --timeout as the per-request deadline.
+import { NATIVE_DEFAULTS } from '../native/defaults.js';
 import { openNative } from '../native/index.js';
 import { HTTP_DEFAULTS } from '../oio/http.js';
 import { prober, type Prober } from '../probe/transport.js';

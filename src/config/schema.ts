@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { NATIVE_DEFAULTS } from '../native/defaults.js';
 import { DEFAULT_REQUIRED_KEYS, PROBE_TRANSPORTS } from '../probe/types.js';
 import { isLoopbackHost, parseListen } from './listen.js';
 
@@ -12,9 +13,6 @@ export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', '
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
 export const REPAIR_MODES = ['auto', 'report-only'] as const;
-
-/** Defaults of the native transport, shared with the one-shot commands' --transport native. */
-export const NATIVE_DEFAULTS = { connectTimeoutMs: 1_000, requestTimeoutMs: 5_000, maxFrameBytes: 4 * 1024 * 1024 } as const;
 
 export const DEFAULT_STATE_DIR = '/var/lib/oio-repaird';
 export const JOURNAL_FILE_NAME = 'journal.jsonl';
