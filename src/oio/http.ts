@@ -34,6 +34,12 @@ export interface HttpClientOptions {
   readonly headersTimeoutMs?: number;
   /** Idle time allowed between body chunks. @default 15000 */
   readonly bodyTimeoutMs?: number;
+  /**
+   * Total time for one attempt: connect, headers and the WHOLE body. The idle timeouts above are
+   * reset by every byte, so a server dripping one byte a second would hold a request forever
+   * without it. @default headersTimeoutMs
+   */
+  readonly deadlineMs?: number;
   /** Larger answers are refused (OioProtocolError) instead of exhausting memory. @default 8 MiB */
   readonly maxResponseBytes?: number;
   /** Extra attempts for idempotent reads (connection errors, 503). 0 disables. @default 2 */
@@ -125,6 +131,7 @@ export class OioHttp {
       connectTimeoutMs: options.connectTimeoutMs ?? HTTP_DEFAULTS.connectTimeoutMs,
       headersTimeoutMs: options.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
       bodyTimeoutMs: options.bodyTimeoutMs ?? HTTP_DEFAULTS.bodyTimeoutMs,
+      deadlineMs: options.deadlineMs ?? options.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
       maxResponseBytes: options.maxResponseBytes ?? HTTP_DEFAULTS.maxResponseBytes,
       retries: options.retries ?? HTTP_DEFAULTS.retries,
       retryBaseMs: options.retryBaseMs ?? HTTP_DEFAULTS.retryBaseMs,
@@ -183,6 +190,9 @@ export class OioHttp {
     const ctx: OioErrorContext = { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
     const started = process.hrtime.bigint();
     let httpStatus: number | undefined;
+    // What the metrics hook sees: a body that never completed in time is no answer (proxy_up, readiness).
+    let observed: number | undefined;
+    const deadline = new AttemptDeadline(this.opts.deadlineMs, req.signal);
     try {
       const answer = await this.dispatcher.request({
         origin: this.origin,
@@ -192,19 +202,30 @@ export class OioHttp {
         body: req.body === undefined ? '' : JSON.stringify(req.body),
         headersTimeout: this.opts.headersTimeoutMs,
         bodyTimeout: this.opts.bodyTimeoutMs,
-        signal: req.signal ?? null,
+        signal: deadline.signal,
       });
       httpStatus = answer.statusCode;
       const text = await this.readBody(answer.body, ctx, answer.statusCode);
+      observed = httpStatus;
       if (answer.statusCode < 200 || answer.statusCode > 299) {
         return statusFailure(answer.statusCode, answer.headers, text, ctx);
       }
       const json = req.expect === 'text' || text === '' ? undefined : parseJson(text, { ...ctx, httpStatus });
       return { ok: true, response: { statusCode: answer.statusCode, headers: answer.headers, text, json, reqId } };
     } catch (err) {
+      if (!deadline.expired && !(errorCode(err) !== undefined && TIMEOUT_CODES.has(errorCode(err) as string))) observed = httpStatus;
+      if (deadline.expired) {
+        const error = new OioTimeoutError(`${req.route}: no complete answer within ${this.opts.deadlineMs} ms (request deadline)`, {
+          ...ctx,
+          ...(httpStatus === undefined ? {} : { httpStatus }),
+          cause: err,
+        });
+        return { ok: false, error, retryable: false };
+      }
       return transportFailure(err, { ...ctx, ...(httpStatus === undefined ? {} : { httpStatus }) }, req.signal);
     } finally {
-      this.observe(req.route, httpStatus, Number(process.hrtime.bigint() - started) / 1e9);
+      deadline.clear();
+      this.observe(req.route, observed, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
@@ -247,6 +268,36 @@ export class OioHttp {
     } catch {
       // A metrics hook must never turn a good answer into a failure.
     }
+  }
+}
+
+/**
+ * The total deadline of one attempt, merged with the caller's signal into the one signal undici
+ * gets. A plain timer and listener, both removed by clear(): AbortSignal.timeout() would keep
+ * one signal per request alive until it fires, and AbortSignal.any() leaked on Node 20.
+ */
+class AttemptDeadline {
+  readonly signal: AbortSignal;
+  expired = false;
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+  private readonly caller: AbortSignal | undefined;
+  private readonly onCallerAbort = (): void => this.controller.abort(this.caller?.reason);
+
+  constructor(ms: number, caller: AbortSignal | undefined) {
+    this.signal = this.controller.signal;
+    this.caller = caller;
+    this.timer = setTimeout(() => {
+      this.expired = true;
+      this.controller.abort(new Error(`request deadline of ${ms} ms reached`));
+    }, ms);
+    if (caller?.aborted) this.onCallerAbort();
+    else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+    this.caller?.removeEventListener('abort', this.onCallerAbort);
   }
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../../src/oio/errors.js';
 import { encodeQuery, OioHttp, type HttpClientOptions } from '../../src/oio/http.js';
 import { closedPortUrl, startFakeHttp, type FakeHttpServer, type RouteTable } from '../helpers/fake-http.js';
+import { startDripServer, type DripMode } from '../helpers/drip-server.js';
 import { failure } from '../helpers/failure.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -156,7 +157,7 @@ describe('OioHttp transport failures', () => {
     const { http } = await setup({ 'POST /hang': () => undefined }, { headersTimeoutMs: 150, retries: 2 });
     const err = await failure(http.request({ method: 'POST', path: '/hang', route: 'admin/has', idempotent: true }));
     expect(err).toBeInstanceOf(OioTimeoutError);
-    expect(err.message).toMatch(/Headers Timeout/i);
+    expect(err.message).toMatch(/Headers Timeout|request deadline/i);
   });
 
   it('maps a body that stops flowing to OioTimeoutError', async () => {
@@ -184,6 +185,37 @@ describe('OioHttp transport failures', () => {
     const pending = http.request({ method: 'POST', path: '/hang', route: 'admin/has', idempotent: true, signal: controller.signal });
     controller.abort(new Error('shutting down'));
     await expect(pending).rejects.toThrow('shutting down');
+  });
+});
+
+describe('OioHttp total deadline', () => {
+  // A byte every 200 ms resets undici's idle timers (15 s here) forever: only the total deadline ends it.
+  it.each<DripMode>(['headers', 'body'])('gives up on a server dripping its %s within the deadline, as OIO_TIMEOUT, counted as no answer', async (mode) => {
+    const drip = await startDripServer({ mode, intervalMs: 200 });
+    const seen: (number | undefined)[] = [];
+    const http = new OioHttp({ url: drip.url, deadlineMs: 1000, headersTimeoutMs: 15_000, bodyTimeoutMs: 15_000, retries: 2, onRequest: (_r, s) => seen.push(s) });
+    cleanups.push(() => drip.close(), () => http.close());
+    const started = Date.now();
+    const err = await failure(http.request({ method: 'POST', path: '/x', route: 'admin/get_properties', idempotent: true, reqId: 'd1' }));
+    const elapsed = Date.now() - started;
+    expect(err).toBeInstanceOf(OioTimeoutError);
+    expect(err).toMatchObject({ code: 'OIO_TIMEOUT', route: 'admin/get_properties', reqId: 'd1' });
+    expect(err.message).toContain('no complete answer within 1000 ms');
+    expect(elapsed).toBeGreaterThanOrEqual(950);
+    expect(elapsed).toBeLessThan(1000 + 1500);
+    // A timeout is not retried, and headers without a complete body are not an answer.
+    expect(seen).toEqual([undefined]);
+    expect(drip.connections()).toBe(1);
+  });
+
+  it('defaults the deadline to headersTimeoutMs', async () => {
+    const drip = await startDripServer({ mode: 'body', intervalMs: 100 });
+    const http = new OioHttp({ url: drip.url, headersTimeoutMs: 600, bodyTimeoutMs: 15_000 });
+    cleanups.push(() => drip.close(), () => http.close());
+    const started = Date.now();
+    const err = await failure(http.request({ method: 'GET', path: '/x', route: 'account/list', idempotent: true }));
+    expect(err).toBeInstanceOf(OioTimeoutError);
+    expect(Date.now() - started).toBeLessThan(600 + 1500);
   });
 });
 
