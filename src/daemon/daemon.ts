@@ -22,6 +22,7 @@ import { FileSweepStateStore, STATE_FILE, type SweepStateStore } from '../sweep/
 import type { ProgressFields } from '../sweep/progress.js';
 import { sweepSucceeded, type SweepSummary } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
+import { PROXY_HEARTBEAT_MS, proxyStaleLimitMs } from './readiness.js';
 import { SdNotify } from './sd-notify.js';
 import { StatusBoard } from './status.js';
 import { repairPolicy, Sweeper } from './sweeper.js';
@@ -36,10 +37,6 @@ export interface DaemonOptions {
   readonly log: Logger;
 }
 
-/** How often the proxy is pinged between sweeps, so /readyz and proxy_up stay current. */
-const PROXY_HEARTBEAT_MS = 15_000;
-/** /readyz is 503 when the proxy has not answered for this long. */
-const PROXY_STALE_MS = 60_000;
 
 export class Daemon {
   readonly metrics: Metrics;
@@ -195,7 +192,7 @@ export class Daemon {
     if (storage) return { ready: false, reason: storage };
     const age = Date.now() - this.lastProxyAnswerAt;
     if (this.lastProxyAnswerAt === 0) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered yet` };
-    if (age > PROXY_STALE_MS) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered for ${Math.round(age / 1000)}s` };
+    if (age > proxyStaleLimitMs(this.config)) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered for ${Math.round(age / 1000)}s` };
     return { ready: true };
   }
 
