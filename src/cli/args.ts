@@ -28,7 +28,7 @@ export const CONTAINER_OPTIONS_USAGE = `  --proxy URL            OpenIO proxy (d
   --ns NAME              namespace (default $OIO_REPAIRD_NAMESPACE or OPENIO)
   --cid CID              address the container by its CID instead of its name
   --required-keys LIST   comma-separated admin keys a healthy replica must hold
-  --timeout MS           per-request timeout (default 10000)
+  --timeout MS           per-request total timeout: connect, headers, body (default 10000)
   --transport T          read replicas through the proxy (default) or natively on each
                          meta2's port: proxy|native (repairs always go through the proxy)
   --json                 print the result as JSON

@@ -17,7 +17,10 @@ export function openProxy(command: string, values: { proxy?: string; ns?: string
   const url = proxyUrl(command, values.proxy, env);
   const namespace = namespaceName(command, values.ns, env);
   const timeoutMs = intOption(command, 'timeout', values.timeout, 10_000, 100, 600_000);
-  const client = createProxyClient({ url, namespace, headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs });
+  // --timeout bounds each request in total (connect, headers, whole body), as the usage says.
+  const client = createProxyClient({
+    url, namespace, connectTimeoutMs: Math.min(2000, timeoutMs), headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: timeoutMs,
+  });
   return { proxy: client, url, namespace, close: () => client.close() };
 }
 

@@ -3,6 +3,7 @@
 // one must not hide an outage for a minute. Pure, so a table test pins the figures.
 import type { Config } from '../config/schema.js';
 import { HTTP_DEFAULTS } from '../oio/http.js';
+import { requestDeadlineMs } from './sweeper.js';
 
 /** How often the proxy is pinged between sweeps, so /readyz and proxy_up stay current. */
 export const PROXY_HEARTBEAT_MS = 15_000;
@@ -14,6 +15,6 @@ export const PROXY_HEARTBEAT_MS = 15_000;
  */
 export function proxyStaleLimitMs(config: Pick<Config, 'proxy'>): number {
   const attempts = 1 + HTTP_DEFAULTS.retries;
-  const oneHeartbeatMs = attempts * config.proxy.requestTimeoutMs + HTTP_DEFAULTS.retries * HTTP_DEFAULTS.retryMaxDelayMs;
+  const oneHeartbeatMs = attempts * requestDeadlineMs(config) + HTTP_DEFAULTS.retries * HTTP_DEFAULTS.retryMaxDelayMs;
   return 2 * PROXY_HEARTBEAT_MS + oneHeartbeatMs;
 }

@@ -37,6 +37,15 @@ export function repairPolicy(config: Config): RepairPolicy {
   };
 }
 
+/**
+ * The total deadline of one proxy or account-service request: no headers within
+ * proxy.requestTimeoutMs, or a body stalled that long, fail earlier; this bounds the whole call
+ * even when the answer drips byte by byte (22 s by default).
+ */
+export function requestDeadlineMs(config: Pick<Config, 'proxy'>): number {
+  return config.proxy.connectTimeoutMs + 2 * config.proxy.requestTimeoutMs;
+}
+
 export function accountFilter(config: Config): AccountFilter {
   const include = config.accounts.include;
   const exclude = { exclude: config.accounts.exclude.names, excludePrefixes: config.accounts.exclude.prefixes };
@@ -110,6 +119,7 @@ export class Sweeper {
       connectTimeoutMs: c.proxy.connectTimeoutMs,
       headersTimeoutMs: c.proxy.requestTimeoutMs,
       bodyTimeoutMs: c.proxy.requestTimeoutMs,
+      deadlineMs: requestDeadlineMs(c),
       onRequest: proxyRequestObserver(opts.metrics, opts.onProxyAnswer),
     };
     this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });

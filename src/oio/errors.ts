@@ -100,6 +100,21 @@ export class OioProtocolError extends OioError {
   override readonly code = 'OIO_BAD_ANSWER';
 }
 
+/**
+ * The answer was larger than what its route can really be (answer-limits.ts): refused before it
+ * is read whole, so a hostile or broken proxy cannot exhaust the daemon's heap.
+ */
+export class OioAnswerTooLargeError extends OioError {
+  override readonly code = 'OIO_ANSWER_TOO_LARGE';
+  /** The cap of this route, in bytes. */
+  readonly limitBytes: number;
+
+  constructor(message: string, ctx: OioErrorContext & { readonly limitBytes: number }) {
+    super(message, ctx);
+    this.limitBytes = ctx.limitBytes;
+  }
+}
+
 export function isOioError(err: unknown): err is OioError {
   return err instanceof OioError;
 }

@@ -5,7 +5,9 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
+import { answerCap, MAX_ANSWER_CAP } from './answer-limits.js';
 import {
+  OioAnswerTooLargeError,
   OioError,
   OioHttpError,
   OioNotFoundError,
@@ -17,8 +19,11 @@ import {
   type OioErrorContext,
 } from './errors.js';
 
-/** Called once per HTTP attempt; `httpStatus` is undefined when no answer came (refused, timeout). */
-export type RequestObserver = (route: string, httpStatus: number | undefined, seconds: number) => void;
+/**
+ * Called once per HTTP attempt; `httpStatus` is undefined when no answer came (refused, timeout),
+ * `error` is the attempt's failure, if any (e.g. OIO_ANSWER_TOO_LARGE, counted by the daemon).
+ */
+export type RequestObserver = (route: string, httpStatus: number | undefined, seconds: number, error?: Error) => void;
 
 export interface HttpClientOptions {
   /** Base URL, e.g. `http://127.0.0.1:6006`; a path prefix, if any, is kept. */
@@ -35,12 +40,16 @@ export interface HttpClientOptions {
   /** Idle time allowed between body chunks. @default 15000 */
   readonly bodyTimeoutMs?: number;
   /**
-   * Total time for one attempt: connect, headers and the WHOLE body. The idle timeouts above are
-   * reset by every byte, so a server dripping one byte a second would hold a request forever
-   * without it. @default headersTimeoutMs
+   * Total time for one attempt, from the moment it is handed to the pool: connect, headers and
+   * the WHOLE body. The idle timeouts above are reset by every byte, so a server dripping one
+   * byte a second would hold a request forever without it. The default leaves each phase its own
+   * timeout (a wait for a free socket eats into it). @default connect + headers + body timeouts
    */
   readonly deadlineMs?: number;
-  /** Larger answers are refused (OioProtocolError) instead of exhausting memory. @default 8 MiB */
+  /**
+   * A cap above every route's own (answer-limits.ts): larger answers are refused
+   * (OioAnswerTooLargeError) instead of exhausting memory. @default MAX_ANSWER_CAP (4 MiB)
+   */
   readonly maxResponseBytes?: number;
   /** Extra attempts for idempotent reads (connection errors, 503). 0 disables. @default 2 */
   readonly retries?: number;
@@ -62,7 +71,7 @@ export const HTTP_DEFAULTS = {
   connectTimeoutMs: 2_000,
   headersTimeoutMs: 15_000,
   bodyTimeoutMs: 15_000,
-  maxResponseBytes: 8 * 1024 * 1024,
+  maxResponseBytes: MAX_ANSWER_CAP,
   retries: 2,
   retryBaseMs: 100,
   retryMaxDelayMs: 2_000,
@@ -126,12 +135,15 @@ export class OioHttp {
     }
     this.origin = url.origin;
     this.basePath = url.pathname.replace(/\/+$/, '');
+    const connectTimeoutMs = options.connectTimeoutMs ?? HTTP_DEFAULTS.connectTimeoutMs;
+    const headersTimeoutMs = options.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs;
+    const bodyTimeoutMs = options.bodyTimeoutMs ?? HTTP_DEFAULTS.bodyTimeoutMs;
     this.opts = {
       connections: options.connections ?? HTTP_DEFAULTS.connections,
-      connectTimeoutMs: options.connectTimeoutMs ?? HTTP_DEFAULTS.connectTimeoutMs,
-      headersTimeoutMs: options.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
-      bodyTimeoutMs: options.bodyTimeoutMs ?? HTTP_DEFAULTS.bodyTimeoutMs,
-      deadlineMs: options.deadlineMs ?? options.headersTimeoutMs ?? HTTP_DEFAULTS.headersTimeoutMs,
+      connectTimeoutMs,
+      headersTimeoutMs,
+      bodyTimeoutMs,
+      deadlineMs: options.deadlineMs ?? connectTimeoutMs + headersTimeoutMs + bodyTimeoutMs,
       maxResponseBytes: options.maxResponseBytes ?? HTTP_DEFAULTS.maxResponseBytes,
       retries: options.retries ?? HTTP_DEFAULTS.retries,
       retryBaseMs: options.retryBaseMs ?? HTTP_DEFAULTS.retryBaseMs,
@@ -187,11 +199,16 @@ export class OioHttp {
   }
 
   private async attempt(req: OioRequest, reqId: string): Promise<Attempt> {
-    const ctx: OioErrorContext = { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
     const started = process.hrtime.bigint();
+    const outcome = await this.send(req, reqId);
+    this.observe(req.route, outcome.observed, Number(process.hrtime.bigint() - started) / 1e9, outcome.attempt.ok ? undefined : outcome.attempt.error);
+    return outcome.attempt;
+  }
+
+  /** One attempt, and the status the metrics hook sees: a body that never completed in time is no answer (proxy_up, readiness). */
+  private async send(req: OioRequest, reqId: string): Promise<{ attempt: Attempt; observed: number | undefined }> {
+    const ctx: OioErrorContext = { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
     let httpStatus: number | undefined;
-    // What the metrics hook sees: a body that never completed in time is no answer (proxy_up, readiness).
-    let observed: number | undefined;
     const deadline = new AttemptDeadline(this.opts.deadlineMs, req.signal);
     try {
       const answer = await this.dispatcher.request({
@@ -205,27 +222,29 @@ export class OioHttp {
         signal: deadline.signal,
       });
       httpStatus = answer.statusCode;
-      const text = await this.readBody(answer.body, ctx, answer.statusCode);
-      observed = httpStatus;
+      const text = await this.readBody(answer, { ...ctx, httpStatus });
       if (answer.statusCode < 200 || answer.statusCode > 299) {
-        return statusFailure(answer.statusCode, answer.headers, text, ctx);
+        return { attempt: statusFailure(answer.statusCode, answer.headers, text, ctx), observed: httpStatus };
       }
       const json = req.expect === 'text' || text === '' ? undefined : parseJson(text, { ...ctx, httpStatus });
-      return { ok: true, response: { statusCode: answer.statusCode, headers: answer.headers, text, json, reqId } };
+      return { attempt: { ok: true, response: { statusCode: answer.statusCode, headers: answer.headers, text, json, reqId } }, observed: httpStatus };
     } catch (err) {
-      if (!deadline.expired && !(errorCode(err) !== undefined && TIMEOUT_CODES.has(errorCode(err) as string))) observed = httpStatus;
+      const failedCtx = { ...ctx, ...(httpStatus === undefined ? {} : { httpStatus }) };
       if (deadline.expired) {
-        const error = new OioTimeoutError(`${req.route}: no complete answer within ${this.opts.deadlineMs} ms (request deadline)`, {
-          ...ctx,
-          ...(httpStatus === undefined ? {} : { httpStatus }),
-          cause: err,
-        });
-        return { ok: false, error, retryable: false };
+        const error = new OioTimeoutError(`${req.route}: no complete answer within ${this.opts.deadlineMs} ms (request deadline)`, { ...failedCtx, cause: err });
+        return { attempt: { ok: false, error, retryable: false }, observed: undefined };
       }
-      return transportFailure(err, { ...ctx, ...(httpStatus === undefined ? {} : { httpStatus }) }, req.signal);
+      if (errorCode(err) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+        // Our Pool's maxResponseSize, the backstop behind readBody's own count.
+        const limitBytes = Math.min(this.opts.maxResponseBytes, answerCap(req.route));
+        const error = new OioAnswerTooLargeError(`${req.route}: answer larger than ${this.opts.maxResponseBytes} bytes`, { ...failedCtx, cause: err, limitBytes });
+        return { attempt: { ok: false, error, retryable: false }, observed: httpStatus };
+      }
+      const attempt = transportFailure(err, failedCtx, req.signal);
+      const timedOut = !attempt.ok && attempt.error instanceof OioTimeoutError;
+      return { attempt, observed: timedOut ? undefined : httpStatus };
     } finally {
       deadline.clear();
-      this.observe(req.route, observed, Number(process.hrtime.bigint() - started) / 1e9);
     }
   }
 
@@ -240,31 +259,41 @@ export class OioHttp {
     return headers;
   }
 
-  /** Reads the whole body as UTF-8, refusing more than maxResponseBytes (even with an injected dispatcher). */
-  private async readBody(body: Dispatcher.ResponseData['body'], ctx: OioErrorContext, httpStatus: number): Promise<string> {
-    // Our own Pool enforces maxResponseSize itself (UND_ERR_RES_EXCEEDED_MAX_SIZE, mapped to
-    // OioProtocolError): undici's text() is then the fast path, measurably cheaper per request
-    // than iterating the stream here (BENCHMARKS.md). An injected dispatcher may not enforce it.
-    if (this.ownsDispatcher) return body.text();
+  /**
+   * Reads the whole body as UTF-8, refusing more than this route's cap (answer-limits.ts) or
+   * maxResponseBytes, whichever is lower. An announced length above the cap is refused before
+   * any of the body is read.
+   */
+  private async readBody(answer: Dispatcher.ResponseData, ctx: OioErrorContext & { readonly httpStatus: number }): Promise<string> {
+    const limit = Math.min(this.opts.maxResponseBytes, answerCap(ctx.route));
+    const tooLarge = (size: string): OioAnswerTooLargeError =>
+      new OioAnswerTooLargeError(`${ctx.route}: answer of ${size} bytes is larger than this route's cap of ${limit} bytes`, { ...ctx, limitBytes: limit });
+    const body = answer.body;
+    const announced = Number(answer.headers['content-length']);
+    if (Number.isFinite(announced) && announced > limit) {
+      body.destroy();
+      throw tooLarge(String(announced));
+    }
+    // With an announced length our own Pool reads exactly that much (HTTP/1.1 framing), so
+    // undici's text() is safe and the fast path, measurably cheaper per request than iterating
+    // the stream here (BENCHMARKS.md). An injected dispatcher, or a chunked answer, is counted.
+    if (this.ownsDispatcher && Number.isFinite(announced)) return body.text();
     const chunks: Buffer[] = [];
     let size = 0;
     for await (const chunk of body as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > this.opts.maxResponseBytes) {
+      if (size > limit) {
         body.destroy();
-        throw new OioProtocolError(`${ctx.route}: answer larger than ${this.opts.maxResponseBytes} bytes`, {
-          ...ctx,
-          httpStatus,
-        });
+        throw tooLarge(`more than ${limit}`);
       }
       chunks.push(chunk);
     }
     return Buffer.concat(chunks).toString('utf8');
   }
 
-  private observe(route: string, httpStatus: number | undefined, seconds: number): void {
+  private observe(route: string, httpStatus: number | undefined, seconds: number, error: Error | undefined): void {
     try {
-      this.onRequest?.(route, httpStatus, seconds);
+      this.onRequest?.(route, httpStatus, seconds, error);
     } catch {
       // A metrics hook must never turn a good answer into a failure.
     }
@@ -393,9 +422,6 @@ function transportFailure(err: unknown, ctx: OioErrorContext, signal: AbortSigna
   }
   const code = errorCode(err);
   const text = err instanceof Error ? err.message : String(err);
-  if (code === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-    return { ok: false, error: new OioProtocolError(`${ctx.route}: answer too large (${text})`, { ...ctx, cause: err }), retryable: false };
-  }
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return { ok: false, error: new OioTimeoutError(`${ctx.route}: ${text}`, { ...ctx, cause: err }), retryable: false };
   }

@@ -1,6 +1,6 @@
 // A hostile HTTP server on 127.0.0.1 that never finishes an answer: it drips one byte every
 // `intervalMs`, either of the headers (the status line itself arrives byte by byte) or of a body
-// announced as much larger. Each byte resets the idle timers of a client (undici's headers and
+// announced as 2000 bytes. Each byte resets the idle timers of a client (undici's headers and
 // body timeouts), so only a total deadline ends a request to it.
 import { createServer, type Socket } from 'node:net';
 
@@ -17,7 +17,7 @@ export async function startDripServer(opts: { mode: DripMode; intervalMs?: numbe
   const intervalMs = opts.intervalMs ?? 2000;
   const sockets = new Set<Socket>();
   let accepted = 0;
-  const head = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n';
+  const head = 'HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2000\r\n\r\n';
   const server = createServer((socket) => {
     accepted += 1;
     sockets.add(socket);

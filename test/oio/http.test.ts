@@ -3,6 +3,7 @@
 import { Agent } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  OioAnswerTooLargeError,
   OioHttpError,
   OioNotFoundError,
   OioProtocolError,
@@ -157,7 +158,7 @@ describe('OioHttp transport failures', () => {
     const { http } = await setup({ 'POST /hang': () => undefined }, { headersTimeoutMs: 150, retries: 2 });
     const err = await failure(http.request({ method: 'POST', path: '/hang', route: 'admin/has', idempotent: true }));
     expect(err).toBeInstanceOf(OioTimeoutError);
-    expect(err.message).toMatch(/Headers Timeout|request deadline/i);
+    expect(err.message).toMatch(/Headers Timeout/i);
   });
 
   it('maps a body that stops flowing to OioTimeoutError', async () => {
@@ -208,14 +209,15 @@ describe('OioHttp total deadline', () => {
     expect(drip.connections()).toBe(1);
   });
 
-  it('defaults the deadline to headersTimeoutMs', async () => {
+  it('defaults the deadline to the sum of the connect, headers and body timeouts', async () => {
     const drip = await startDripServer({ mode: 'body', intervalMs: 100 });
-    const http = new OioHttp({ url: drip.url, headersTimeoutMs: 600, bodyTimeoutMs: 15_000 });
+    const http = new OioHttp({ url: drip.url, connectTimeoutMs: 200, headersTimeoutMs: 300, bodyTimeoutMs: 400 });
     cleanups.push(() => drip.close(), () => http.close());
     const started = Date.now();
     const err = await failure(http.request({ method: 'GET', path: '/x', route: 'account/list', idempotent: true }));
     expect(err).toBeInstanceOf(OioTimeoutError);
-    expect(Date.now() - started).toBeLessThan(600 + 1500);
+    expect(err.message).toContain('no complete answer within 900 ms');
+    expect(Date.now() - started).toBeLessThan(900 + 1500);
   });
 });
 
@@ -255,9 +257,41 @@ describe('OioHttp bad answers', () => {
     );
     for (const path of ['/announced', '/streamed']) {
       const err = await failure(http.request({ method: 'GET', path, route: 'account/list', idempotent: true }));
-      expect(err).toBeInstanceOf(OioProtocolError);
-      expect(err.message).toMatch(/larger than 1024 bytes|too large/);
+      expect(err).toBeInstanceOf(OioAnswerTooLargeError);
+      expect(err).toMatchObject({ code: 'OIO_ANSWER_TOO_LARGE', limitBytes: 1024, httpStatus: 200 });
     }
+  });
+
+  // A meta2 admin table is a few KB; 4-7.9 MB answers (under the old 8 MiB cap for all) killed the daemon.
+  it.each([
+    ['admin/get_properties', 256 * 1024],
+    ['admin/has', 64 * 1024],
+    ['admin/status', 64 * 1024],
+    ['reference/show', 64 * 1024],
+    ['conscience/list', 2 * 1024 * 1024],
+    ['account/containers', 4 * 1024 * 1024],
+  ])('caps %s answers at %i bytes, announced or chunked, as per-request OIO_ANSWER_TOO_LARGE errors seen by the observer', async (route, cap) => {
+    const body = `[${'1,'.repeat(Math.ceil(cap / 2))}1]`;
+    const errors: (string | undefined)[] = [];
+    const { http } = await setup(
+      {
+        'GET /announced': { text: body, headers: { 'content-type': 'application/json' } },
+        'GET /chunked': (_req, res) => {
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.write(body.slice(0, 1000));
+          res.end(body.slice(1000));
+        },
+        'GET /fits': { text: body.slice(0, cap - 8).replace(/,?1?,?$/, ']'), headers: { 'content-type': 'application/json' } },
+      },
+      { onRequest: (_r, _s, _t, error) => errors.push((error as { code?: string } | undefined)?.code) },
+    );
+    for (const path of ['/announced', '/chunked']) {
+      const err = await failure(http.request({ method: 'GET', path, route, idempotent: true }));
+      expect(err).toBeInstanceOf(OioAnswerTooLargeError);
+      expect(err).toMatchObject({ code: 'OIO_ANSWER_TOO_LARGE', route, limitBytes: cap });
+    }
+    expect((await http.request({ method: 'GET', path: '/fits', route, idempotent: true })).json).toBeInstanceOf(Array);
+    expect(errors).toEqual(['OIO_ANSWER_TOO_LARGE', 'OIO_ANSWER_TOO_LARGE', undefined]);
   });
 
   it('keeps working after a failing observer', async () => {
