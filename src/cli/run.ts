@@ -2,6 +2,7 @@
 // problem when it is invalid or this host cannot run it), starts the Daemon, reloads on SIGHUP,
 // stops gracefully on SIGTERM/SIGINT (exit 0) and exits 70 on an internal error, so systemd
 // restarts it.
+import { getHeapStatistics } from 'node:v8';
 import { loadRunnableConfig } from '../config/preflight.js';
 import { EX_CONFIG, formatIssues } from '../config/errors.js';
 import type { Config } from '../config/schema.js';
@@ -10,6 +11,8 @@ import { EX_SOFTWARE, installShutdown } from '../daemon/shutdown.js';
 import { StateDirLockedError } from '../daemon/state-lock.js';
 import { EX_LOCKED } from './exit-codes.js';
 import { createLogger, type Logger } from '../log.js';
+import { heapFitProblem } from '../oio/answer-limits.js';
+import { fdFitProblem, openFileLimit } from '../daemon/fd-budget.js';
 import { parse } from './args.js';
 import type { Command } from './command.js';
 import { heldSignals, holdStartupSignals, releaseStartupSignals } from './startup-signals.js';
@@ -100,6 +103,14 @@ another oio-repaird, 70 internal error, 64 bad usage.`,
       releaseStartupSignals();
       log.info({ signal: early }, 'stop signal received during start-up: stopped before starting');
       return 0;
+    }
+    // What only this process knows: the answers in flight must fit the heap node was given (the
+    // unit's --max-old-space-size), the connections it may hold its fd limit (LimitNOFILE).
+    for (const problem of [heapFitProblem(loaded.config, getHeapStatistics().heap_size_limit), fdFitProblem(loaded.config, openFileLimit())]) {
+      if (problem === null) continue;
+      log.fatal(`invalid configuration: ${problem}`);
+      releaseStartupSignals();
+      return EX_CONFIG;
     }
     try {
       const running = await startDaemon(loaded.config, loaded.source, io.env, log);

@@ -55,12 +55,14 @@ export function accountFilter(config: Config): AccountFilter {
 }
 
 /**
- * Feeds oio_repaird_proxy_request_duration_seconds and oio_repaird_proxy_up from every request
- * attempt. Runs on every request: one labelled child per (route, class), looked up once.
+ * Feeds oio_repaird_proxy_request_duration_seconds, oio_repaird_proxy_up and
+ * oio_repaird_proxy_answers_too_large_total from every request attempt. Runs on every request:
+ * one labelled child per (route, class), looked up once.
  */
 export function proxyRequestObserver(metrics: Metrics, onProxyAnswer: () => void = () => undefined): RequestObserver {
   const observers = new Map<string, { observe(seconds: number): void }>(); // bounded: fixed routes × 5 classes
-  return (route, status, seconds) => {
+  return (route, status, seconds, error) => {
+    if ((error as { code?: unknown } | undefined)?.code === 'OIO_ANSWER_TOO_LARGE') metrics.proxyAnswersTooLarge.inc({ route });
     const key = `${route} ${status === undefined ? 0 : Math.floor(status / 100)}`;
     let observer = observers.get(key);
     if (!observer) {

@@ -39,6 +39,7 @@ export interface Metrics {
   readonly proxyRequestDuration: Histogram<'route' | 'code_class'>;
   readonly proxyUp: Gauge;
   readonly unsupportedProxy: Gauge;
+  readonly proxyAnswersTooLarge: Counter<'route'>;
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccessful: Gauge;
   readonly buildInfo: Gauge<'version' | 'node'>;
@@ -160,6 +161,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       help: '1 when the proxy does not honour service_id (an oio-sds 4.2.x/4.3.x proxy): sweeps stop, nothing is probed or repaired; re-checked at each sweep.',
       registers,
     }),
+    proxyAnswersTooLarge: new Counter({
+      name: 'oio_repaird_proxy_answers_too_large_total',
+      help: 'Answers refused for being larger than their route can really be (OIO_ANSWER_TOO_LARGE), by route: a broken or hostile proxy.',
+      labelNames: ['route'] as const,
+      registers,
+    }),
     configReloads: new Counter({
       name: 'oio_repaird_config_reloads_total',
       help: 'Configuration reloads (SIGHUP) by result: success, or failure (the old configuration was kept).',
@@ -208,6 +215,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     m.storageWriteFailures.inc({ file }, 0);
   }
   for (const file of ['repair_history', 'sweep_position']) for (const problem of ['corrupt', 'unreadable']) m.stateFileProblems.inc({ file, problem }, 0);
+  for (const route of PROXY_ROUTES) m.proxyAnswersTooLarge.inc({ route }, 0);
   for (const step of ['sync', 'leave', 'await-master', 'set-properties']) m.repairStepDuration.zero({ step });
   // Every route × code class, 5xx and error included: the error-ratio recording rules and the
   // dashboard's per-code panels then see a series (and its first increase) from the first scrape.

@@ -227,13 +227,13 @@ describe('clients against arbitrary proxy answers', () => {
     );
   });
 
-  it('a body above maxResponseBytes is refused as OIO_BAD_ANSWER whatever the status', async () => {
+  it('a body above maxResponseBytes is refused as OIO_ANSWER_TOO_LARGE whatever the status', async () => {
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(200, 404, 500, 503), fc.integer({ min: MAX_BYTES + 1, max: MAX_BYTES * 8 }), fc.constantFrom<Delivery>('whole', 'chunked'), fc.constantFrom(...CALLS), async (status, size, delivery, call) => {
         server.script({ status, headers: {}, body: Buffer.alloc(size, 0x20), delivery });
         const e = await settle(call.run);
         assertTyped(call, e);
-        expect(e.kind === 'error' && (e.error as OioError).code).toBe('OIO_BAD_ANSWER');
+        expect(e.kind === 'error' && (e.error as OioError).code).toBe('OIO_ANSWER_TOO_LARGE');
       }),
       { numRuns: 30 },
     );

@@ -150,8 +150,9 @@ export class DaemonProcess {
   private metricsPortValue: number | undefined;
   private exitValue: Exit | undefined;
 
-  constructor(args: readonly string[], env: NodeJS.ProcessEnv) {
-    this.child = spawn(process.execPath, [MAIN_JS, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  /** `nodeArgs` go before the script (e.g. the systemd unit's heap flags). */
+  constructor(args: readonly string[], env: NodeJS.ProcessEnv, nodeArgs: readonly string[] = []) {
+    this.child = spawn(process.execPath, [...nodeArgs, MAIN_JS, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     running.add(this.child);
     const stdout = this.child.stdout;
     const stderr = this.child.stderr;
@@ -295,16 +296,19 @@ export class DaemonProcess {
  * inside a test: the child is SIGKILLed when the test finishes (a failed assertion must not
  * leave it running).
  */
-export async function startDaemon(configPath: string, opts: { env?: Record<string, string>; readyTimeoutMs?: number } = {}): Promise<DaemonProcess> {
-  const daemon = new DaemonProcess(['run', '--config', configPath], cleanEnv(opts.env));
+export async function startDaemon(
+  configPath: string,
+  opts: { env?: Record<string, string>; readyTimeoutMs?: number; nodeArgs?: readonly string[] } = {},
+): Promise<DaemonProcess> {
+  const daemon = new DaemonProcess(['run', '--config', configPath], cleanEnv(opts.env), opts.nodeArgs);
   onTestFinished(() => daemon.kill());
   await daemon.waitForLog((l) => l.msg === 'ready', { timeoutMs: opts.readyTimeoutMs ?? DEFAULT_WAIT_MS, what: 'the ready line' });
   return daemon;
 }
 
 /** Spawns the daemon without waiting for anything (a process expected to fail at start). */
-export function spawnDaemon(args: readonly string[], env: Record<string, string> = {}): DaemonProcess {
-  const daemon = new DaemonProcess(args, cleanEnv(env));
+export function spawnDaemon(args: readonly string[], env: Record<string, string> = {}, nodeArgs: readonly string[] = []): DaemonProcess {
+  const daemon = new DaemonProcess(args, cleanEnv(env), nodeArgs);
   onTestFinished(() => daemon.kill());
   return daemon;
 }
