@@ -14,6 +14,8 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 export const REPAIR_MODES = ['auto', 'report-only'] as const;
 
+/** metrics.maxConnections' default (also startHttpServer's when not given). */
+export const DEFAULT_METRICS_MAX_CONNECTIONS = 64;
 export const DEFAULT_STATE_DIR = '/var/lib/oio-repaird';
 export const JOURNAL_FILE_NAME = 'journal.jsonl';
 
@@ -85,6 +87,8 @@ const metricsSection = z
   .strictObject({
     listen: listenAddress.default('127.0.0.1:9464'),
     allowRemote: z.boolean().default(false),
+    // Clients of /metrics held at once; more are closed on arrival. Part of the unit's LimitNOFILE sum.
+    maxConnections: int(1, 1024).default(DEFAULT_METRICS_MAX_CONNECTIONS),
   })
   .superRefine((m, ctx) => {
     const parsed = parseListen(m.listen);

@@ -136,6 +136,7 @@ export class Daemon {
       readiness: () => this.readiness(),
       log: this.log.child({ component: 'http' }),
       pages: { '/': () => this.statusPage(), '/runbook': runbookPage },
+      maxConnections: c.metrics.maxConnections,
     });
     await this.pingProxy();
     this.heartbeat = setInterval(() => void this.pingProxy(), PROXY_HEARTBEAT_MS);

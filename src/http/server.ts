@@ -5,6 +5,7 @@
 // no secrets but is not meant to face the internet.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { DEFAULT_METRICS_MAX_CONNECTIONS } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { formatListen, parseListen, type ListenAddress } from '../config/listen.js';
 
@@ -28,7 +29,15 @@ export interface HttpServerOptions {
   readonly log: Logger;
   /** HTML pages by exact path (GET / is the status page); each call renders the page afresh. */
   readonly pages?: Readonly<Record<string, () => string | Promise<string>>>;
+  /** Connections held at once; more are closed as they come. @default metrics.maxConnections' default */
+  readonly maxConnections?: number;
+  /** A client that has not sent a whole request by then is cut off, idle ones included. @default 10000 */
+  readonly headersTimeoutMs?: number;
 }
+
+/** Every wait of a client bounded: a scrape is one small request. */
+const REQUEST_TIMEOUT_MS = 30_000;
+const KEEP_ALIVE_TIMEOUT_MS = 5_000;
 
 export interface RunningHttpServer {
   /** The bound address (the real port when 0 was asked). */
@@ -54,17 +63,23 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   if (!parsed.ok) throw new HttpServerError(opts.listen, `invalid listen address ${JSON.stringify(opts.listen)}: ${parsed.reason}`);
   const log = opts.log;
 
-  const server = createServer((req, res) => {
+  const headersTimeout = opts.headersTimeoutMs ?? 10_000;
+  // connectionsCheckingInterval: how often expired connections are looked for (default 30 s),
+  // so that an idle connection holds its file descriptor for about headersTimeout, not 40 s.
+  const server = createServer({ connectionsCheckingInterval: Math.min(1000, headersTimeout) }, (req, res) => {
     route(req, res, opts).catch((err: unknown) => {
       log.error({ err, url: req.url }, 'http request failed');
       if (!res.headersSent) send(res, 500, 'text/plain; charset=utf-8', 'internal error\n');
       else res.destroy();
     });
   });
-  // Scrapes are small and quick: do not let a stalled client hold a socket for minutes.
-  server.requestTimeout = 30_000;
-  server.headersTimeout = 10_000;
-  server.keepAliveTimeout = 5_000;
+  // Scrapes are small and quick: a client that connects and sends nothing, or stalls, is cut
+  // off; and no more than maxConnections at once, so that idle clients cannot take the file
+  // descriptors the sweeps need (the unit's LimitNOFILE counts on this cap).
+  server.maxConnections = opts.maxConnections ?? DEFAULT_METRICS_MAX_CONNECTIONS;
+  server.headersTimeout = headersTimeout;
+  server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, headersTimeout);
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
 
   await new Promise<void>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {

@@ -3,6 +3,8 @@
 // directly) and the hardening that must not silently regress. systemd-analyze verify/security
 // run in .ci/deploy-checks.sh; this test runs everywhere, without systemd.
 import { describe, expect, it } from 'vitest';
+import { configSchema } from '../../src/config/schema.js';
+import { fdsNeeded } from '../../src/daemon/fd-budget.js';
 import { readRepoFile } from './promql.js';
 
 type Unit = Map<string, Map<string, string[]>>;
@@ -53,6 +55,14 @@ function commentAbove(prefix: string): string {
 }
 
 describe('deploy/systemd/oio-repaird.service', () => {
+  it('sets LimitNOFILE above the file descriptors the daemon can hold with every connection setting at its maximum', () => {
+    const limit = Number(one('LimitNOFILE'));
+    const widest = configSchema.parse({ proxy: { url: 'http://127.0.0.1:6006', namespace: 'NS', connections: 1024 }, metrics: { maxConnections: 1024 } });
+    expect(() => configSchema.parse({ proxy: { url: 'http://127.0.0.1:6006', namespace: 'NS', connections: 1025 } })).toThrow();
+    expect(() => configSchema.parse({ proxy: { url: 'http://127.0.0.1:6006', namespace: 'NS' }, metrics: { maxConnections: 1025 } })).toThrow();
+    expect(limit).toBeGreaterThanOrEqual(fdsNeeded(widest));
+  });
+
   it('has the Unit, Service and Install sections, installed into multi-user.target', () => {
     expect([...unit.keys()]).toEqual(['Unit', 'Service', 'Install']);
     expect(unit.get('Install')?.get('WantedBy')).toEqual(['multi-user.target']);

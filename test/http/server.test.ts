@@ -1,4 +1,4 @@
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { Agent, request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../src/log.js';
@@ -14,7 +14,9 @@ afterEach(async () => {
   await Promise.all(agents.splice(0).map((a) => a.close()));
 });
 
-async function start(overrides: { readiness?: () => Readiness; registry?: { metrics(): Promise<string>; contentType: string }; listen?: string } = {}) {
+async function start(
+  overrides: { readiness?: () => Readiness; registry?: { metrics(): Promise<string>; contentType: string }; listen?: string; maxConnections?: number; headersTimeoutMs?: number } = {},
+) {
   const { log, lines } = capturingLogger();
   const metrics = createMetrics({ defaultMetrics: false, version: '1.2.3' });
   const server = await startHttpServer({
@@ -22,6 +24,8 @@ async function start(overrides: { readiness?: () => Readiness; registry?: { metr
     registry: overrides.registry ?? metrics.registry,
     readiness: overrides.readiness ?? (() => ({ ready: true })),
     log,
+    maxConnections: overrides.maxConnections ?? 64,
+    ...(overrides.headersTimeoutMs === undefined ? {} : { headersTimeoutMs: overrides.headersTimeoutMs }),
   });
   started.push(server);
   const host = server.address.host.includes(':') ? `[${server.address.host}]` : server.address.host;
@@ -146,5 +150,24 @@ describe('startHttpServer', () => {
     await server.close();
     await expect(server.close()).resolves.toBeUndefined();
     await expect(get(`${base}/healthz`)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('holds at most maxConnections clients, cuts off idle ones after headersTimeoutMs, then answers /metrics again', { timeout: 20_000 }, async () => {
+    const { base, server } = await start({ maxConnections: 5, headersTimeoutMs: 500 });
+    /** Connects and sends nothing; resolves with the time the server closed the socket. */
+    const idleClient = (): Promise<number> =>
+      new Promise((resolve, reject) => {
+        const socket: Socket = connect(server.address.port, server.address.host);
+        socket.resume(); // read the server's 408 and its close
+        socket.on('close', () => resolve(Date.now()));
+        socket.on('error', (err) => (socket.connecting ? reject(err) : undefined));
+      });
+    const openedAt = Date.now();
+    const times = (await Promise.all(Array.from({ length: 40 }, () => idleClient()))).map((t) => t - openedAt);
+    // Over the cap: closed by the server as they arrive; the 5 within it: after about 500 ms.
+    expect(Math.max(...times)).toBeLessThan(500 + 5000);
+    expect(times.filter((t) => t >= 450).length).toBeLessThanOrEqual(5);
+    expect(times.filter((t) => t >= 450).length).toBeGreaterThanOrEqual(1);
+    expect((await get(`${base}/metrics`)).status).toBe(200);
   });
 });
