@@ -31,7 +31,7 @@ const MB = 1_000_000;
 const PEERS = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133'];
 
 describe('answers of 4 to 7.9 MB under the unit heap flags', () => {
-  it('are per-request errors counted by route; the daemon stays alive, ends its sweep and stops with 0', { timeout: 120_000 }, async () => {
+  it('are per-request errors counted by route; the daemon stays alive, ends its sweep and stops with 0', { timeout: 300_000 }, async () => {
     const flags = unitNodeFlags();
     const answers = [4 * MB, 5.5 * MB, 7 * MB, 7.9 * MB].map(hugeAdminTable);
     let served = 0;
@@ -64,7 +64,7 @@ describe('answers of 4 to 7.9 MB under the unit heap flags', () => {
       { proxyUrl: proxy.url, namespace: 'OPENIO', stateDir: dir },
       { account: { url: proxy.url }, accounts: { include: { names: ['acct'] } }, probe: { concurrency: 16, perServiceConcurrency: 16 } },
     ));
-    const daemon = await startDaemon(configPath, { nodeArgs: flags, readyTimeoutMs: 30_000 });
+    const daemon = await startDaemon(configPath, { nodeArgs: flags, readyTimeoutMs: 60_000 });
     let peakRss = 0;
     let peakHeap = 0;
     const sample = async (): Promise<void> => {
@@ -73,7 +73,7 @@ describe('answers of 4 to 7.9 MB under the unit heap flags', () => {
       peakHeap = Math.max(peakHeap, m.value('nodejs_heap_size_used_bytes'));
     };
     const end = daemon.waitForLog((l) => typeof l.msg === 'string' && l.msg.startsWith('sweep ') && ['completed', 'incomplete'].includes(String(l['result'])), {
-      timeoutMs: 90_000,
+      timeoutMs: 240_000,
       what: 'the end of the sweep',
     });
     let ended = false;
@@ -95,14 +95,14 @@ describe('answers of 4 to 7.9 MB under the unit heap flags', () => {
     expect(await daemon.stop({ timeoutMs: 30_000 })).toEqual({ code: 0, signal: null });
   });
 
-  it('a proxy.connections whose answers in flight cannot fit the unit heap is refused at start with 78', { timeout: 30_000 }, async () => {
+  it('a proxy.connections whose answers in flight cannot fit the unit heap is refused at start with 78', { timeout: 60_000 }, async () => {
     const dir = await tempDir();
     const configPath = await writeYaml(join(dir, 'config.yaml'), testConfig(
       { proxyUrl: 'http://127.0.0.1:9', namespace: 'OPENIO', stateDir: dir },
       { proxy: { connections: 256 } },
     ));
     const refused = spawnDaemon(['run', '--config', configPath], {}, unitNodeFlags());
-    const exit = await refused.waitForExit({ timeoutMs: 20_000 });
+    const exit = await refused.waitForExit({ timeoutMs: 50_000 });
     expect(exit.code).toBe(78);
     expect(refused.tail()).toContain('proxy.connections 256');
     expect(refused.tail()).toContain('--max-old-space-size');

@@ -12,15 +12,15 @@ const IDLE_CLIENTS = 400;
 const CAP = 16;
 
 describe('idle clients on the metrics port', () => {
-  it(`${IDLE_CLIENTS} idle clients: the daemon holds at most metrics.maxConnections (${CAP}), the sweep completes, /metrics answers after they are cut off`, { timeout: 90_000 }, async () => {
+  it(`${IDLE_CLIENTS} idle clients: the daemon holds at most metrics.maxConnections (${CAP}), the sweep completes, /metrics answers after they are cut off`, { timeout: 240_000 }, async () => {
     const sim = await startSimulator({ generate: { containers: 60, accounts: 2, damagedShare: 0, seed: 4 } });
     onTestFinished(() => sim.close());
     const dir = await tempDir();
     const configPath = await writeYaml(join(dir, 'config.yaml'), testConfig(
       { proxyUrl: sim.url, namespace: sim.namespace, stateDir: dir },
-      { metrics: { maxConnections: CAP }, schedule: { runAtStart: false, cron: cronInSeconds(8) } },
+      { metrics: { maxConnections: CAP }, schedule: { runAtStart: false, cron: cronInSeconds(10) } },
     ));
-    const daemon = await startDaemon(configPath);
+    const daemon = await startDaemon(configPath, { readyTimeoutMs: 60_000 });
     const pid = daemon.child.pid as number;
     const fdsAtStart = readdirSync(`/proc/${pid}/fd`).length;
 
@@ -36,7 +36,7 @@ describe('idle clients on the metrics port', () => {
     }
     // Over the cap, clients are closed as they arrive: the daemon's descriptors stay bounded.
     let peakFds = 0;
-    const sweepEnd = daemon.waitForLog((l) => l.msg === 'sweep done', { timeoutMs: 60_000, what: 'the sweep' });
+    const sweepEnd = daemon.waitForLog((l) => l.msg === 'sweep done', { timeoutMs: 150_000, what: 'the sweep' });
     let ended = false;
     void sweepEnd.finally(() => (ended = true)).catch(() => undefined);
     while (!ended) {
@@ -48,7 +48,7 @@ describe('idle clients on the metrics port', () => {
 
     // The idle ones within the cap are cut off after the 10 s headers timeout; then /metrics answers.
     await Promise.all(closed);
-    await waitUntil('/metrics answering', async () => (await daemon.get('/metrics')).status === 200, { timeoutMs: 20_000 });
+    await waitUntil('/metrics answering', async () => (await daemon.get('/metrics')).status === 200, { timeoutMs: 40_000 });
     expect(daemon.exited).toBeUndefined();
     expect(await daemon.stop()).toEqual({ code: 0, signal: null });
   });
