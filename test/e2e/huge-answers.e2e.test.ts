@@ -52,7 +52,8 @@ describe('answers of 4 to 7.9 MB under the unit heap flags', () => {
     const proxy = await startFakeHttp({
       'GET /v3.0/OPENIO/conscience/list': huge,
       'GET /v1.0/account/containers': { json: { listing: containers, truncated: false } },
-      'GET /v3.0/OPENIO/reference/show': { json: { dir: [], srv: PEERS.map((host) => ({ seq: 1, type: 'meta2', host, args: '' })) } },
+      // A modern proxy's answer (with cid): without it the daemon rightly refuses the proxy as 4.2.x.
+      'GET /v3.0/OPENIO/reference/show': { json: { cid: 'A'.repeat(64), account: 'acct', name: 'ct', dir: [], srv: PEERS.map((host) => ({ seq: 1, type: 'meta2', host, args: '' })) } },
       'POST /v3.0/OPENIO/admin/get_properties': huge,
       'POST /v3.0/OPENIO/admin/has': huge,
       'POST /v3.0/OPENIO/admin/status': huge,
