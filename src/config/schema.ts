@@ -191,6 +191,15 @@ export const settingsSchema = z
     log: z.strictObject({ level: reloadable(z.enum(LOG_LEVELS).default('info')) }).prefault({}),
     shutdown: z.strictObject({ graceSeconds: int(1, 3600).default(30) }).prefault({}),
     progress: z.strictObject({ intervalSeconds: reloadable(int(1, 86_400).default(30)) }).prefault({}),
+    sweep: z
+      .strictObject({
+        // A container in flight this long with none finished meanwhile is a stalled sweep. null:
+        // 3 request deadlines (connect + 2 x requestTimeoutMs each) + repair.awaitMasterTimeoutMs.
+        stallSeconds: int(1, 86_400).nullable().default(null),
+        // Sweeps a container may stall in a row before the next one skips it.
+        stallSkipAfter: int(1, 100).default(2),
+      })
+      .prefault({}),
   });
 
 /** The whole configuration file. */

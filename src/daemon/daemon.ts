@@ -25,6 +25,7 @@ import { VERSION } from '../version.js';
 import { PROXY_HEARTBEAT_MS, proxyStaleLimitMs } from './readiness.js';
 import { SdNotify } from './sd-notify.js';
 import { StatusBoard } from './status.js';
+import { StallWatch, stallTimeoutMs } from './stall-watch.js';
 import { repairPolicy, Sweeper } from './sweeper.js';
 import { lockStateDir, type StateLock } from './state-lock.js';
 import { StorageHealth } from './storage-health.js';
@@ -59,6 +60,8 @@ export class Daemon {
   /** Why sweeps cannot run until the configuration changes (e.g. no account service), else null. */
   private sweepBlocker: string | null = null;
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly stall: StallWatch;
+  private stallTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | null = null;
   private readonly lock: StateLock;
 
@@ -91,6 +94,13 @@ export class Daemon {
     const onBadPosition = (bad: { problem: 'corrupt' | 'unreadable' }): void => this.metrics.stateFileProblems.inc({ file: 'sweep_position', problem: bad.problem });
     this.state = this.storage.sweepState(new FileSweepStateStore(c.state.dir, stateLog, onBadPosition));
     this.history = new FileSweepHistory(c.state.dir, stateLog);
+    this.stall = new StallWatch({
+      stallMs: stallTimeoutMs(c),
+      skipAfter: c.sweep.stallSkipAfter,
+      stateDir: c.state.dir,
+      log: this.log.child({ component: 'stall-watch' }),
+      metrics: this.metrics,
+    });
     this.sd = new SdNotify({ log: this.log.child({ component: 'systemd' }), env: opts.env });
     this.scheduler = new SweepScheduler({
       cron: c.schedule.cron,
@@ -141,6 +151,9 @@ export class Daemon {
     await this.pingProxy();
     this.heartbeat = setInterval(() => void this.pingProxy(), PROXY_HEARTBEAT_MS);
     this.heartbeat.unref();
+    await this.stall.load();
+    this.stallTimer = setInterval(() => this.stall.check(), Math.min(5000, Math.max(100, stallTimeoutMs(c) / 4)));
+    this.stallTimer.unref();
     await this.scheduler.start();
     this.log.info(
       {
@@ -156,7 +169,8 @@ export class Daemon {
       'ready',
     );
     this.sd.ready(`watching ${c.proxy.namespace} through ${c.proxy.url}`);
-    this.sd.startWatchdog(() => this.stopping === null);
+    // A stalled sweep withholds the pings: systemd restarts the daemon (WatchdogSec=).
+    this.sd.startWatchdog(() => this.stopping === null && this.stall.stalled === null);
   }
 
   /**
@@ -187,6 +201,8 @@ export class Daemon {
 
   private readiness(): { ready: boolean; reason?: string } {
     if (this.stopping) return { ready: false, reason: 'stopping' };
+    const stalled = this.stall.stalled;
+    if (stalled !== null) return { ready: false, reason: stalled };
     if (this.sweepBlocker !== null) return { ready: false, reason: this.sweepBlocker };
     if (this.sweeper.unsupportedProxy !== null) return { ready: false, reason: this.sweeper.unsupportedProxy };
     const storage = this.storage.problem();
@@ -204,10 +220,17 @@ export class Daemon {
       signal: this.stopSweeps.signal,
       state: this.state,
       ...(this.lastSweepTotal !== undefined ? { expectedTotal: this.lastSweepTotal } : {}),
+      wrapProbe: (probe) => (ref, ctx) => {
+        if (this.stall.shouldSkip(ref)) return Promise.resolve(this.stall.skippedReport(ref));
+        this.stall.started(ref);
+        return probe(ref, ctx);
+      },
       overrides: {
+        onContainerDone: (ref) => this.stall.done(ref),
         onProgress: (p) => this.reportProgress(p),
       },
     });
+    this.stall.sweepEnded();
     await this.history.record(summary, this.status.sweepEnded(summary));
     if (sweepSucceeded(summary.result)) this.lastSweepTotal = summary.counts.done;
     this.sweepBlocker = summary.error?.permanent ? summary.error.message : null;
@@ -289,11 +312,13 @@ export class Daemon {
     this.sd.stopping();
     this.sd.stop();
     clearInterval(this.heartbeat);
+    clearInterval(this.stallTimer);
     this.stopSweeps.abort(new Error('daemon stopping'));
     await this.scheduler.stop();
     await this.scheduler.idle();
     await this.http?.close();
     await this.sweeper.close();
+    await this.stall.flush();
     this.storage.close();
     await this.journal.close();
     await this.sd.settled();

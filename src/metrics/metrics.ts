@@ -40,6 +40,9 @@ export interface Metrics {
   readonly proxyUp: Gauge;
   readonly unsupportedProxy: Gauge;
   readonly proxyAnswersTooLarge: Counter<'route'>;
+  readonly sweepStalled: Gauge;
+  readonly sweepStalls: Counter;
+  readonly stalledContainersSkipped: Counter;
   readonly configReloads: Counter<'result'>;
   readonly configLastReloadSuccessful: Gauge;
   readonly buildInfo: Gauge<'version' | 'node'>;
@@ -167,6 +170,21 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       labelNames: ['route'] as const,
       registers,
     }),
+    sweepStalled: new Gauge({
+      name: 'oio_repaird_sweep_stalled',
+      help: '1 while the running sweep makes no progress (a container in flight longer than sweep.stallSeconds, none finished meanwhile): readiness is false and systemd watchdog pings are withheld.',
+      registers,
+    }),
+    sweepStalls: new Counter({
+      name: 'oio_repaird_sweep_stalls_total',
+      help: 'Times a sweep was found stalled since the daemon started.',
+      registers,
+    }),
+    stalledContainersSkipped: new Counter({
+      name: 'oio_repaird_stalled_containers_skipped_total',
+      help: 'Containers skipped (not probed, journaled as unknown) because they stalled sweep.stallSkipAfter sweeps in a row.',
+      registers,
+    }),
     configReloads: new Counter({
       name: 'oio_repaird_config_reloads_total',
       help: 'Configuration reloads (SIGHUP) by result: success, or failure (the old configuration was kept).',
@@ -227,6 +245,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   m.sweepProgress.set(0);
   m.lastSweepSuccess.set(0);
   m.proxyUp.set(0);
+  m.sweepStalled.set(0);
   m.unsupportedProxy.set(0);
   m.configLastReloadSuccessful.set(1);
   m.buildInfo.set({ version: opts.version ?? '0.0.0', node: process.version }, 1);

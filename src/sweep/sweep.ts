@@ -75,6 +75,8 @@ export interface SweepOptions {
   readonly maxUnknownShare: number;
   /** Called with each progress line's fields (the daemon forwards them to systemd's STATUS=). */
   readonly onProgress?: (fields: ProgressFields) => void;
+  /** Called when a container's probe/repair has ended, whatever the outcome (the stall watch). */
+  readonly onContainerDone?: (ref: ContainerRef) => void;
 }
 
 /**
@@ -320,7 +322,7 @@ class SweepRun {
       releases.push(await this.slots.acquire([GLOBAL], stop));
       // From here on the container runs to its end even if the sweep is stopped: a repair is
       // never cut in the middle, and only finished containers move the watermark.
-      const outcome = await processContainer(this.step, ref, { reqId, ...(peers ? { peers } : {}) });
+      const outcome = await processContainer(this.step, ref, { reqId, ...(peers ? { peers } : {}) }).finally(() => this.opts.onContainerDone?.(ref));
       this.account(outcome);
       this.watermark.complete(ticket);
       this.afterContainer();

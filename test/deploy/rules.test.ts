@@ -9,7 +9,7 @@ const EXPECTED_ALERTS = [
   'OioRepairdDown', 'OioRepairdCorruptionDetected', 'OioRepairdUnrepairableContainers',
   'OioRepairdRepairsFailing', 'OioRepairdRepairBudgetExhausted', 'OioRepairdSweepOverdue',
   'OioRepairdSweepIncomplete', 'OioRepairdProxyErrorsHigh', 'OioRepairdConfigReloadFailed', 'OioRepairdUnsupportedProxy',
-  'OioRepairdStorageNotWritable', 'OioRepairdStateFileCorrupt',
+  'OioRepairdStorageNotWritable', 'OioRepairdStateFileCorrupt', 'OioRepairdSweepStalled',
 ];
 
 const rules = loadRules();

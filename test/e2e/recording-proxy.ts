@@ -53,7 +53,8 @@ export function probedContainers(
   return new Set([...peers].filter(([, s]) => s.size >= replicas).map(([k]) => k));
 }
 
-export async function startRecordingProxy(upstream: string): Promise<RecordingProxy> {
+/** `hang`: calls it matches are recorded and never answered (a request the proxy sits on). */
+export async function startRecordingProxy(upstream: string, opts: { hang?: (call: RecordedCall) => boolean } = {}): Promise<RecordingProxy> {
   const target = new URL(upstream);
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
   const calls: RecordedCall[] = [];
@@ -72,6 +73,10 @@ export async function startRecordingProxy(upstream: string): Promise<RecordingPr
       ...(q.get('cid') !== null ? { cid: q.get('cid') as string } : {}),
       ...(q.get('service_id') !== null ? { serviceId: q.get('service_id') as string } : {}),
     };
+    if (opts.hang?.(base)) {
+      calls.push(base);
+      return;
+    }
     const up = request(
       { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
       (upRes) => {
