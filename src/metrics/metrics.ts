@@ -3,6 +3,7 @@
 // zero-initialised so alert rules see a series before its first increment.
 // The README's metrics reference and deploy/ (alerts, dashboard) are checked against this file.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { ALL_REASON_CODES, type ReasonCode } from '../decisions/codes.js';
 import { DAMAGE_KINDS, REPLICA_HEALTHS } from '../probe/types.js';
 import { REPAIR_OUTCOMES } from '../repair/types.js';
 
@@ -28,6 +29,7 @@ export interface Metrics {
   readonly unknownContainers: Gauge;
   readonly sweepIncomplete: Gauge;
   readonly repairs: Counter<'outcome'>;
+  readonly decisions: Counter<'code'>;
   readonly repairBudgetRemaining: Gauge;
   readonly repairStepDuration: Histogram<'step'>;
   readonly sweepDuration: Histogram;
@@ -101,6 +103,12 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       name: 'oio_repaird_repairs_total',
       help: 'Container repairs by outcome: succeeded (verified), failed, refused (unsafe), skipped_budget, skipped_cooldown, dry_run.',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    decisions: new Counter({
+      name: 'oio_repaird_decisions_total',
+      help: 'Decisions about containers (verdict, plan, refusal, wait, skip, escalation, outcome) by reason code; see the reason codes in the README.',
+      labelNames: ['code'] as const,
       registers,
     }),
     repairBudgetRemaining: new Gauge({
@@ -226,6 +234,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   for (const kind of DETECTION_KINDS) m.detections.inc({ kind }, 0);
   for (const kind of DAMAGE_KINDS) m.damagedReplicas.set({ kind }, 0);
   for (const outcome of REPAIR_OUTCOMES) m.repairs.inc({ outcome }, 0);
+  for (const code of ALL_REASON_CODES) m.decisions.inc({ code }, 0);
   for (const result of ['completed', 'incomplete', 'failed', 'interrupted']) m.sweepsTotal.inc({ result }, 0);
   for (const result of ['success', 'failure']) m.configReloads.inc({ result }, 0);
   for (const file of STORAGE_FILES) {
@@ -256,4 +265,9 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
 export function codeClass(httpStatus: number | undefined): (typeof CODE_CLASSES)[number] {
   if (httpStatus === undefined || httpStatus < 200 || httpStatus >= 600) return 'error';
   return `${Math.floor(httpStatus / 100)}xx` as (typeof CODE_CLASSES)[number];
+}
+
+/** Counts one decision by its reason code (oio_repaird_decisions_total{code}). */
+export function countDecision(metrics: Metrics, code: ReasonCode): void {
+  metrics.decisions.inc({ code });
 }
