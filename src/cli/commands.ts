@@ -5,7 +5,8 @@ import { demoCommand } from './demo.js';
 import type { Command } from './command.js';
 import { journalCommand } from './journal.js';
 import { repairCommand } from './repair.js';
+import { rulesCommand } from './rules.js';
 import { runCommand } from './run.js';
 import { simCommand } from './sim.js';
 
-export const commands: readonly Command[] = [runCommand, checkCommand, repairCommand, journalCommand, checkConfigCommand, simCommand, demoCommand];
+export const commands: readonly Command[] = [runCommand, checkCommand, repairCommand, journalCommand, checkConfigCommand, rulesCommand, simCommand, demoCommand];

@@ -7,11 +7,11 @@ import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Logger } from '../log.js';
 
-export async function writeFileAtomic(path: string, text: string, log: Logger): Promise<void> {
+export async function writeFileAtomic(path: string, text: string, log: Logger, mode = 0o640): Promise<void> {
   const dir = dirname(path);
   await mkdir(dir, { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  const file = await open(tmp, 'w', 0o640);
+  const file = await open(tmp, 'w', mode);
   try {
     await file.writeFile(text, 'utf8');
     await file.sync();

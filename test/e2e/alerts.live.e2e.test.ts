@@ -154,8 +154,12 @@ live(() => {
     expect(inAm.annotations).toMatchObject({
       summary: expect.stringContaining('damaged meta2 replicas'),
       description: expect.stringMatching(/^1 meta2 replica\(s\) of kind missing-keys were still damaged at the end of the last sweep of 127\.0\.0\.1:\d+\./),
-      runbook_url: expect.stringMatching(/^https?:\/\/\S+#oiorepairdcorruptiondetected$/),
+      runbook_url: `http://${instance}/runbook#oiorepairdcorruptiondetected`,
     });
+    // The link leads somewhere: the daemon's runbook page, with the alert's section at that anchor.
+    const page = await fetch(inAm.annotations['runbook_url'] as string);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<h3 id="oiorepairdcorruptiondetected">OioRepairdCorruptionDetected</h3>');
   });
 
   it('the same check fails on copies of the corruption alert broken on purpose (metric name, label, expression)', { timeout: 30_000 }, async () => {
