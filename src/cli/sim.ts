@@ -35,8 +35,8 @@ Options:
   --scenario FILE        YAML scenario: services, containers, faults (see src/sim/scenarios/demo.yaml)
   --generate N           generate N containers lazily (seeded), e.g. 100000
   --damaged-share X      share of generated containers with a fault, 0..1 (default 0.01)
-  --oio-version V        proxy version to impersonate: master (default) or 4.2 (ignores service_id
-                         on admin routes but leave, reference/show without cid)
+  --oio-version V        oio-sds line to impersonate: master (default), 7, 5, 4.4 or 4.2 (its
+                         proxy's answers and parameters, its bases' admin keys, its account service)
   --no-account-service   no account service in the conscience (conscience/list?type=account: 404, 453)
   --seed N               seed of the generator and of the simulator's random choices (default 1)
   -h, --help             this help`,

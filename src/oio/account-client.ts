@@ -59,6 +59,10 @@ export class AccountClient implements AccountApi {
     for (;;) {
       opts.signal?.throwIfAborted();
       const page = await fetchPage({ limit, marker, prefix: opts.prefix });
+      if (page.whole && ignoredPaging(page.names, limit, marker, opts.prefix)) {
+        yield* wholeListing(page.names, marker, opts.prefix);
+        return;
+      }
       // The marker is exclusive: seeing it again means the service ignores it (and would repeat pages).
       if (marker !== undefined && marker !== opts.marker && page.names.includes(marker)) return;
       yield* page.names;
@@ -88,6 +92,27 @@ export class AccountClient implements AccountApi {
     });
     return parse(route, answer.json);
   }
+}
+
+const bytes = (s: string): Buffer => Buffer.from(s, 'utf8');
+
+/** A bare-array page that cannot be one page of a paged listing (more or fewer names than asked, or names outside the window). */
+function ignoredPaging(names: readonly string[], limit: number, marker: string | undefined, prefix: string | undefined): boolean {
+  if (names.length !== limit) return true;
+  const after = marker === undefined ? undefined : bytes(marker);
+  return names.some((n) => (prefix !== undefined && !n.startsWith(prefix)) || (after !== undefined && Buffer.compare(bytes(n), after) <= 0));
+}
+
+/**
+ * What a paged listing would have given of a whole one (7.x and older `account/list`, which
+ * ignores prefix and marker and answers in hash order, fact 39): the names with the prefix, after
+ * the exclusive marker, in byte order, so that prefixes and resumed sweeps mean the same on every line.
+ */
+function wholeListing(names: readonly string[], marker: string | undefined, prefix: string | undefined): string[] {
+  const after = marker === undefined ? undefined : bytes(marker);
+  return names
+    .filter((n) => (prefix === undefined || n.startsWith(prefix)) && (after === undefined || Buffer.compare(bytes(n), after) > 0))
+    .sort((a, b) => Buffer.compare(bytes(a), bytes(b)));
 }
 
 export function createAccountClient(opts: HttpClientOptions): AccountClient {

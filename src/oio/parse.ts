@@ -190,6 +190,11 @@ export interface ListingPage {
   readonly rawCount: number;
   /** Name of the last raw entry: the next marker when the service gives none. */
   readonly lastName: string | undefined;
+  /**
+   * The old (7.x and older) `account/list`: one plain array of every account, in no order, that
+   * ignored limit, marker and prefix (fact 39): the client filters and sorts it itself.
+   */
+  readonly whole?: boolean;
   /** Present on master's account service only. */
   readonly truncated?: boolean;
   readonly nextMarker?: string;
@@ -203,7 +208,7 @@ export function parseAccountPage(route: string, json: unknown): ListingPage {
     if (isObject(entry) && typeof entry['id'] === 'string') return entry['id'];
     return fail(route, `listing[${i}] is neither a name nor an object with a string "id"`);
   });
-  return { names, rawCount: names.length, lastName: names.at(-1), ...paging };
+  return { names, rawCount: names.length, lastName: names.at(-1), ...paging, ...(Array.isArray(json) ? { whole: true } : {}) };
 }
 
 /** `account/containers`: `{"listing":[[name, objects, bytes, is_prefix, mtime],…]}`; is_prefix entries skipped. */

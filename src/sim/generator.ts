@@ -5,6 +5,7 @@
 import type { PeerId } from '../oio/types.js';
 import { cidFromName } from '../oio/cid.js';
 import { type Container, buildContainer } from './model.js';
+import type { CreationKeys } from './versions.js';
 import { type InjectedFault, type ReplicaFaultKind, type ReplicaFaultSpec, REPLICA_FAULT_KINDS, applyReplicaFault } from './faults.js';
 
 /** A damage pattern for generated containers: a replica fault on a slave (bare kind or `slave:`) or
@@ -85,7 +86,7 @@ export class GeneratedNamespace {
   /** First 48 bits of a CID → container index (or indexes, on the rare collision). */
   private readonly cidIndex = new Map<number, number | number[]>();
 
-  constructor(opts: GenerateOptions, private readonly namespace: string) {
+  constructor(opts: GenerateOptions, private readonly namespace: string, private readonly creationKeys?: CreationKeys) {
     if (!Number.isInteger(opts.containers) || opts.containers < 0) throw new RangeError('generate.containers must be a non-negative integer');
     this.containerCount = opts.containers;
     this.accountCount = Math.max(1, opts.accounts ?? Math.ceil(opts.containers / 1000));
@@ -200,6 +201,7 @@ export class GeneratedNamespace {
       { cid, account, name, namespace: this.namespace, peers: d.peers, ctimeUs: d.ctimeUs, objects: d.objects, bytes: d.bytes },
       d.electionOrder,
       d.ctimeUs / 1e6,
+      this.creationKeys,
     );
     const faults = d.damage === undefined ? [] : damageSpecs(d.damage).map((f) => applyReplicaFault(container, f, 'generated'));
     return { container, faults };

@@ -4,6 +4,7 @@
 // routes (routes/*.ts) and the election actions (election.ts) act on these values.
 import type { PeerId } from '../oio/types.js';
 import { baseName } from '../oio/cid.js';
+import { type CreationKeys, creationKeysOf } from './versions.js';
 
 /** State of one replica's base file: present and readable, absent (431), or corrupt (511). */
 export type BaseState = 'ok' | 'missing' | 'corrupt';
@@ -128,15 +129,18 @@ export function truncatedOpenAdmin(cid: string): Map<string, string> {
   return admin;
 }
 
-/** The admin table of a healthy, initialised meta2 base (oio-api.md "Read the admin table"). */
-export function healthyAdmin(seed: BaseSeed): Map<string, string> {
+/**
+ * The admin table of a healthy, initialised meta2 base (oio-api.md "Read the admin table"), with
+ * the keys its line writes at creation (default master's; src/sim/versions.ts, fact 38).
+ */
+export function healthyAdmin(seed: BaseSeed, keys: CreationKeys = creationKeysOf('master')): Map<string, string> {
   const admin = new Map<string, string>();
   admin.set('schema_version', '1.8');
   admin.set('sys.account', seed.account);
   admin.set('sys.m2.ctime', String(seed.ctimeUs));
   admin.set('sys.m2.init', '1');
   admin.set('sys.m2.objects', String(seed.objects));
-  admin.set('sys.m2.shards', '0');
+  for (const [k, v] of Object.entries(keys.extra)) admin.set(k, v);
   admin.set('sys.m2.usage', String(seed.bytes));
   admin.set('sys.m2.version', '0');
   admin.set('sys.name', baseName(seed.cid));
@@ -145,8 +149,8 @@ export function healthyAdmin(seed: BaseSeed): Map<string, string> {
   admin.set('sys.status', '0');
   admin.set('sys.type', 'meta2');
   admin.set('sys.user.name', seed.name);
-  for (const table of VERSION_TABLES) admin.set(`version:main.${table}`, table === 'admin' ? '2:0' : '1:0');
-  return admin;
+  for (const table of keys.tables) admin.set(`version:main.${table}`, table === 'admin' ? '2:0' : '1:0');
+  return new Map([...admin].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** `stats.*` keys the service adds to `admin/get_properties` answers; never stored. */
@@ -162,10 +166,10 @@ export function sortedPeers(peers: readonly PeerId[]): string {
 }
 
 /** Builds a container with healthy replicas and an election in the given order. */
-export function buildContainer(seed: BaseSeed, electionOrder: readonly PeerId[], mtime: number): Container {
+export function buildContainer(seed: BaseSeed, electionOrder: readonly PeerId[], mtime: number, keys?: CreationKeys): Container {
   const replicas = new Map<PeerId, Replica>();
   for (const peer of seed.peers) {
-    replicas.set(peer, { peer, base: 'ok', admin: healthyAdmin(seed), mtime: Math.floor(mtime), pipefrom: false, log: [] });
+    replicas.set(peer, { peer, base: 'ok', admin: healthyAdmin(seed, keys), mtime: Math.floor(mtime), pipefrom: false, log: [] });
   }
   const ids = new Map<PeerId, number>();
   let nextId = 1;

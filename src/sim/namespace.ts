@@ -4,6 +4,7 @@
 import type { PeerId } from '../oio/types.js';
 import { cidFromName } from '../oio/cid.js';
 import { type Container, type Replica, buildContainer } from './model.js';
+import { type CreationKeys, creationKeysOf } from './versions.js';
 import { dropCaches } from './disk.js';
 import {
   type FaultSpec, type InjectedFault, type ServiceFaults, SimFaultError,
@@ -84,8 +85,12 @@ export class SimNamespace {
   /** Replicas whose file was changed behind the service's back (onDisk faults), for cache drops. */
   private readonly diskChanged = new Set<Replica>();
 
+  private readonly creationKeys: CreationKeys;
+
   constructor(readonly name: string, scenario: Scenario) {
-    this.generated = scenario.generate ? new GeneratedNamespace(scenario.generate, name) : undefined;
+    // The meta2 services' line decides what a fresh base holds (a later setOioVersion changes the proxy only).
+    this.creationKeys = creationKeysOf(scenario.oioVersion ?? 'master');
+    this.generated = scenario.generate ? new GeneratedNamespace(scenario.generate, name, this.creationKeys) : undefined;
     const services = new Set<PeerId>(scenario.services ?? []);
     for (const c of scenario.containers ?? []) for (const p of c.peers ?? []) services.add(p);
     for (const p of this.generated?.services ?? []) services.add(p);
@@ -113,6 +118,7 @@ export class SimNamespace {
       { cid, account: spec.account, name: spec.name, namespace: this.name, peers, ctimeUs, objects, bytes },
       order,
       ctimeUs / 1e6,
+      this.creationKeys,
     );
     for (const [k, v] of Object.entries(spec.properties ?? {})) {
       for (const r of container.replicas.values()) r.admin.set(`user.${k}`, v);

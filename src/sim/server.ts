@@ -43,8 +43,9 @@ export interface SimulatorOptions {
   /** Send `Connection: close` on every reply as the real proxy does (default false: keep-alive). */
   connectionClose?: boolean;
   /**
-   * Proxy version to impersonate (default: scenario's, else 'master'). '4.2' ignores service_id on
-   * every admin route but leave and answers reference/show without cid (src/sim/versions.ts).
+   * oio-sds line to impersonate: master, 7, 5, 4.4 or 4.2 (default: scenario's, else 'master'):
+   * its proxy's routes, parameters and answers, its meta2 bases' admin keys and its account
+   * service's listings (src/sim/versions.ts).
    */
   oioVersion?: OioVersion;
   /**
@@ -155,7 +156,8 @@ class SimServer implements Simulator {
     const scenario = opts.scenario ?? {};
     this.namespace = opts.namespace ?? scenario.namespace ?? 'OPENIO';
     const generate = opts.generate ?? scenario.generate;
-    this.ns = new SimNamespace(this.namespace, generate ? { ...scenario, generate } : scenario);
+    const oioVersion = opts.oioVersion ?? scenario.oioVersion ?? 'master';
+    this.ns = new SimNamespace(this.namespace, { ...scenario, ...(generate ? { generate } : {}), oioVersion });
     this.latencyMs = opts.latencyMs ?? scenario.latencyMs ?? 0;
     this.connectionClose = opts.connectionClose ?? false;
     this.host = opts.host ?? '127.0.0.1';
@@ -167,7 +169,7 @@ class SimServer implements Simulator {
       syncDelayMs: opts.syncDelayMs ?? scenario.syncDelayMs ?? 20,
       address: () => `${this.host}:${this.port}`,
       random: prng(opts.seed ?? scenario.seed ?? 1),
-      quirks: quirksOf(opts.oioVersion ?? scenario.oioVersion ?? 'master'),
+      quirks: quirksOf(oioVersion),
       markDownAfterMs: opts.markDownAfterMs ?? scenario.markDownAfterMs ?? 15_000,
       accountService: opts.accountService ?? scenario.accountService ?? true,
       decachePeriodMs: opts.decachePeriodMs ?? scenario.decachePeriodMs ?? 0,
@@ -269,7 +271,7 @@ class SimServer implements Simulator {
     const signal = this.paused.signal;
     const visit = new PeerVisit(this.ns, this.statsRecorder, headerValue(req.headers['x-oio-timeout']), signal, {
       markDownAfterMs: this.ctx.markDownAfterMs,
-      bypassServiceDown: flag(url.searchParams, 'bypass_service_down'),
+      bypassServiceDown: this.ctx.quirks.readsBypassServiceDown && flag(url.searchParams, 'bypass_service_down'),
       reqId: headerValue(req.headers['x-oio-req-id']) ?? '',
     });
     let status = 500;
@@ -322,7 +324,7 @@ class SimServer implements Simulator {
       return;
     }
     const buf = Buffer.from(reply.body, 'utf8');
-    res.setHeader('Content-Type', 'application/json');
+    if (!res.hasHeader('Content-Type')) res.setHeader('Content-Type', 'application/json');
     res.setHeader('Content-Length', buf.length);
     res.end(buf);
   }

@@ -78,9 +78,15 @@ describe('AccountClient.listAccounts', () => {
     expect(calls.every((c) => c.query.get('prefix') === 'acct')).toBe(true);
   });
 
-  it('stops after one page when an old service ignores paging and returns everything', async () => {
+  it('stops after one page when an old service ignores paging and returns everything, sorted in byte order', async () => {
     const { server, accounts } = await setup({ 'GET /v1.0/account/list': { json: ACCOUNTS } });
-    expect(await collect(accounts.listAccounts({ limit: 3 }))).toEqual(ACCOUNTS);
+    expect(await collect(accounts.listAccounts({ limit: 3 }))).toEqual([...ACCOUNTS].sort());
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('applies prefix and marker itself when a 7.x-and-older service ignores them (fact 39), so a resumed sweep neither repeats nor skips', async () => {
+    const { server, accounts } = await setup({ 'GET /v1.0/account/list': { json: ['zz', 'acct-02', 'AUTH_demo', 'acct-01', 'acct-03'] } });
+    expect(await collect(accounts.listAccounts({ prefix: 'acct', marker: 'acct-01' }))).toEqual(['acct-02', 'acct-03']);
     expect(server.requests).toHaveLength(1);
   });
 

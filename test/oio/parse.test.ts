@@ -189,6 +189,7 @@ describe('listing pages', () => {
     expect(parseAccountPage('account/list', ['myaccount', 'AUTH_demo'])).toEqual({
       names: ['myaccount', 'AUTH_demo'],
       rawCount: 2,
+      whole: true,
       lastName: 'AUTH_demo',
     });
   });

@@ -1,6 +1,7 @@
-// The account service's listing routes (master-branch shapes, oio-api-sources §2.1):
-// `GET /v1.0/account/list` and `GET /v1.0/account/containers?id=`, paged by an exclusive
-// lexicographic `marker`, `prefix`, `limit` (default 1000, max 10000). O(page), never a scan.
+// The account service's listing routes (oio-api-sources §2.1, fact 39): `GET /v1.0/account/list`
+// and `GET /v1.0/account/containers?id=`, paged by an exclusive lexicographic `marker`, `prefix`,
+// `limit` (default 1000, max 10000). O(page), never a scan, except the 7.x-and-older
+// `account/list`, which is one plain array of every account and ignores limit and marker.
 import { type Reply, SimHttpError, badRequest, jsonReply, notFoundRoute } from '../wire.js';
 import type { SimContext, SimRequest } from './context.js';
 
@@ -15,7 +16,17 @@ function limitOf(query: URLSearchParams): number {
   return Math.min(MAX_LIMIT, Math.max(1, n));
 }
 
+/** 7.x and older answer their listings as `text/json` (fact 39). */
+function oldJson(value: unknown): Reply {
+  return { ...jsonReply(200, value), headers: { 'content-type': 'text/json' } };
+}
+
 function listAccounts(ctx: SimContext, req: SimRequest): Reply {
+  if (ctx.quirks.oldAccountService) {
+    const all = ctx.ns.listAccounts('', '', Number.MAX_SAFE_INTEGER).items;
+    if (all.length === 0) throw new SimHttpError(404, 404, 'No account found');
+    return oldJson(all);
+  }
   const page = ctx.ns.listAccounts(req.query.get('prefix') ?? '', req.query.get('marker') ?? '', limitOf(req.query));
   const body: Record<string, unknown> = { listing: page.items.map((id) => ({ id })), truncated: page.truncated };
   if (page.truncated) body['next_marker'] = page.items[page.items.length - 1];
@@ -35,8 +46,9 @@ function listContainers(ctx: SimContext, req: SimRequest): Reply {
     containers: ctx.ns.containerCount(id),
     metadata: {},
     listing: page.items,
-    truncated: page.truncated,
   };
+  if (ctx.quirks.oldAccountService) return oldJson(body);
+  body['truncated'] = page.truncated;
   if (page.truncated) body['next_marker'] = page.items[page.items.length - 1]?.[0];
   return jsonReply(200, body);
 }

@@ -70,7 +70,8 @@ function answer(ctx: SimContext, action: PerPeerAction, c: Container, peer: Peer
       // `has` looks at the file, not at the base held open (fact 29).
       if (fileMissing(r)) return peerOutcome(431, NOT_FOUND);
       if (r.base === 'corrupt') return peerOutcome(511, CORRUPT);
-      return peerOutcome(200, 'OK', JSON.stringify(`${basePath(ctx, peer, c.cid)}:${r.mtime}`));
+      // `PATH:MTIME` on master (2025.41.0+), `PATH` before (fact 36).
+      return peerOutcome(200, 'OK', JSON.stringify(ctx.quirks.hasMtime ? `${basePath(ctx, peer, c.cid)}:${r.mtime}` : basePath(ctx, peer, c.cid)));
     case 'debug':
       return peerOutcome(200, 'OK', debugBody(ctx, c, peer));
     case 'drop_cache':

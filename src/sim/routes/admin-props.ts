@@ -6,6 +6,7 @@ import type { PeerId } from '../../oio/types.js';
 import { openReplica, restoreOnElection } from '../disk.js';
 import { joinOnAccess, writeLocally, writeThroughMaster } from '../election.js';
 import { type Container, type Replica, STATS_KEYS, masterOf, reinitialisedAdmin } from '../model.js';
+import type { ProxyQuirks } from '../versions.js';
 import { type Reply, SimHttpError, badRequest, jsonReply } from '../wire.js';
 import type { SimContext, SimRequest } from './context.js';
 import { flag, locate, noSuchUser, requireMeta2, serviceIds, shuffled, shuffledWith } from './locate.js';
@@ -13,15 +14,23 @@ import { flag, locate, noSuchUser, requireMeta2, serviceIds, shuffled, shuffledW
 const CANTOPEN = 'sqlite3_open error: (errno=2 No such file or directory) (rc=14) SQLITE_CANTOPEN';
 const EMPTY = { properties: {}, system: {} };
 
+/** `stats.*` as the line's admin/get_properties adds them (none before 5.8.0, journal_mode on master only). */
+function statsOf(quirks: ProxyQuirks): Record<string, string> {
+  if (!quirks.statsKeys) return {};
+  const stats: Record<string, string> = { ...STATS_KEYS };
+  if (!quirks.statsJournalMode) delete stats['stats.journal_mode'];
+  return stats;
+}
+
 /** properties (without the `user.` prefix) and system keys of one readable replica. */
-function tableOf(r: Replica, withStats: boolean): { properties: Record<string, string>; system: Record<string, string> } {
+function tableOf(r: Replica, stats: Readonly<Record<string, string>>): { properties: Record<string, string>; system: Record<string, string> } {
   const properties: Record<string, string> = {};
   const system: Record<string, string> = {};
   for (const [k, v] of r.admin) {
     if (k.startsWith('user.')) properties[k.slice(5)] = v;
     else system[k] = v;
   }
-  if (withStats) Object.assign(system, STATS_KEYS);
+  Object.assign(system, stats);
   return { properties, system };
 }
 
@@ -66,9 +75,13 @@ async function readAnyReplica(ctx: SimContext, req: SimRequest, c: Container): P
   throw new SimHttpError(404, 431, CANTOPEN, c.peers);
 }
 
-/** The replica a service_id read targets; undefined = that peer answered an error (hidden). */
+/**
+ * The replica a service_id read targets; undefined = that peer answered an error (hidden). An
+ * unreachable peer is a 503 on master, hidden behind the same empty maps on 7.x and older (fact 34).
+ */
 async function readNamedReplica(ctx: SimContext, req: SimRequest, c: Container | undefined, peer: PeerId): Promise<Replica | undefined> {
   const contact = await req.visit.contact(peer);
+  if (!contact.reached && !ctx.quirks.unreachableReadIs503) return undefined;
   if (!contact.reached) throw noServiceReplied(contact.code, contact.message, peer);
   // A base met corrupt on this open answers 511, hidden behind empty maps (fact 16).
   if (c && openReplica(ctx, c, peer) === 'corrupt-on-open') return undefined;
@@ -78,20 +91,21 @@ async function readNamedReplica(ctx: SimContext, req: SimRequest, c: Container |
 
 export async function getProperties(ctx: SimContext, req: SimRequest): Promise<Reply> {
   requireMeta2(req.query);
-  // A 4.2.x proxy reads neither service_id nor local=1 (facts 35, 37): any peer, through the election.
-  const ignored = ctx.quirks.ignoresServiceId;
-  const ids = ignored ? undefined : serviceIds(req.query);
-  if (ids && ids.length > 1) throw badRequest('Directory error: Only one service can be requested');
+  // A 4.2.x proxy ignores service_id (fact 37); only master's reads local=1 (fact 35): elsewhere
+  // every read goes through the election.
+  const ids = ctx.quirks.ignoresServiceId ? undefined : serviceIds(req.query);
+  if (ids && ids.length > 1 && ctx.quirks.readsLocalFlag) throw badRequest('Directory error: Only one service can be requested');
   const located = locate(ctx.ns, req.query);
   let c = located.kind === 'found' ? located.container : undefined;
-  if (c && (ignored || !flag(req.query, 'local'))) c = electOnRead(ctx, c);
+  if (c && !(ctx.quirks.readsLocalFlag && flag(req.query, 'local'))) c = electOnRead(ctx, c);
+  const stats = statsOf(ctx.quirks);
   if (ids) {
     const r = await readNamedReplica(ctx, req, c, ids[0] as PeerId);
-    return jsonReply(200, r ? tableOf(r, true) : EMPTY);
+    return jsonReply(200, r ? tableOf(r, stats) : EMPTY);
   }
   if (located.kind === 'unknown') throw noSuchUser();
   if (located.kind === 'phantom') throw new SimHttpError(404, 431, CANTOPEN);
-  return jsonReply(200, tableOf(await readAnyReplica(ctx, req, c as Container), true));
+  return jsonReply(200, tableOf(await readAnyReplica(ctx, req, c as Container), stats));
 }
 
 /** `container/show`: the admin table as `x-oio-container-meta-*` headers, user properties as body. */
@@ -107,7 +121,7 @@ export async function containerShow(ctx: SimContext, req: SimRequest): Promise<R
   else r = await readAnyReplica(ctx, req, c as Container);
   const headers: Record<string, string> = {};
   if (!r) return { status: 200, body: JSON.stringify({ properties: {} }), headers };
-  const table = tableOf(r, false);
+  const table = tableOf(r, {});
   for (const [k, v] of Object.entries(table.system)) headers[`x-oio-container-meta-${k.replace(/[.:]/g, '-')}`] = v;
   return { status: 200, body: JSON.stringify({ properties: table.properties }), headers };
 }
@@ -159,13 +173,18 @@ export async function setProperties(ctx: SimContext, req: SimRequest): Promise<R
   if (!contact.reached) throw noServiceReplied(contact.code, contact.message, target);
   ctx.stats.mutationReceived(c.cid);
   // real-behaviour 9: a slave's redirect is swallowed: 204, nothing written.
-  if (target !== master) return { status: 204 };
+  if (target !== master) return written(ctx);
   const m = c.replicas.get(master);
   if (!m || m.base === 'missing') throw new SimHttpError(404, 431, CANTOPEN, [master]);
   if (m.base === 'corrupt') throw new SimHttpError(503, 511, 'invalid database file: (26) SQLITE_NOTADB', [master]);
   const reachable = (p: PeerId): boolean => !(ctx.ns.serviceFaults.get(p)?.down ?? false);
   if (writeThroughMaster(c, changes, reachable).length > 0) ctx.stats.writeApplied();
-  return { status: 204 };
+  return written(ctx);
+}
+
+/** A write's success: 204 on master, `200 {}` on 7.x and older (fact 36). */
+function written(ctx: SimContext): Reply {
+  return ctx.quirks.setPropertiesNoContent ? { status: 204 } : jsonReply(200, {});
 }
 
 /**

@@ -57,9 +57,12 @@ export function conscienceList(ctx: SimContext, req: SimRequest): Reply {
     const list = ctx.ns.services.map((addr, k) => {
       const faults = ctx.ns.serviceFaults.get(addr);
       const down = faults !== undefined && markedDown(faults, ctx.markDownAfterMs);
+      const score = down ? 0 : serviceScore(addr);
       return {
         addr,
-        score: down ? 0 : serviceScore(addr),
+        score,
+        // master only (oio-api-sources §9).
+        ...(ctx.quirks.conscienceScores ? { scores: { 'score.put': score, 'score.get': score } } : {}),
         tags: { 'tag.loc': `host${k + 1}.vol1`, 'tag.up': !down, 'tag.vol': `/var/lib/oio/sds/${ctx.ns.name}/meta2-${k + 1}` },
       };
     });
@@ -72,4 +75,17 @@ export function conscienceList(ctx: SimContext, req: SimRequest): Reply {
   }
   if (KNOWN_EMPTY_TYPES.has(type)) return jsonReply(200, []);
   throw new SimHttpError(404, 453, `Service type [${type}] not managed`);
+}
+
+/**
+ * `lb/choose?type=account&size=N`: how the 4.2–7.x SDK finds the account service
+ * (oio-api-sources §1): `[{"addr","id"}]`. Other types answer as conscience/list would.
+ */
+export function lbChoose(ctx: SimContext, req: SimRequest): Reply {
+  const type = req.query.get('type');
+  if (type === null || type === '') throw badRequest('Missing type');
+  if (type !== 'account') return conscienceList(ctx, req);
+  if (!ctx.accountService) throw new SimHttpError(404, 453, 'Service type [account] not managed');
+  const addr = ctx.address();
+  return jsonReply(200, [{ addr, id: addr }]);
 }

@@ -5,13 +5,14 @@ import { type Reply, SimHttpError, notFoundRoute } from '../wire.js';
 import type { SimContext, SimRequest } from './context.js';
 import { PER_PEER_ACTIONS, perPeerRoute } from './admin-peer.js';
 import { containerShow, getProperties, setProperties } from './admin-props.js';
-import { conscienceList, referenceShow } from './directory.js';
+import { conscienceList, lbChoose, referenceShow } from './directory.js';
 
 type Handler = (ctx: SimContext, req: SimRequest) => Reply | Promise<Reply>;
 
 const ROUTES = new Map<string, Handler>([
   ['GET reference/show', referenceShow],
   ['GET conscience/list', conscienceList],
+  ['GET lb/choose', lbChoose],
   ['GET container/show', containerShow],
   ['POST admin/get_properties', getProperties],
   ['POST admin/set_properties', setProperties],
