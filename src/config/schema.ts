@@ -186,7 +186,18 @@ export const settingsSchema = z
     schedule: scheduleSection.prefault({}),
     repair: repairSection.prefault({}),
     metrics: metricsSection.prefault({}),
-    journal: z.strictObject({ path: filePath.nullable().default(null) }).prefault({}),
+    journal: z
+      .strictObject({
+        path: filePath.nullable().default(null),
+        // Past this size the journal is rotated (journal.jsonl → .1 → .2 …); read back as one.
+        maxBytes: int(4096, 2 ** 40).default(64 * 1024 * 1024),
+        // Rotated files kept; the oldest beyond them is deleted.
+        keep: int(1, 1000).default(10),
+        // Above this size (JSON bytes) a replica's admin table in an `evidence` entry is a
+        // sha256 digest plus the keys in question, not the whole table.
+        evidenceMaxBytes: reloadable(int(0, 16 * 1024 * 1024).default(65_536)),
+      })
+      .prefault({}),
     state: z.strictObject({ dir: filePath.default(DEFAULT_STATE_DIR) }).prefault({}),
     log: z.strictObject({ level: reloadable(z.enum(LOG_LEVELS).default('info')) }).prefault({}),
     shutdown: z.strictObject({ graceSeconds: int(1, 3600).default(30) }).prefault({}),
@@ -205,6 +216,6 @@ export const settingsSchema = z
 /** The whole configuration file. */
 export const configSchema = settingsSchema
   // journal.path: null means "inside state.dir", resolved here so consumers always get a path.
-  .transform((c) => ({ ...c, journal: { path: c.journal.path ?? join(c.state.dir, JOURNAL_FILE_NAME) } }));
+  .transform((c) => ({ ...c, journal: { ...c.journal, path: c.journal.path ?? join(c.state.dir, JOURNAL_FILE_NAME) } }));
 
 export type Config = z.infer<typeof configSchema>;

@@ -11,6 +11,7 @@ import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import { runbookPage } from '../http/runbook-page.js';
 import { renderStatusPage } from '../http/status-page.js';
 import { Journal } from '../journal/journal.js';
+import { journalRotation } from '../journal/rotation-options.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
@@ -120,7 +121,7 @@ export class Daemon {
     try {
       // With the lock held, any temp file is from a write cut short by a crash.
       await removeStaleTempFiles(opts.config.state.dir, opts.log.child({ component: 'state' }));
-      journal = await Journal.open(opts.config.journal.path);
+      journal = await Journal.open(opts.config.journal.path, journalRotation(opts.config, opts.log.child({ component: 'journal' })));
     } catch (err) {
       await lock.release();
       throw err;

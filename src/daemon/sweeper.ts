@@ -174,6 +174,7 @@ export class Sweeper {
         verifyAttempts: config.repair.verifyAttempts,
         verifyDelayMs: config.repair.verifyDelayMs,
         awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
+        evidenceMaxBytes: config.journal.evidenceMaxBytes,
       });
     // Before the first probe of each sweep (and so before any repair), the proxy must show that it
     // honours service_id; any sign of one that does not, then or later, stops the sweep.

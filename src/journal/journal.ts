@@ -2,10 +2,22 @@
 // crash. append() resolves only after the line and its data are on stable storage (write then
 // fdatasync). Appends queue in order and are written by one writer at a time, in batches (one
 // write + one fdatasync for everything queued meanwhile), so lines never interleave and a burst
-// of entries does not cost one disk flush each. It is not a database: readers are in read.ts.
+// of entries does not cost one disk flush each. Past `maxBytes` the file is rotated between two
+// batches (rotation.ts), so appends queued meanwhile wait and none is lost. It is not a database:
+// readers are in read.ts.
 import { mkdir, open, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { rotateFiles } from './rotation.js';
 import type { JournalEntry, JournalSink } from './types.js';
+
+export interface JournalOptions {
+  /** Rotate before a batch would take the file past this size (journal.maxBytes); default: never. */
+  readonly maxBytes?: number;
+  /** Rotated files kept (journal.keep): `path.1` … `path.keep`; default 10. */
+  readonly keep?: number;
+  /** Told after each rotation (a log line, a counter), and of a rotation that failed. */
+  readonly onRotate?: (event: { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly error: Error }) => void;
+}
 
 export class JournalError extends Error {
   readonly code: 'REPAIRD_JOURNAL_CLOSED' | 'REPAIRD_JOURNAL_OPEN' | 'REPAIRD_JOURNAL_WRITE' | 'REPAIRD_JOURNAL_READ' | 'REPAIRD_JOURNAL_MISSING';
@@ -27,24 +39,30 @@ interface Pending {
 
 export class Journal implements JournalSink {
   readonly path: string;
-  readonly #file: FileHandle;
+  #file: FileHandle;
+  #size: number;
+  readonly #opts: JournalOptions;
   #queue: Pending[] = [];
   #writing: Promise<void> | null = null;
   #closed = false;
   /** True when the file may end in a partial line (a torn write): start the next batch on a new line. */
   #needsNewline: boolean;
 
-  private constructor(path: string, file: FileHandle, needsNewline: boolean) {
+  private constructor(path: string, file: FileHandle, size: number, needsNewline: boolean, opts: JournalOptions) {
     this.path = path;
     this.#file = file;
+    this.#size = size;
     this.#needsNewline = needsNewline;
+    this.#opts = opts;
   }
 
   /**
    * Opens (creating with mode 0600, its directory with 0700) the journal at `path`. When the file
    * ends in a torn line from a crash, the next entry starts on a fresh line so it stays readable.
    */
-  static async open(path: string): Promise<Journal> {
+  static async open(path: string, opts: JournalOptions = {}): Promise<Journal> {
+    if (opts.maxBytes !== undefined && !(opts.maxBytes >= 1)) throw new RangeError(`maxBytes must be >= 1, got ${opts.maxBytes}`);
+    if (opts.keep !== undefined && !(Number.isInteger(opts.keep) && opts.keep >= 1)) throw new RangeError(`keep must be an integer >= 1, got ${opts.keep}`);
     let file: FileHandle;
     try {
       await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -53,7 +71,8 @@ export class Journal implements JournalSink {
       throw new JournalError('REPAIRD_JOURNAL_OPEN', path, `cannot open the journal ${path}: ${(err as Error).message}`, { cause: err });
     }
     try {
-      return new Journal(path, file, await endsInTornLine(file));
+      const { size } = await file.stat();
+      return new Journal(path, file, size, await endsInTornLine(file, size), opts);
     } catch (err) {
       await file.close().catch(() => undefined);
       throw new JournalError('REPAIRD_JOURNAL_OPEN', path, `cannot read the end of the journal ${path}: ${(err as Error).message}`, { cause: err });
@@ -96,6 +115,7 @@ export class Journal implements JournalSink {
   }
 
   async #writeBatch(text: string): Promise<void> {
+    await this.#rotateIfDue(Buffer.byteLength(text, 'utf8'));
     const data = Buffer.from(this.#needsNewline ? `\n${text}` : text, 'utf8');
     // If anything below fails the file may end mid-line; the next batch then starts a new line.
     this.#needsNewline = true;
@@ -103,14 +123,41 @@ export class Journal implements JournalSink {
     while (offset < data.length) {
       const { bytesWritten } = await this.#file.write(data, offset, data.length - offset);
       offset += bytesWritten;
+      this.#size += bytesWritten;
     }
     await this.#file.datasync();
     this.#needsNewline = false;
   }
+
+  /**
+   * Rotates when the batch would take a non-empty file past maxBytes. Everything written so far
+   * is already synced. The new file is opened before the old handle is closed: if the rotation
+   * fails half-way, writing goes on in whatever file the handle points to (the readers list every
+   * rotated file), and the next batch tries again. A batch larger than maxBytes gets a file of its own.
+   */
+  async #rotateIfDue(bytes: number): Promise<void> {
+    const max = this.#opts.maxBytes;
+    if (max === undefined || this.#size === 0 || this.#size + bytes <= max) return;
+    const rotated = this.#size;
+    let next: FileHandle;
+    try {
+      await rotateFiles(this.path, this.#opts.keep ?? 10);
+      next = await open(this.path, 'a+', 0o600);
+    } catch (err) {
+      this.#opts.onRotate?.({ ok: false, error: err as Error });
+      return;
+    }
+    const old = this.#file;
+    this.#file = next;
+    this.#size = 0;
+    // The old file was synced after its last batch; a torn line in it stays there.
+    this.#needsNewline = false;
+    await old.close().catch(() => undefined);
+    this.#opts.onRotate?.({ ok: true, bytes: rotated });
+  }
 }
 
-async function endsInTornLine(file: FileHandle): Promise<boolean> {
-  const { size } = await file.stat();
+async function endsInTornLine(file: FileHandle, size: number): Promise<boolean> {
   if (size === 0) return false;
   const last = Buffer.alloc(1);
   await file.read(last, 0, 1, size - 1);

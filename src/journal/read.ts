@@ -1,5 +1,5 @@
-// Reads the repair journal back (for `oio-repaird journal` and tests): streams the file line by
-// line, keeps only the last `limit` entries that match the filter (memory stays bounded however
+// Reads the repair journal back (for `oio-repaird journal` and tests): streams its files (the
+// rotated ones, oldest first, then the current one) line by line, keeps only the last `limit` entries that match the filter (memory stays bounded however
 // large the file), and skips lines that are not entries, such as a last line torn by a crash.
 // Also formats entries for humans, every value from the namespace escaped (escapeControl).
 // Writing is journal.ts's job.
@@ -7,6 +7,8 @@ import { createReadStream } from 'node:fs';
 import { escapeControl as esc } from '../escape.js';
 import type { PeerEvidence, ReplicaSnapshot, RepairStep } from '../repair/types.js';
 import { JournalError } from './journal.js';
+import { journalFiles } from './rotation.js';
+import type { ReplicaEvidence } from './evidence.js';
 import type { JournalEntry, JournalEntryType, JournalReplica } from './types.js';
 
 export interface JournalFilter {
@@ -28,11 +30,11 @@ export interface JournalScan {
   readonly matched: number;
   /** Lines that were not journal entries (torn by a crash, or not JSON), skipped. */
   readonly malformed: number;
-  /** 1-based numbers of the first few malformed lines, for a warning. */
+  /** 1-based numbers of the first few malformed lines (counted across the files, oldest first), for a warning. */
   readonly malformedLines: readonly number[];
 }
 
-const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['detection', 'step-start', 'step-end', 'verify', 'escalate', 'repair']);
+const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['detection', 'evidence', 'step-start', 'step-end', 'verify', 'escalate', 'repair']);
 const MALFORMED_LINES_KEPT = 10;
 
 /** The last `limit` entries matching the filter, in file order. Malformed lines are skipped. */
@@ -51,30 +53,43 @@ export async function scanJournal(path: string, filter: JournalFilter = {}): Pro
   const malformedLines: number[] = [];
   let lineNumber = 0;
 
-  const stream = createReadStream(path, { encoding: 'utf8' });
-  const lines = jsonLines(stream);
-  try {
-    for await (const line of lines) {
-      lineNumber++;
-      if (line.trim() === '') continue;
-      const entry = parseEntry(line);
-      if (entry === undefined) {
-        malformed++;
-        if (malformedLines.length < MALFORMED_LINES_KEPT) malformedLines.push(lineNumber);
-        continue;
+  const files = await listFiles(path);
+  for (const file of files) {
+    const stream = createReadStream(file, { encoding: 'utf8' });
+    const lines = jsonLines(stream);
+    try {
+      for await (const line of lines) {
+        lineNumber++;
+        if (line.trim() === '') continue;
+        const entry = parseEntry(line);
+        if (entry === undefined) {
+          malformed++;
+          if (malformedLines.length < MALFORMED_LINES_KEPT) malformedLines.push(lineNumber);
+          continue;
+        }
+        if (!matches(entry)) continue;
+        matched++;
+        kept.push(entry);
       }
-      if (!matches(entry)) continue;
-      matched++;
-      kept.push(entry);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      // A file may vanish while we read (the daemon rotated meanwhile): the others are still read.
+      if (code === 'ENOENT' && files.length > 1) continue;
+      throw new JournalError(code === 'ENOENT' ? 'REPAIRD_JOURNAL_MISSING' : 'REPAIRD_JOURNAL_READ', path, `cannot read the journal ${file}: ${(err as Error).message}`, { cause: err });
+    } finally {
+      await lines.return(undefined);
+      stream.destroy();
     }
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'REPAIRD_JOURNAL_MISSING' : 'REPAIRD_JOURNAL_READ';
-    throw new JournalError(code, path, `cannot read the journal ${path}: ${(err as Error).message}`, { cause: err });
-  } finally {
-    await lines.return(undefined);
-    stream.destroy();
   }
   return { entries: kept.toArray(), matched, malformed, malformedLines };
+}
+
+async function listFiles(path: string): Promise<string[]> {
+  try {
+    return await journalFiles(path);
+  } catch (err) {
+    throw new JournalError('REPAIRD_JOURNAL_READ', path, `cannot list the journal's files next to ${path}: ${(err as Error).message}`, { cause: err });
+  }
 }
 
 /**
@@ -162,6 +177,8 @@ function details(entry: JournalEntry): string {
   switch (entry.type) {
     case 'detection':
       return `${esc(entry.verdict)}: ${esc(entry.reason)} [${replicas(entry.replicas)}]`;
+    case 'evidence':
+      return `round ${entry.round} before ${describeStep(entry.step)}${entry.source ? ` from ${esc(entry.source)}` : ''}: ${entry.replicas.map(evidenceSummary).join('; ')}`;
     case 'step-start':
       return `round ${entry.round} ${describeStep(entry.step)}${entry.attempt ? ` attempt ${entry.attempt}` : ''}${entry.dryRun ? ' (dry run)' : ''}${entry.why ? `: ${entry.why}` : ''} [before: ${replicas(entry.before)}]`;
     case 'step-end': {
@@ -179,6 +196,37 @@ function details(entry: JournalEntry): string {
     case 'repair':
       return `${esc(entry.outcome)}: ${esc(entry.reason)}`;
   }
+}
+
+/** "P slave present missing-keys, overwritten, table of 14 keys" (the full table: formatEvidence). */
+function evidenceSummary(r: ReplicaEvidence): string {
+  const table = r.table
+    ? `table of ${Object.keys(r.table.system).length + Object.keys(r.table.properties).length} keys`
+    : r.digest
+      ? `table of ${r.digest.keys} keys, ${r.digest.bytes} bytes, sha256 ${r.digest.sha256.slice(0, 16)}…`
+      : 'no table read';
+  return `${esc(r.peer)} ${esc(r.role)} base ${r.base} ${esc(r.health)}${r.overwritten ? ' OVERWRITTEN' : ''}, ${table}`;
+}
+
+/**
+ * `journal --evidence`: each evidence entry in full, one replica after the other, every key of
+ * its admin table (or the digest and the keys in question) on its own line.
+ */
+export function formatEvidence(entries: readonly JournalEntry[]): string {
+  const blocks: string[] = [];
+  for (const entry of entries) {
+    if (entry.type !== 'evidence') continue;
+    const lines = [formatEntry(entry)];
+    for (const r of entry.replicas) {
+      lines.push(`  ${evidenceSummary(r)}`);
+      const values: [string, string | null][] = r.table
+        ? [...Object.entries(r.table.system).map(([k, v]): [string, string] => [k, v]), ...Object.entries(r.table.properties).map(([k, v]): [string, string] => [`(property) ${k}`, v])]
+        : Object.entries(r.keys ?? {});
+      for (const [k, v] of values.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) lines.push(`    ${esc(k)} = ${v === null ? '(absent)' : esc(v)}`);
+    }
+    blocks.push(lines.join('\n'));
+  }
+  return blocks.join('\n\n');
 }
 
 function snapshotText(s: ReplicaSnapshot | undefined): string {

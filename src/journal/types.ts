@@ -4,6 +4,7 @@
 import type { PeerId } from '../oio/types.js';
 import type { ReplicaHealth, Role, Verdict } from '../probe/types.js';
 import type { IneffectiveAction, PeerEvidence, RepairOutcome, RepairStep, StepResultStatus } from '../repair/types.js';
+import type { EvidenceRecord } from './evidence.js';
 
 /** The per-peer state recorded in the journal (no admin tables: they can be large). */
 export interface JournalReplica {
@@ -27,6 +28,8 @@ interface EntryBase {
 
 export type JournalEntry =
   | (EntryBase & { readonly type: 'detection'; readonly verdict: Verdict; readonly reason: string; readonly replicas: readonly JournalReplica[] })
+  /** What every replica held (admin table or its digest, base, role), on disk before a step that overwrites one. */
+  | (EntryBase & { readonly type: 'evidence' } & EvidenceRecord)
   | (EntryBase & {
       readonly type: 'step-start';
       readonly round: number;

@@ -2,9 +2,11 @@
 // healthy (or a step fails, the plan stops, or maxRounds is reached). Each step is proven by
 // re-reading the replicas it was meant to change (evidence.ts); a step with no effect is recorded
 // and the next round's plan escalates instead of repeating it. Every mutating request, retries
-// included, is framed by journal entries on disk before it is sent. Never throws; dry runs only journal.
+// included, is framed by journal entries on disk before it is sent; a step that overwrites
+// replicas is preceded by an `evidence` entry (what each replica held). Never throws; dry runs only journal.
 import { isOioError } from '../oio/errors.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
+import { DEFAULT_EVIDENCE_MAX_BYTES, evidenceRecord, overwritesReplicas } from '../journal/evidence.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -41,6 +43,8 @@ export interface RepairOptions {
    * when it carries `skipped_budget` or `skipped_cooldown`, else `failed`, and the reason says why.
    */
   readonly beforeFirstMutation?: () => Promise<void>;
+  /** Admin tables larger than this (JSON bytes) go into `evidence` entries as a digest plus the keys in question. */
+  readonly evidenceMaxBytes?: number;
 }
 
 type Answer = { readonly peer: PeerId; readonly status: number; readonly message: string };
@@ -268,6 +272,10 @@ class RepairRun {
   private async stepStart(round: number, step: RepairStep, extra: { attempt?: number; why?: string } = {}): Promise<void> {
     this.lastReread = undefined;
     try {
+      // Evidence before overwrite: what every replica held, as just read (a retry reads nothing new).
+      if (overwritesReplicas(step) && extra.attempt === undefined) {
+        await this.append({ type: 'evidence', ...evidenceRecord(this.current, round, step, this.opts.evidenceMaxBytes ?? DEFAULT_EVIDENCE_MAX_BYTES) });
+      }
       await this.append({ type: 'step-start', round, step, dryRun: false, before: summarizeReplicas(this.current), ...extra });
     } catch (err) {
       throw new JournalFailure(err);

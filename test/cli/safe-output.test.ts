@@ -63,8 +63,23 @@ describe('human output escapes control characters', () => {
     expect(printed.code).toBe(0);
     expectSafe(printed.stdout);
     const lines = printed.stdout.trim().split('\n');
-    expect(lines).toHaveLength(4);
+    expect(lines).toHaveLength(5);
     for (const line of lines) expect(line).toContain(`acct/${ESCAPED}`);
+  });
+
+  it('journal --evidence prints each replica\'s table before the sync, the values from the namespace escaped', async () => {
+    const file = join(await tempDir(), 'journal.jsonl');
+    // The test before repaired it: damage it again.
+    sim.inject({ kind: 'drop-keys', account: 'acct', container: EVIL, peer: PEERS[0] as string, keys: ['sys.m2.ctime'] });
+    expect((await runInProcess(['repair', `acct/${EVIL}`, ...proxy, '--journal', file])).code).toBe(0);
+    const printed = await runInProcess(['journal', '--file', file, '--evidence']);
+    expect(printed.code).toBe(0);
+    expectSafe(printed.stdout);
+    expect(printed.stdout).toContain(`round 1 before sync ${PEERS[0]} from ${PEERS[1]}`);
+    expect(printed.stdout).toContain(`${PEERS[0]} slave base present missing-keys OVERWRITTEN, table of`);
+    // The overwritten slave's table, key by key, as it was before the sync.
+    expect(printed.stdout).toContain(`    sys.user.name = ${ESCAPED}`);
+    expect(printed.stdout.split('\n').filter((l) => l.startsWith('    sys.m2.ctime = ')).length).toBe(2);
   });
 });
 

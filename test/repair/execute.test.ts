@@ -101,12 +101,55 @@ describe('repairContainer', () => {
     expect(s.proxy.mutations()).toEqual([{ route: 'admin/sync', peers: [P1], reqId: 'rep-1' }]);
     expect(result.rounds).toHaveLength(1);
     expect(result.rounds[0]?.results[0]).toMatchObject({ status: 'done', answers: [{ peer: P1, status: 200, message: 'OK' }] });
-    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'verify', 'repair']);
-    const start = s.journal.entries[0];
+    expect(s.journal.types()).toEqual(['evidence', 'step-start', 'step-end', 'verify', 'repair']);
+    const start = s.journal.entries[1];
     expect(start).toMatchObject({ type: 'step-start', round: 1, dryRun: false, cid: REF.cid, account: 'ACCT', container: 'CT1', reqId: 'rep-1', step: { kind: 'sync', peers: [P1] } });
     expect(start?.type === 'step-start' && start.before.find((r) => r.peer === P1)).toMatchObject({ health: 'missing-keys', missingKeys: ['sys.m2.ctime'] });
-    expect(s.journal.entries[3]).toMatchObject({ type: 'repair', outcome: 'succeeded' });
+    expect(s.journal.entries[4]).toMatchObject({ type: 'repair', outcome: 'succeeded' });
     expectFramed(s.timeline);
+  });
+
+  it('journals what every replica held, admin table included, on disk before the sync is sent', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    await repairContainer(s.proxy, await s.probe(), s.options());
+    const evidence = s.journal.entries.find((e) => e.type === 'evidence');
+    expect(evidence).toMatchObject({ round: 1, step: { kind: 'sync', peers: [P1] }, source: P2, reqId: 'rep-1', cid: REF.cid });
+    if (evidence?.type !== 'evidence') throw new Error('no evidence entry');
+    expect(evidence.replicas.map((r) => [r.peer, r.role, r.base, r.health, r.overwritten])).toEqual([
+      [P1, 'slave', 'present', 'missing-keys', true],
+      [P2, 'master', 'present', 'ok', false],
+      [P3, 'slave', 'present', 'ok', false],
+    ]);
+    // The slave's whole table as it was before the master's base replaced it.
+    expect(evidence.replicas[0]?.table).toEqual(without(healthyTable(), 'sys.m2.ctime'));
+    expect(s.timeline.indexOf('journal:evidence')).toBeLessThan(s.timeline.indexOf('call:admin/sync'));
+  });
+
+  it('records a digest and the keys in question instead of a table above evidenceMaxBytes', async () => {
+    const s = setup();
+    s.proxy.peer(P2).table = without(healthyTable(), 'sys.m2.ctime');
+    await repairContainer(s.proxy, await s.probe(), s.options({ evidenceMaxBytes: 100 }));
+    const evidence = s.journal.entries.find((e) => e.type === 'evidence');
+    if (evidence?.type !== 'evidence') throw new Error('no evidence entry');
+    expect(evidence.step.kind).toBe('set-properties');
+    // A write-back rewrites keys on every replica: all of them are overwritten.
+    expect(evidence.replicas.every((r) => r.overwritten && r.table === undefined)).toBe(true);
+    expect(evidence.replicas.find((r) => r.peer === P2)).toMatchObject({
+      role: 'master',
+      digest: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/), keys: 19 },
+      keys: { 'sys.m2.ctime': null, 'version:main.admin': '2:0' },
+    });
+    expect(evidence.replicas.find((r) => r.peer === P1)?.keys).toEqual({ 'sys.m2.ctime': '1795580730589743', 'version:main.admin': '2:0' });
+  });
+
+  it('sends no overwriting step when its evidence cannot be journaled', async () => {
+    const s = setup();
+    s.proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
+    s.journal.failOn = 'evidence';
+    const result = await repairContainer(s.proxy, await s.probe(), s.options());
+    expect(result.outcome).toBe('failed');
+    expect(s.proxy.mutations()).toEqual([]);
   });
 
   it('writes a missing master key back through the master instead of syncing', async () => {
@@ -143,7 +186,8 @@ describe('repairContainer', () => {
     ]);
     expect(result.rounds[1]?.results[0]?.answers).toEqual([{ peer: P2, status: 200, message: 'OK' }]);
     // The retry after 511 has its own step-start (attempt 2), on disk before it is sent.
-    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'step-start', 'step-end', 'verify', 'step-start', 'step-start', 'step-end', 'verify', 'repair']);
+    // Evidence comes before the sync only: leave and await-master change roles, not data.
+    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'step-start', 'step-end', 'verify', 'evidence', 'step-start', 'step-start', 'step-end', 'verify', 'repair']);
     expectFramed(s.timeline);
   });
 
@@ -347,7 +391,7 @@ describe('repairContainer', () => {
     expect(result.reason).toMatch(/sync on .*6131 in round 1 had no effect/);
     const escalate = s.journal.entries.find((e) => e.type === 'escalate');
     expect(escalate).toMatchObject({ round: 2, from: [{ kind: 'sync', peer: P1, round: 1 }], to: [] });
-    expect(s.journal.types()).toEqual(['step-start', 'step-end', 'verify', 'escalate', 'repair']);
+    expect(s.journal.types()).toEqual(['evidence', 'step-start', 'step-end', 'verify', 'escalate', 'repair']);
   });
 
   it('takes a master still alone after its leave as a leave without effect, then stops with the reason and never syncs', async () => {
