@@ -88,7 +88,8 @@ export interface SweeperOptions {
   readonly gateStore?: FileGateStore;
 }
 
-export interface SweepRun {
+/** What the daemon (or the benchmark) asks of one sweep: how to stop it, where it keeps its state. */
+export interface SweepRequest {
   readonly signal: AbortSignal;
   readonly state: SweepStateStore;
   /** Containers expected, for the ETA (the previous sweep's count). */
@@ -155,7 +156,7 @@ export class Sweeper {
   }
 
   /** One sweep with `config`'s probe, schedule-window, repair and progress settings. */
-  run(config: Config, run: SweepRun): Promise<SweepSummary> {
+  run(config: Config, run: SweepRequest): Promise<SweepSummary> {
     const { log, metrics, journal } = this.opts;
     const proxy = this.proxy;
     const requiredKeys = config.probe.requiredKeys;

@@ -1,5 +1,6 @@
 // The periodic "sweep progress" log line, computed as a pure function of the sweep's counters
-// so its arithmetic (rate, ETA) is testable without timers.
+// so its arithmetic (rate, ETA) is testable without timers; and its emission (log + hook).
+import type { Logger } from '../log.js';
 import type { SweepCounts } from './state.js';
 
 export interface ProgressInput {
@@ -49,4 +50,15 @@ export function progressFields(input: ProgressInput): ProgressFields {
   if (total === undefined || total <= 0) return fields;
   const left = Math.max(0, total - c.done);
   return rate > 0 ? { ...fields, total, etaSeconds: Math.round(left / rate) } : { ...fields, total };
+}
+
+/** Logs one progress line (`log` already carries the sweep id) and hands the fields to `hook`. */
+export function reportProgress(log: Logger, fields: ProgressFields, hook?: (fields: ProgressFields) => void): void {
+  const { sweepId: _sweepId, ...rest } = fields;
+  log.info(rest, 'sweep progress');
+  try {
+    hook?.(fields);
+  } catch (err) {
+    log.debug({ err }, 'progress hook failed');
+  }
 }
