@@ -140,7 +140,6 @@ export class Daemon {
     const c = this.config;
     await this.sweeper.restoreHistory();
     await this.restoreLastSweep();
-    this.metrics.repairBudgetRemaining.set(this.sweeper.gate.remaining());
     this.http = await startHttpServer({
       listen: c.metrics.listen,
       registry: this.metrics.registry,
@@ -289,7 +288,6 @@ export class Daemon {
     this.log.level = kept.log.level;
     this.metrics.configReloads.inc({ result: 'success' });
     this.metrics.configLastReloadSuccessful.set(1);
-    this.metrics.repairBudgetRemaining.set(this.sweeper.gate.remaining());
     this.log[diff.restartNeeded.length > 0 ? 'warn' : 'info'](
       { applied: diff.applied, restartNeeded: diff.restartNeeded, schedule: kept.schedule.cron, mode: repairPolicy(kept).mode },
       `configuration reloaded: ${describeReload(diff)}`,

@@ -20,6 +20,7 @@ import type { ProbeContext, ProbeFn, RepairContext } from '../sweep/process-cont
 import type { FileGateStore } from '../sweep/gate-store.js';
 import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
+import { bindBudgetGauge } from '../sweep/sweep-metrics.js';
 import { runSweep, type SweepOptions, type SweepSummary } from '../sweep/sweep.js';
 import { DiscoveredAccountService } from './account-service.js';
 
@@ -130,6 +131,7 @@ export class Sweeper {
     const store = opts.gateStore;
     // Every reservation and outcome is saved; a repair waits for its reservation to be on disk.
     this.gate = new RepairGate(repairPolicy(c), store ? { persist: (snapshot) => store.save(snapshot) } : {});
+    bindBudgetGauge(opts.metrics, this.gate);
   }
 
   /**

@@ -76,7 +76,6 @@ export class SweepExecution {
     if (this.resumed) gate.resumeSweep(this.counts.repairs.succeeded + this.counts.repairs.failed, this.sweepId);
     else gate.beginSweep(this.sweepId);
     publishSweepStart(metrics, this.counts.done);
-    metrics.repairBudgetRemaining.set(gate.remaining());
     this.log.info({ resumed: this.resumed, position: this.watermark.position(), done: this.counts.done }, this.resumed ? 'sweep resumed' : 'sweep started');
 
     const progressTimer = setInterval(() => this.logProgress(), this.opts.progressIntervalMs);
@@ -241,7 +240,6 @@ export class SweepExecution {
     else await this.checkpoints.save();
     const now = this.clock.now();
     publishSweepEnd(this.deps.metrics, result, this.counts, now);
-    this.deps.metrics.repairBudgetRemaining.set(this.deps.gate.remaining());
     const summary: SweepSummary = {
       sweepId: this.sweepId,
       result,

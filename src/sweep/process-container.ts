@@ -68,7 +68,6 @@ export async function processContainer(
   }
 
   const decision = deps.gate.decide(report);
-  deps.metrics.repairBudgetRemaining.set(deps.gate.remaining());
   if (decision.action === 'none') return { report, final: report };
   if (decision.action === 'skip' && decision.outcome === 'dry_run' && deps.previewRepair) {
     const preview = await repairSafely(deps.previewRepair, deps, report, ctx, log);
@@ -88,7 +87,6 @@ export async function processContainer(
   const result = await repairSafely(deps.repair, deps, report, { ...ctx, beforeFirstMutation: () => reservationSaved(deps.gate) }, log);
   deps.gate.recordOutcome(ref.cid, result.outcome);
   deps.metrics.repairs.inc({ outcome: result.outcome });
-  deps.metrics.repairBudgetRemaining.set(deps.gate.remaining());
   log.info({ outcome: result.outcome, reason: result.reason }, 'repair finished');
   return { report, final: result.after ?? report, repairOutcome: result.outcome };
 }

@@ -22,6 +22,7 @@ import { startSimulator, type FaultSpec, type Scenario, type ScenarioContainer, 
 import type { ProbeContext, RepairContext } from '../../src/sweep/process-container.js';
 import { RepairGate, type RepairPolicy } from '../../src/sweep/repair-gate.js';
 import { FileSweepStateStore, type SweepCheckpoint } from '../../src/sweep/state.js';
+import { bindBudgetGauge } from '../../src/sweep/sweep-metrics.js';
 import { runSweep, type SweepOptions, type SweepSummary } from '../../src/sweep/sweep.js';
 
 export const SERVICES = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133', '127.0.0.1:6134', '127.0.0.1:6135'] as const;
@@ -94,6 +95,7 @@ export class World {
     private readonly opts: WorldOptions,
   ) {
     this.gate = new RepairGate({ ...POLICY, ...opts.policy });
+    bindBudgetGauge(this.metrics, this.gate);
     this.state = new FileSweepStateStore(join(dir, 'state'), silentLogger());
   }
 

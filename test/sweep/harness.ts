@@ -9,6 +9,7 @@ import type { RepairResult } from '../../src/repair/types.js';
 import type { ProbeContext } from '../../src/sweep/process-container.js';
 import { RepairGate, type RepairPolicy } from '../../src/sweep/repair-gate.js';
 import { MemorySweepStateStore } from '../../src/sweep/state.js';
+import { bindBudgetGauge } from '../../src/sweep/sweep-metrics.js';
 import type { SweepDeps, SweepOptions } from '../../src/sweep/sweep.js';
 import { FakeAccounts } from '../discover/fake-accounts.js';
 import { damaged, healthy, unrepairable, unseen } from './reports.js';
@@ -67,6 +68,7 @@ export class Harness {
     this.accounts = new FakeAccounts(tree, 1000);
     this.opts = opts;
     this.gate = new RepairGate({ ...POLICY, ...opts.policy });
+    bindBudgetGauge(this.metrics, this.gate);
   }
 
   deps(): SweepDeps {
