@@ -52,17 +52,19 @@ describe('oio-repaird check / repair / journal', () => {
     expect(after.stdout).toMatch(/^Verdict: healthy/m);
 
     // The journal the repair appended to, read back by the journal command.
-    expect((await readJournal(journalFile)).map((e) => e.type)).toEqual(['step-start', 'step-end', 'verify', 'repair']);
+    expect((await readJournal(journalFile)).map((e) => e.type)).toEqual(['evidence', 'step-start', 'step-end', 'verify', 'repair']);
     const printed = await runCli(['journal', '--file', journalFile]);
     expect(printed.code).toBe(0);
     const lines = printed.stdout.trim().split('\n');
-    expect(lines).toHaveLength(4);
-    expect(lines[0]).toContain('myaccount/FVE0  step-start  round 1 sync 127.0.0.1:6131 [before: ');
-    expect(lines[0]).toContain('127.0.0.1:6131 missing-keys slave (missing sys.m2.ctime)');
-    expect(lines[1]).toMatch(/step-end +round 1 sync done: .*127\.0\.0\.1:6131 200/);
-    expect(lines[3]).toMatch(/repair +succeeded: /);
+    expect(lines).toHaveLength(5);
+    expect(lines[0]).toMatch(/myaccount\/FVE0  evidence +round 1 before sync 127\.0\.0\.1:6131 from 127\.0\.0\.1:\d+: /);
+    expect(lines[0]).toMatch(/127\.0\.0\.1:6131 slave base present missing-keys OVERWRITTEN, table of \d+ keys/);
+    expect(lines[1]).toContain('myaccount/FVE0  step-start  round 1 sync 127.0.0.1:6131 [before: ');
+    expect(lines[1]).toContain('127.0.0.1:6131 missing-keys slave (missing sys.m2.ctime)');
+    expect(lines[2]).toMatch(/step-end +round 1 sync done: .*127\.0\.0\.1:6131 200/);
+    expect(lines[4]).toMatch(/repair +succeeded: /);
     const json = await runCli(['journal', '--file', journalFile, '--json', 'myaccount/FVE0']);
-    expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { cid: string }).cid)).toEqual([cid, cid, cid, cid]);
+    expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { cid: string }).cid)).toEqual([cid, cid, cid, cid, cid]);
   });
 
   it('repair --dry-run prints the plan and changes nothing', async () => {

@@ -214,9 +214,9 @@ describe('SIGTERM', () => {
     expect(stopping, 'SIGTERM arrived while the sync was in flight').toBeGreaterThan(step.index);
     expect(stepDone).toBeGreaterThan(stopping);
     const journal = (await readJournal(join(dir, 'journal.jsonl'))).filter((e) => e.container === 'target');
-    expect(journal.map((e) => e.type)).toEqual(['detection', 'step-start', 'step-end', 'verify', 'repair']);
-    expect(journal[2]).toMatchObject({ type: 'step-end', status: 'done', step: { kind: 'sync', peers: [s[1]] }, answers: [{ peer: s[1], status: 200 }] });
-    expect(journal[4]).toMatchObject({ type: 'repair', outcome: 'succeeded' });
+    expect(journal.map((e) => e.type)).toEqual(['detection', 'evidence', 'step-start', 'step-end', 'verify', 'repair']);
+    expect(journal[3]).toMatchObject({ type: 'step-end', status: 'done', step: { kind: 'sync', peers: [s[1]] }, answers: [{ peer: s[1], status: 200 }] });
+    expect(journal[5]).toMatchObject({ type: 'repair', outcome: 'succeeded' });
     const cid = journal[0]?.cid ?? '';
     expect(truthProblems(sim.truth(cid))).toEqual([]);
     expect(daemon.lines[daemon.lines.length - 1]?.msg).toBe('stopped');

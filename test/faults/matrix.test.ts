@@ -56,7 +56,7 @@ async function expectSafe(w: World): Promise<void> {
 }
 
 const types = (entries: readonly JournalEntry[]): string[] =>
-  entries.map((e) => (e.type === 'step-start' || e.type === 'step-end' ? `${e.type}:${e.step.kind}` : e.type));
+  entries.map((e) => (e.type === 'step-start' || e.type === 'step-end' || e.type === 'evidence' ? `${e.type}:${e.step.kind}` : e.type));
 
 function only<T extends JournalEntry['type']>(entries: readonly JournalEntry[], type: T): Extract<JournalEntry, { type: T }> {
   const found = entries.filter((e): e is Extract<JournalEntry, { type: T }> => e.type === type);
@@ -335,7 +335,7 @@ describe('fault matrix: damage', () => {
     const entries = await w.entriesFor(A, 'c1');
     expect(types(entries)).toEqual([
       'detection', 'step-start:leave', 'step-end:leave', 'step-start:await-master', 'step-end:await-master', 'verify',
-      'step-start:sync', 'step-end:sync', 'verify', 'repair',
+      'evidence:sync', 'step-start:sync', 'step-end:sync', 'verify', 'repair',
     ]);
     expect(only(entries, 'detection').verdict).toBe('master-damaged');
     expect(only(entries, 'repair').outcome).toBe('succeeded');
@@ -380,7 +380,7 @@ describe('fault matrix: the world changes between probe and repair', () => {
     expect(w.swept.get(cid('c1'))).toBe('repairable');
     expect(await w.counts(REPAIRS, 'outcome')).toEqual({ failed: 1 });
     const entries = await w.entriesFor(A, 'c1');
-    expect(types(entries)).toEqual(['detection', 'step-start:sync', 'step-end:sync', 'verify', 'repair']);
+    expect(types(entries)).toEqual(['detection', 'evidence:sync', 'step-start:sync', 'step-end:sync', 'verify', 'repair']);
     const end = only(entries, 'step-end');
     expect(end.status).toBe('failed');
     expect(end.answers).toHaveLength(2);
@@ -420,7 +420,7 @@ describe('fault matrix: the world changes between probe and repair', () => {
     await w.sweep(undefined, { beforeRepair: (report) => void deleted.add(report.ref.cid) });
     expect(await w.counts(REPAIRS, 'outcome')).toEqual({ failed: 1 });
     const entries = await w.entriesFor(A, 'c1');
-    expect(types(entries)).toEqual(['detection', 'step-start:sync', 'step-end:sync', 'verify', 'repair']);
+    expect(types(entries)).toEqual(['detection', 'evidence:sync', 'step-start:sync', 'step-end:sync', 'verify', 'repair']);
     expect(only(entries, 'step-end')).toMatchObject({ status: 'failed' });
     expect(only(entries, 'step-end').detail).toContain('OIO_NOT_FOUND');
     expect(only(entries, 'verify')).toMatchObject({ verdict: 'unknown' });
@@ -455,7 +455,7 @@ describe('fault matrix: the world changes between probe and repair', () => {
     expect(await w.metric(SWEEPS, { result: 'interrupted' })).toBe(1);
     expect(await w.counts(REPAIRS, 'outcome')).toEqual({ succeeded: 1 });
     const c2 = await w.entriesFor(A, 'c2');
-    expect(types(c2)).toEqual(['detection', 'step-start:sync', 'step-end:sync', 'verify', 'repair']);
+    expect(types(c2)).toEqual(['detection', 'evidence:sync', 'step-start:sync', 'step-end:sync', 'verify', 'repair']);
     expect(only(c2, 'step-end')).toMatchObject({ status: 'done', answers: [{ peer: S2, status: 200, message: 'OK' }] });
     expect(only(c2, 'repair').outcome).toBe('succeeded');
     expect(await w.entriesFor(A, 'c4')).toEqual([]);
@@ -484,7 +484,7 @@ describe('fault matrix: the world changes between probe and repair', () => {
     expect(result.outcome).toBe('failed');
     expect(result.reason).toContain('interrupted');
     const entries = await w.entriesFor(A, 'c1');
-    expect(types(entries)).toEqual(['step-start:sync', 'step-end:sync', 'repair']);
+    expect(types(entries)).toEqual(['evidence:sync', 'step-start:sync', 'step-end:sync', 'repair']);
     expect(only(entries, 'step-end')).toMatchObject({ status: 'done', answers: [{ peer: S2, status: 200, message: 'OK' }] });
     expect(w.sim.stats().syncCalls).toEqual({ [S2]: 1 });
     await expectSafe(w);
