@@ -1,6 +1,7 @@
 // Human output of the CLI: per-peer tables like the `openio` CLI prints, a plan, step answers.
 // Pure functions from reports to text, so they are tested without a proxy. Every value that
 // comes from the namespace (names, peers, keys, reasons, answers) goes through escapeControl.
+import { verdictCode } from '../decisions/derive.js';
 import { escapeControl as esc } from '../escape.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
 import type { RepairPlan, RepairStep } from '../repair/types.js';
@@ -41,7 +42,7 @@ export function formatReport(report: ContainerReport): string {
   const out = [`Container ${containerTitle(report)}`];
   if (rows.length > 0) out.push(table(['Peer', 'Role', 'Base', 'Health', 'Missing keys'], rows));
   if (report.election?.problem) out.push(`Election: ${esc(report.election.problem)} (masters: ${esc(report.election.masters.join(', ')) || 'none'})`);
-  out.push(`Verdict: ${report.verdict} — ${esc(report.reason)}`);
+  out.push(`Verdict: ${report.verdict} (${verdictCode(report)}) — ${esc(report.reason)}`);
   return out.join('\n');
 }
 
@@ -55,7 +56,7 @@ export function describeStep(step: RepairStep): string {
 }
 
 export function formatPlan(plan: RepairPlan): string {
-  const head = `Plan: ${plan.decision} — ${esc(plan.reason)}`;
+  const head = `Plan: ${plan.decision} (${plan.code}) — ${esc(plan.reason)}`;
   if (plan.steps.length === 0) return head;
   return [head, ...plan.steps.map((s, i) => `  ${i + 1}. ${describeStep(s)}`)].join('\n');
 }

@@ -2,6 +2,8 @@
 // seen before, the plan, the rounds run, what was seen after, and `outcome` and `reason`, always
 // present. Built here, in the CLI, from the probe and the executor's result, so that a script
 // reads the same keys for a healthy container, one left to wait, and every executor outcome.
+import type { ReasonCode } from '../decisions/codes.js';
+import { outcomeCode } from '../decisions/derive.js';
 import type { ContainerRef } from '../oio/types.js';
 import type { ContainerReport } from '../probe/types.js';
 import type { RepairOutcome, RepairPlan, RepairResult } from '../repair/types.js';
@@ -15,6 +17,8 @@ export type RepairJsonOutcome = 'healthy' | 'wait' | Exclude<RepairOutcome, 'ski
 
 export interface RepairJson {
   readonly outcome: RepairJsonOutcome;
+  /** The reason code of the outcome (src/decisions/codes.ts), e.g. REPAIR_SUCCEEDED, PEER_UNREACHABLE. */
+  readonly code: ReasonCode;
   readonly reason: string;
   readonly dryRun: boolean;
   readonly container: ContainerRef;
@@ -32,6 +36,7 @@ export interface RepairJson {
 export function untouchedJson(before: ContainerReport, plan: RepairPlan, dryRun: boolean): RepairJson {
   return {
     outcome: before.verdict === 'healthy' ? 'healthy' : 'wait',
+    code: plan.code,
     reason: plan.reason,
     dryRun,
     container: before.ref,
@@ -46,6 +51,7 @@ export function untouchedJson(before: ContainerReport, plan: RepairPlan, dryRun:
 export function executedJson(result: RepairResult, plan: RepairPlan, dryRun: boolean): RepairJson {
   return {
     outcome: executorOutcome(result.outcome),
+    code: outcomeCode(result),
     reason: result.reason,
     dryRun,
     container: result.before.ref,

@@ -92,7 +92,7 @@ export class StallWatch {
     this.opts.metrics.stalledContainersSkipped.inc();
     const reason = `skipped: it stalled the sweep ${times} times (sweep.stallSkipAfter is ${this.opts.skipAfter}); tried again next sweep`;
     this.opts.log.warn({ cid: ref.cid, account: ref.account, container: ref.container, stalls: times }, 'container skipped: it stalled the sweep too often');
-    return { ref, peers: [], replicas: [], verdict: 'unknown', reason, requests: 0, error: { code: 'REPAIRD_STALLED_SKIPPED', message: reason } };
+    return { ref, peers: [], replicas: [], verdict: 'unknown', code: 'SKIPPED_STALLED', reason, requests: 0, error: { code: 'REPAIRD_STALLED_SKIPPED', message: reason } };
   }
 
   /** A container's probe began (it holds its slots from now on). */

@@ -176,7 +176,7 @@ function formatEntry(entry: JournalEntry): string {
 function details(entry: JournalEntry): string {
   switch (entry.type) {
     case 'detection':
-      return `${esc(entry.verdict)}: ${esc(entry.reason)} [${replicas(entry.replicas)}]`;
+      return `${esc(entry.verdict)}${codeText(entry)}: ${esc(entry.reason)} [${replicas(entry.replicas)}]`;
     case 'evidence':
       return `round ${entry.round} before ${describeStep(entry.step)}${entry.source ? ` from ${esc(entry.source)}` : ''}: ${entry.replicas.map(evidenceSummary).join('; ')}`;
     case 'step-start':
@@ -189,12 +189,12 @@ function details(entry: JournalEntry): string {
     case 'escalate': {
       const from = entry.from.map((a) => `${esc(a.kind)} ${esc(a.peer)} (round ${a.round}: ${esc(a.why)})`).join(', ');
       const to = entry.to.length > 0 ? entry.to.map(describeStep).join(', then ') : 'stop';
-      return `round ${entry.round} no effect: ${from} → ${to}: ${esc(entry.reason)}`;
+      return `round ${entry.round}${codeText(entry)} no effect: ${from} → ${to}: ${esc(entry.reason)}`;
     }
     case 'verify':
-      return `round ${entry.round} ${esc(entry.verdict)}: ${esc(entry.reason)} [after: ${replicas(entry.after)}]`;
+      return `round ${entry.round} ${esc(entry.verdict)}${codeText(entry)}: ${esc(entry.reason)} [after: ${replicas(entry.after)}]`;
     case 'repair':
-      return `${esc(entry.outcome)}: ${esc(entry.reason)}`;
+      return `${esc(entry.outcome)}${codeText(entry)}: ${esc(entry.reason)}`;
   }
 }
 
@@ -227,6 +227,11 @@ export function formatEvidence(entries: readonly JournalEntry[]): string {
     blocks.push(lines.join('\n'));
   }
   return blocks.join('\n\n');
+}
+
+/** " (CODE)" for an entry that carries a reason code; nothing for lines written before codes. */
+function codeText(entry: { readonly code?: string }): string {
+  return entry.code !== undefined ? ` (${esc(entry.code)})` : '';
 }
 
 function snapshotText(s: ReplicaSnapshot | undefined): string {

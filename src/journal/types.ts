@@ -1,6 +1,7 @@
 // The journal's record types: one JSON line per detection and per repair step, with the
 // per-peer state before and after. Written by src/journal/journal.ts, read back by
 // `oio-repaird journal`. A sink's append() resolves only once the line is on disk.
+import type { ReasonCode } from '../decisions/codes.js';
 import type { PeerId } from '../oio/types.js';
 import type { ReplicaHealth, Role, Verdict } from '../probe/types.js';
 import type { IneffectiveAction, PeerEvidence, RepairOutcome, RepairStep, StepResultStatus } from '../repair/types.js';
@@ -26,8 +27,16 @@ interface EntryBase {
   readonly reqId: string;
 }
 
+/**
+ * The decision's reason code (src/decisions/codes.ts): written on every detection, escalate, verify
+ * and repair entry; absent only from lines written before codes existed.
+ */
+interface Coded {
+  readonly code?: ReasonCode;
+}
+
 export type JournalEntry =
-  | (EntryBase & { readonly type: 'detection'; readonly verdict: Verdict; readonly reason: string; readonly replicas: readonly JournalReplica[] })
+  | (EntryBase & Coded & { readonly type: 'detection'; readonly verdict: Verdict; readonly reason: string; readonly replicas: readonly JournalReplica[] })
   /** What every replica held (admin table or its digest, base, role), on disk before a step that overwrites one. */
   | (EntryBase & { readonly type: 'evidence' } & EvidenceRecord)
   | (EntryBase & {
@@ -52,7 +61,7 @@ export type JournalEntry =
       /** Per replica: what it held before the step and when re-read after it (keys in question, role). */
       readonly evidence?: readonly PeerEvidence[];
     })
-  | (EntryBase & {
+  | (EntryBase & Coded & {
       /** The plan of this round skips actions that had no effect: why, and what it does instead. */
       readonly type: 'escalate';
       readonly round: number;
@@ -61,8 +70,8 @@ export type JournalEntry =
       readonly to: readonly RepairStep[];
       readonly reason: string;
     })
-  | (EntryBase & { readonly type: 'verify'; readonly round: number; readonly verdict: Verdict; readonly reason: string; readonly after: readonly JournalReplica[] })
-  | (EntryBase & { readonly type: 'repair'; readonly outcome: RepairOutcome; readonly reason: string });
+  | (EntryBase & Coded & { readonly type: 'verify'; readonly round: number; readonly verdict: Verdict; readonly reason: string; readonly after: readonly JournalReplica[] })
+  | (EntryBase & Coded & { readonly type: 'repair'; readonly outcome: RepairOutcome; readonly reason: string });
 
 export type JournalEntryType = JournalEntry['type'];
 

@@ -4,6 +4,7 @@
 import { OioError, OioPeerStatusError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../oio/errors.js';
 import { baseName } from '../oio/cid.js';
 import type { AdminTable, ElectionDebug, PeerAnswer, PeerId } from '../oio/types.js';
+import type { ReasonCode } from '../decisions/codes.js';
 import type { ElectionView, ReplicaHealth, ReplicaState, Role, Verdict } from './types.js';
 
 export interface ReplicaInput {
@@ -206,6 +207,8 @@ function viewOf(masters: PeerId[], slaves: { peer: PeerId; names: string }[]): E
 
 export interface VerdictResult {
   readonly verdict: Verdict;
+  /** The reason code of this verdict (src/decisions/codes.ts). */
+  readonly code: ReasonCode;
   readonly reason: string;
 }
 
@@ -243,51 +246,54 @@ export function containerVerdict(
   election?: ElectionView,
   quorum: number = Math.floor(replicas.length / 2) + 1,
 ): VerdictResult {
-  if (replicas.length === 0) return { verdict: 'unknown', reason: 'no meta2 peer was located for this container' };
+  if (replicas.length === 0) return { verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container' };
   const damaged = replicas.filter((r) => DAMAGED.has(r.health));
   const unseen = replicas.filter((r) => UNSEEN.has(r.health));
   const healthy = replicas.filter((r) => r.health === 'ok');
   if (damaged.length === 0 && unseen.length === 0) {
-    return { verdict: 'healthy', reason: `all ${replicas.length} replicas are healthy` };
+    return { verdict: 'healthy', code: 'HEALTHY', reason: `all ${replicas.length} replicas are healthy` };
   }
   if (damaged.length === 0) {
-    return { verdict: 'unknown', reason: `no damage seen but ${list(unseen)}, so nothing can be decided` };
+    return { verdict: 'unknown', code: 'PEER_UNREACHABLE', reason: `no damage seen but ${list(unseen)}, so nothing can be decided` };
   }
   if (healthy.length + unseen.length < quorum) {
     // Even if every unseen replica turned out healthy there would be no healthy quorum.
     const seen = unseen.length > 0 ? `; ${list(unseen)}` : '';
     return {
       verdict: 'unrepairable',
+      code: 'REFUSED_NO_QUORUM',
       reason: `only ${healthy.length} of ${replicas.length} replicas are healthy (quorum ${quorum}): ${list(damaged)}${seen}`,
     };
   }
   if (healthy.length < quorum) {
     // No healthy quorum now, but unseen replicas may complete it: decide when they are seen,
     // rather than page for an unrepairable container during a service outage.
-    return { verdict: 'unknown', reason: `only ${healthy.length} of ${replicas.length} replicas are healthy (quorum ${quorum}) and ${list(unseen)}, while ${list(damaged)}` };
+    return { verdict: 'unknown', code: 'PEER_UNREACHABLE', reason: `only ${healthy.length} of ${replicas.length} replicas are healthy (quorum ${quorum}) and ${list(unseen)}, while ${list(damaged)}` };
   }
   const master = election?.master ?? (election ? null : masterFromRoles(replicas));
   if (election?.problem) {
-    return { verdict: 'unknown', reason: `election problem (${election.problem}: ${election.detail ?? 'no detail'}) while ${list(damaged)}` };
+    return { verdict: 'unknown', code: 'WAIT_ELECTION', reason: `election problem (${election.problem}: ${election.detail ?? 'no detail'}) while ${list(damaged)}` };
   }
-  if (!master) return { verdict: 'unknown', reason: `the master is not known while ${list(damaged)}` };
+  if (!master) return { verdict: 'unknown', code: 'WAIT_ELECTION', reason: `the master is not known while ${list(damaged)}` };
   const masterReplica = replicas.find((r) => r.peer === master);
   if (!masterReplica) {
-    return { verdict: 'unknown', reason: `master ${master} is not one of the located peers while ${list(damaged)}` };
+    return { verdict: 'unknown', code: 'WAIT_ELECTION', reason: `master ${master} is not one of the located peers while ${list(damaged)}` };
   }
   if (DAMAGED.has(masterReplica.health)) {
     const others = damaged.filter((r) => r !== masterReplica);
     const more = others.length > 0 ? `; also ${list(others)}` : '';
     return {
       verdict: 'master-damaged',
+      code: 'MASTER_DAMAGED',
       reason: `master ${describeReplica(masterReplica)} while ${healthy.map((r) => r.peer).join(', ')} are healthy${more}`,
     };
   }
   if (UNSEEN.has(masterReplica.health)) {
-    return { verdict: 'unknown', reason: `master ${describeReplica(masterReplica)} while ${list(damaged)}` };
+    return { verdict: 'unknown', code: 'PEER_UNREACHABLE', reason: `master ${describeReplica(masterReplica)} while ${list(damaged)}` };
   }
   return {
     verdict: 'repairable',
+    code: 'REPAIRABLE',
     reason: `slave ${list(damaged)}; master ${master} and ${healthy.length} of ${replicas.length} replicas are healthy`,
   };
 }

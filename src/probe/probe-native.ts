@@ -52,15 +52,15 @@ export async function probeContainerNative(deps: NativeProbeDeps, ref: Container
     return failedReport(ref, [], requests, err, 'locate');
   }
   if (peers.length === 0) {
-    return { ref, peers, replicas: [], verdict: 'unknown', reason: 'no meta2 peer was located for this container', requests };
+    return { ref, peers, replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container', requests };
   }
   try {
     const wrap = opts.onPeer ?? (<T>(_peer: PeerId, read: () => Promise<T>) => read());
     const reads = await Promise.all(peers.map((peer) => wrap(peer, () => readReplica(deps, ref, peer, call, count))));
     const first = reads.map((r) => classifyRead(ref, r, opts.requiredKeys, true));
     if (first.every((r) => r.health === 'ok') && !opts.alwaysElection) {
-      const { verdict, reason } = containerVerdict(first);
-      return { ref, peers, replicas: first, verdict, reason, requests };
+      const { verdict, code, reason } = containerVerdict(first);
+      return { ref, peers, replicas: first, verdict, code, reason, requests };
     }
     // The role is needed: DB_STATUS last, once every replica has been read.
     const answers = await Promise.all(peers.map((peer) => {

@@ -48,6 +48,7 @@ export function failedReport(ref: ContainerRef, peers: readonly PeerId[], reques
     peers,
     replicas: [],
     verdict: 'unknown',
+    code: 'PROBE_FAILED',
     reason: `${what} failed: ${error.code}: ${error.message}`,
     error,
     requests,
@@ -71,7 +72,7 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
     return failedReport(ref, [], requests, err, 'locate');
   }
   if (peers.length === 0) {
-    return { ref, peers, replicas: [], verdict: 'unknown', reason: 'no meta2 peer was located for this container', requests };
+    return { ref, peers, replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container', requests };
   }
   try {
     const wrap = opts.onPeer ?? (<T>(_peer: PeerId, read: () => Promise<T>) => read());
@@ -87,8 +88,8 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
     // Classify once without the election: the cheap path stops here when all is well.
     const first = reads.map((r) => classifyRead(ref, r, opts.requiredKeys));
     if (first.every((r) => r.health === 'ok') && !opts.alwaysElection) {
-      const { verdict, reason } = containerVerdict(first);
-      return { ref, peers, replicas: first, verdict, reason, requests };
+      const { verdict, code, reason } = containerVerdict(first);
+      return { ref, peers, replicas: first, verdict, code, reason, requests };
     }
     return await probeElection(proxy, ref, peers, reads, opts, call, requests);
   } catch (err) {
@@ -186,11 +187,11 @@ export async function judgeElection(
     }
   }
   const replicas = reads.map((r) => ({ ...classifyRead(ref, r, opts.requiredKeys, ctx.exact), role: roleOf(r.peer) }));
-  const { verdict, reason } = containerVerdict(replicas, election);
+  const { verdict, code, reason } = containerVerdict(replicas, election);
   const failed = status.error ?? ctx.hasError;
   const error = failed !== undefined && verdict === 'unknown' ? { error: errorInfo(failed) } : {};
   const why = status.error !== undefined && verdict === 'unknown' ? `${reason} (status failed: ${errorInfo(status.error).message})` : reason;
-  return { ref, peers, replicas, ...(election ? { election } : {}), verdict, reason: why, ...error, requests };
+  return { ref, peers, replicas, ...(election ? { election } : {}), verdict, code, reason: why, ...error, requests };
 }
 
 function roleFromDebug(answer: PeerAnswer<ElectionDebug | null> | undefined): Role {

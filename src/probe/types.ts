@@ -1,6 +1,7 @@
 // What a probe saw of one container and what it concluded. Produced by probeContainer
 // (src/probe/probe.ts) from per-peer answers, consumed by the planner, the CLI, the sweep,
 // the metrics and the journal.
+import type { ReasonCode } from '../decisions/codes.js';
 import type { AdminTable, ContainerRef, PeerId } from '../oio/types.js';
 
 /** Health of ONE replica. The first four are damage to data; the last two mean "not seen". */
@@ -63,6 +64,11 @@ export interface ContainerReport {
   /** Absent when the election was not asked (healthy path). */
   readonly election?: ElectionView;
   readonly verdict: Verdict;
+  /**
+   * The verdict's reason code (src/decisions/codes.ts); set by every probe. Read it through
+   * verdictCode(), which also answers for a report built without one.
+   */
+  readonly code?: ReasonCode;
   /** One sentence saying why this verdict, for logs, the CLI and the journal. */
   readonly reason: string;
   /** Set when verdict is 'unknown' because a call failed (code of the OioError, message). */

@@ -4,6 +4,8 @@
 // and the next round's plan escalates instead of repeating it. Every mutating request, retries
 // included, is framed by journal entries on disk before it is sent; a step that overwrites
 // replicas is preceded by an `evidence` entry (what each replica held). Never throws; dry runs only journal.
+import { isReasonCode, type ReasonCode } from '../decisions/codes.js';
+import { outcomeCode, verdictCode } from '../decisions/derive.js';
 import { isOioError } from '../oio/errors.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
 import { DEFAULT_EVIDENCE_MAX_BYTES, evidenceRecord, overwritesReplicas } from '../journal/evidence.js';
@@ -61,10 +63,14 @@ function escalationKey(a: IneffectiveAction): string {
 /** beforeFirstMutation refused: nothing was sent. */
 class NotStarted extends Error {
   readonly outcome: RepairOutcome;
+  /** The cause's `reasonCode` when it gives one (e.g. a gate that closed meanwhile), else the outcome's. */
+  readonly code: ReasonCode;
   constructor(override readonly cause: unknown) {
     super(errorText(cause));
     const wanted = (cause as { outcome?: unknown } | null)?.outcome;
     this.outcome = wanted === 'skipped_budget' || wanted === 'skipped_cooldown' ? wanted : 'failed';
+    const code = (cause as { reasonCode?: unknown } | null)?.reasonCode;
+    this.code = isReasonCode(code) ? code : outcomeCode({ outcome: this.outcome });
   }
 }
 
@@ -141,11 +147,11 @@ class RepairRun {
       const plan = planRepair(this.current, this.history);
       await this.journalEscalation(round, plan);
       if (plan.decision === 'nothing') {
-        if (this.rounds.length === 0) return this.finish('succeeded', plan.reason, false);
+        if (this.rounds.length === 0) return this.finish('succeeded', plan.reason, false, plan.code);
         return this.finish('succeeded', `healthy after ${this.rounds.length} round(s): ${this.current.reason}`);
       }
-      if (plan.decision === 'refuse') return this.finish('refused', plan.reason);
-      if (plan.decision === 'wait' || plan.decision === 'stop') return this.finish('failed', plan.reason);
+      if (plan.decision === 'refuse') return this.finish('refused', plan.reason, true, plan.code);
+      if (plan.decision === 'wait' || plan.decision === 'stop') return this.finish('failed', plan.reason, true, plan.code);
       if (round > this.cfg.maxRounds) {
         return this.finish('failed', `still ${this.current.verdict} after ${this.cfg.maxRounds} round(s): ${this.current.reason}`);
       }
@@ -160,7 +166,7 @@ class RepairRun {
           result = await this.runStep(round, step);
         } catch (err) {
           if (!(err instanceof NotStarted)) throw err;
-          return this.finish(err.outcome, `not started, nothing was sent: ${errorText(err.cause)}`);
+          return this.finish(err.outcome, `not started, nothing was sent: ${errorText(err.cause)}`, true, err.code);
         }
         results.push(result);
         if (result.status === 'failed') {
@@ -185,8 +191,9 @@ class RepairRun {
     const from = (plan.escalatedFrom ?? []).filter((a) => !this.escalated.has(escalationKey(a)));
     if (from.length === 0) return;
     for (const a of from) this.escalated.add(escalationKey(a));
-    await this.append({ type: 'escalate', round, from, to: plan.steps, reason: plan.reason });
-    this.opts.log?.warn({ round, from, to: plan.steps.map((s) => s.kind), decision: plan.decision }, 'repair escalates');
+    const code = plan.decision === 'stop' ? 'STOPPED_NO_EFFECT' : 'ESCALATED';
+    await this.append({ type: 'escalate', code, round, from, to: plan.steps, reason: plan.reason });
+    this.opts.log?.warn({ code, round, from, to: plan.steps.map((s) => s.kind), decision: plan.decision }, 'repair escalates');
   }
 
   private async dryRun(plan: RepairPlan): Promise<RepairResult> {
@@ -214,7 +221,7 @@ class RepairRun {
     if (!report) return;
     this.current = report;
     this.verified = report;
-    await this.append({ type: 'verify', round, verdict: report.verdict, reason: report.reason, after: summarizeReplicas(report) });
+    await this.append({ type: 'verify', code: verdictCode(report), round, verdict: report.verdict, reason: report.reason, after: summarizeReplicas(report) });
   }
 
   /**
@@ -414,16 +421,17 @@ class RepairRun {
   }
 
   /** The result, journalled as a `repair` entry unless nothing happened at all. */
-  async finish(outcome: RepairOutcome, reason: string, record = true): Promise<RepairResult> {
+  async finish(outcome: RepairOutcome, reason: string, record = true, code: ReasonCode = outcomeCode({ outcome })): Promise<RepairResult> {
     if (record) {
       try {
-        await this.append({ type: 'repair', outcome, reason });
+        await this.append({ type: 'repair', code, outcome, reason });
       } catch (err) {
         this.opts.log?.error({ err }, 'journal write failed');
       }
     }
     return {
       outcome,
+      code,
       before: this.before,
       ...(this.verified ? { after: this.verified } : {}),
       rounds: this.rounds,

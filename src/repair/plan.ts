@@ -4,6 +4,8 @@
 // master's base on a real namespace). The planner re-checks the report itself rather than
 // trusting its verdict alone, and never repeats an action the history says had no effect: it
 // escalates along write-back → leave (→ wait for a master → sync the old master) or stops.
+import type { ReasonCode } from '../decisions/codes.js';
+import { verdictCode } from '../decisions/derive.js';
 import type { PeerId } from '../oio/types.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
 import type { IneffectiveAction, RepairHistory, RepairPlan, RepairStep } from './types.js';
@@ -12,11 +14,12 @@ const DAMAGED = new Set(['missing-keys', 'malformed-keys', 'missing-base', 'corr
 
 function plan(
   decision: RepairPlan['decision'],
+  code: ReasonCode,
   reason: string,
   steps: readonly RepairStep[] = [],
   escalatedFrom: readonly IneffectiveAction[] = [],
 ): RepairPlan {
-  return { decision, steps, reason, ...(escalatedFrom.length > 0 ? { escalatedFrom } : {}) };
+  return { decision, code, steps, reason, ...(escalatedFrom.length > 0 ? { escalatedFrom } : {}) };
 }
 
 /** The history entry saying `kind` on `peer` already had no effect, if any. */
@@ -50,11 +53,11 @@ export function agreedMaster(report: ContainerReport): ReplicaState | null {
 export function planRepair(report: ContainerReport, history: RepairHistory = []): RepairPlan {
   switch (report.verdict) {
     case 'healthy':
-      return plan('nothing', `nothing to repair: ${report.reason}`);
+      return plan('nothing', 'HEALTHY', `nothing to repair: ${report.reason}`);
     case 'unknown':
-      return plan('wait', `not touched until every replica and the master are seen: ${report.reason}`);
+      return plan('wait', verdictCode(report), `not touched until every replica and the master are seen: ${report.reason}`);
     case 'unrepairable':
-      return plan('refuse', `refused, no healthy majority to repair from: ${report.reason}`);
+      return plan('refuse', 'REFUSED_NO_QUORUM', `refused, no healthy majority to repair from: ${report.reason}`);
     case 'repairable':
       return planSlaveSync(report, history);
     case 'master-damaged':
@@ -64,32 +67,32 @@ export function planRepair(report: ContainerReport, history: RepairHistory = [])
 
 function planSlaveSync(report: ContainerReport, history: RepairHistory): RepairPlan {
   const master = agreedMaster(report);
-  if (!master) return plan('wait', `the report does not agree on one master; not touched (${report.reason})`);
-  if (master.health !== 'ok') return plan('wait', `master ${master.peer} is not healthy (${master.health}); never sync from it`);
+  if (!master) return plan('wait', 'WAIT_ELECTION', `the report does not agree on one master; not touched (${report.reason})`);
+  if (master.health !== 'ok') return plan('wait', 'WAIT_MASTER_NOT_HEALTHY', `master ${master.peer} is not healthy (${master.health}); never sync from it`);
   const targets = report.replicas.filter((r) => r.peer !== master.peer && r.role !== 'master' && DAMAGED.has(r.health));
-  if (targets.length === 0) return plan('nothing', `no damaged slave to sync: ${report.reason}`);
+  if (targets.length === 0) return plan('nothing', 'HEALTHY', `no damaged slave to sync: ${report.reason}`);
   const useless = targets.map((r) => tried(history, 'sync', r.peer)).filter((a): a is IneffectiveAction => a !== undefined);
   const peers = targets.map((r) => r.peer).filter((p) => !useless.some((a) => a.peer === p));
   if (peers.length === 0) {
     const why = useless.map(describeIneffective).join('; ');
-    return plan('stop', `stopped: ${why}; no other safe action repairs a damaged slave, it needs a human: ${report.reason}`, [], useless);
+    return plan('stop', 'STOPPED_NO_EFFECT', `stopped: ${why}; no other safe action repairs a damaged slave, it needs a human: ${report.reason}`, [], useless);
   }
-  return plan('repair', `sync ${peers.join(', ')} from the healthy master ${master.peer}: ${report.reason}`, [
+  return plan('repair', 'PLAN_SYNC', `sync ${peers.join(', ')} from the healthy master ${master.peer}: ${report.reason}`, [
     { kind: 'sync', peers },
   ], useless);
 }
 
 function planMasterRepair(report: ContainerReport, history: RepairHistory): RepairPlan {
   const master = agreedMaster(report);
-  if (!master) return plan('wait', `the report does not agree on one master; not touched (${report.reason})`);
-  if (!DAMAGED.has(master.health)) return plan('wait', `master ${master.peer} is ${master.health}, not damaged; probe again (${report.reason})`);
+  if (!master) return plan('wait', 'WAIT_ELECTION', `the report does not agree on one master; not touched (${report.reason})`);
+  if (!DAMAGED.has(master.health)) return plan('wait', 'WAIT_MASTER_NOT_HEALTHY', `master ${master.peer} is ${master.health}, not damaged; probe again (${report.reason})`);
   const healthySlaves = report.replicas.filter((r) => r.peer !== master.peer && r.health === 'ok');
-  if (healthySlaves.length === 0) return plan('refuse', `no healthy slave to take over from master ${master.peer}`);
+  if (healthySlaves.length === 0) return plan('refuse', 'REFUSED_NO_HEALTHY_SLAVE', `no healthy slave to take over from master ${master.peer}`);
   const values = keysToWriteBack(master, healthySlaves);
   const wroteInVain = tried(history, 'set-properties', master.peer);
   if (values && !wroteInVain) {
     const keys = Object.keys(values).join(', ');
-    return plan('repair', `write ${keys} back through master ${master.peer}, as every healthy slave holds them: ${report.reason}`, [
+    return plan('repair', 'PLAN_WRITE_BACK', `write ${keys} back through master ${master.peer}, as every healthy slave holds them: ${report.reason}`, [
       { kind: 'set-properties', values },
     ]);
   }
@@ -97,11 +100,11 @@ function planMasterRepair(report: ContainerReport, history: RepairHistory): Repa
   const leftInVain = tried(history, 'leave', master.peer);
   if (leftInVain) {
     const why = [...skipped, leftInVain].map(describeIneffective).join('; ');
-    return plan('stop', `stopped: ${why}; no other safe action for damaged master ${master.peer}, it needs a human: ${report.reason}`, [], [...skipped, leftInVain]);
+    return plan('stop', 'STOPPED_NO_EFFECT', `stopped: ${why}; no other safe action for damaged master ${master.peer}, it needs a human: ${report.reason}`, [], [...skipped, leftInVain]);
   }
   const candidates: PeerId[] = healthySlaves.map((r) => r.peer);
   const after = skipped.length > 0 ? `${describeIneffective(skipped[0] as IneffectiveAction)}, so ` : '';
-  return plan('repair', `${after}master ${master.peer} leaves the election so that a healthy slave (${candidates.join(', ')}) takes over: ${report.reason}`, [
+  return plan('repair', 'PLAN_LEAVE', `${after}master ${master.peer} leaves the election so that a healthy slave (${candidates.join(', ')}) takes over: ${report.reason}`, [
     { kind: 'leave', peer: master.peer },
     { kind: 'await-master', candidates, notPeer: master.peer },
   ], skipped);

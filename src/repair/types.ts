@@ -1,5 +1,6 @@
 // Repair plans (pure data, made by planRepair in src/repair/plan.ts) and their outcomes
 // (made by the executor in src/repair/execute.ts).
+import type { ReasonCode } from '../decisions/codes.js';
 import type { PeerId } from '../oio/types.js';
 import type { ContainerReport, ReplicaHealth, Role } from '../probe/types.js';
 
@@ -39,6 +40,8 @@ export type RepairHistory = readonly IneffectiveAction[];
 
 export interface RepairPlan {
   readonly decision: PlanDecision;
+  /** The plan's reason code: PLAN_* for a repair, else why nothing is sent (src/decisions/codes.ts). */
+  readonly code: ReasonCode;
   readonly steps: readonly RepairStep[];
   /** Why this plan (or why nothing / refuse / wait / stop). */
   readonly reason: string;
@@ -87,6 +90,8 @@ export const REPAIR_OUTCOMES: readonly RepairOutcome[] = [
 
 export interface RepairResult {
   readonly outcome: RepairOutcome;
+  /** The outcome's reason code (the executor always sets it; outcomeCode() fills it in otherwise). */
+  readonly code?: ReasonCode;
   readonly before: ContainerReport;
   /** The last probe after the repair (verification); absent when nothing was done. */
   readonly after?: ContainerReport;

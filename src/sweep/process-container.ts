@@ -2,9 +2,11 @@
 // detection, ask the repair gate, repair (or record why not), and report the final state.
 // Never throws: a failed probe becomes an 'unknown' report, a failed repair a 'failed' outcome,
 // so one bad container cannot stop a sweep.
+import type { ReasonCode } from '../decisions/codes.js';
+import { outcomeCode, verdictCode } from '../decisions/derive.js';
 import type { JournalEntry, JournalReplica, JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
-import type { Metrics } from '../metrics/metrics.js';
+import { countDecision, type Metrics } from '../metrics/metrics.js';
 import type { ContainerRef, PeerId } from '../oio/types.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
 import type { RepairOutcome, RepairResult } from '../repair/types.js';
@@ -57,28 +59,34 @@ export async function processContainer(
   const log = deps.log.child({ cid: ref.cid, reqId: ctx.reqId });
   const report = await probeSafely(deps, ref, ctx, log);
   countProbe(deps.metrics, report);
+  const verdict = verdictCode(report);
+  countDecision(deps.metrics, verdict);
   if (report.verdict === 'healthy') return { report, final: report };
 
-  log.info({ verdict: report.verdict, reason: report.reason, account: ref.account, container: ref.container }, 'container not healthy');
+  log.info({ verdict: report.verdict, code: verdict, reason: report.reason, account: ref.account, container: ref.container }, 'container not healthy');
   const journaled = await appendSafely(deps, detectionEntry(report, ctx.reqId, deps.now()), log);
   if (!journaled) {
     // No repair without a record of what was seen before it.
-    log.error('detection not journaled, repair skipped');
+    countDecision(deps.metrics, 'SKIPPED_NOT_JOURNALED');
+    log.error({ code: 'SKIPPED_NOT_JOURNALED' }, 'detection not journaled, repair skipped');
     return { report, final: report };
   }
 
   const decision = deps.gate.decide(report);
   if (decision.action === 'none') return { report, final: report };
   if (decision.action === 'skip' && decision.outcome === 'dry_run' && deps.previewRepair) {
+    countDecision(deps.metrics, decision.code);
     const preview = await repairSafely(deps.previewRepair, deps, report, ctx, log);
     deps.metrics.repairs.inc({ outcome: preview.outcome });
-    log.info({ outcome: preview.outcome, reason: preview.reason }, 'repair previewed (report-only)');
+    countResult(deps.metrics, preview);
+    log.info({ outcome: preview.outcome, code: outcomeCode(preview), gate: decision.code, reason: preview.reason }, 'repair previewed (report-only)');
     return { report, final: report, repairOutcome: preview.outcome };
   }
   if (decision.action === 'skip') {
     deps.metrics.repairs.inc({ outcome: decision.outcome });
-    log.info({ outcome: decision.outcome, reason: decision.reason }, 'repair not attempted');
-    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), decision.outcome, decision.reason), log);
+    countDecision(deps.metrics, decision.code);
+    log.info({ outcome: decision.outcome, code: decision.code, reason: decision.reason }, 'repair not attempted');
+    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), decision.outcome, decision.reason, decision.code), log);
     return { report, final: report, repairOutcome: decision.outcome };
   }
 
@@ -87,8 +95,18 @@ export async function processContainer(
   const result = await repairSafely(deps.repair, deps, report, { ...ctx, beforeFirstMutation: () => reservationSaved(deps.gate) }, log);
   deps.gate.recordOutcome(ref.cid, result.outcome);
   deps.metrics.repairs.inc({ outcome: result.outcome });
-  log.info({ outcome: result.outcome, reason: result.reason }, 'repair finished');
+  countResult(deps.metrics, result);
+  log.info({ outcome: result.outcome, code: outcomeCode(result), reason: result.reason }, 'repair finished');
   return { report, final: result.after ?? report, repairOutcome: result.outcome };
+}
+
+/** decisions_total for what a repair decided: each round's plan, its escalations, the outcome. */
+function countResult(metrics: Metrics, result: RepairResult): void {
+  for (const { plan } of result.rounds) {
+    countDecision(metrics, plan.code);
+    if ((plan.escalatedFrom ?? []).length > 0) countDecision(metrics, 'ESCALATED');
+  }
+  countDecision(metrics, outcomeCode(result));
 }
 
 /** Resolves once the gate's reservation is on disk; otherwise throws why nothing may be sent. */
@@ -121,8 +139,8 @@ async function repairSafely(
   } catch (err) {
     const reason = `repair threw: ${errorText(err).message}`;
     log.error({ err }, 'repair threw');
-    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), 'failed', reason), log);
-    return { outcome: 'failed', before: report, rounds: [], reason };
+    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), 'failed', reason, 'REPAIR_FAILED'), log);
+    return { outcome: 'failed', code: 'REPAIR_FAILED', before: report, rounds: [], reason };
   }
 }
 
@@ -139,7 +157,7 @@ async function appendSafely(deps: ContainerStepDeps, entry: JournalEntry, log: L
 /** The report of a probe that threw instead of reporting (it should not, but may). */
 export function failedProbeReport(ref: ContainerRef, peers: readonly PeerId[], err: unknown): ContainerReport {
   const error = errorText(err);
-  return { ref, peers, replicas: [], verdict: 'unknown', reason: `probe failed: ${error.message}`, error, requests: 0 };
+  return { ref, peers, replicas: [], verdict: 'unknown', code: 'PROBE_FAILED', reason: `probe failed: ${error.message}`, error, requests: 0 };
 }
 
 function errorText(err: unknown): { code: string; message: string } {
@@ -185,12 +203,13 @@ export function detectionEntry(report: ContainerReport, reqId: string, now: numb
   return {
     ...entryBase(report, reqId, now),
     type: 'detection',
+    code: verdictCode(report),
     verdict: report.verdict,
     reason: report.reason,
     replicas: report.replicas.map(journalReplica),
   };
 }
 
-function repairEntry(report: ContainerReport, reqId: string, now: number, outcome: RepairOutcome, reason: string): JournalEntry {
-  return { ...entryBase(report, reqId, now), type: 'repair', outcome, reason };
+function repairEntry(report: ContainerReport, reqId: string, now: number, outcome: RepairOutcome, reason: string, code: ReasonCode): JournalEntry {
+  return { ...entryBase(report, reqId, now), type: 'repair', code, outcome, reason };
 }

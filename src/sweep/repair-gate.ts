@@ -6,6 +6,7 @@
 // container's cooldown as if the attempt failed) and hands the new history to `persist`; the
 // caller awaits saved() before the first mutating request, so a crash at any later point can
 // never give back what was spent. recordOutcome() then replaces the provisional entry.
+import type { ReasonCode } from '../decisions/codes.js';
 import type { ContainerReport } from '../probe/types.js';
 import type { RepairOutcome } from '../repair/types.js';
 
@@ -38,7 +39,35 @@ export type GateDecision =
   /** Repair now; the budget is already reserved. Report the outcome with recordOutcome(). */
   | { readonly action: 'repair' }
   /** Not repaired; the sweep counts and journals `outcome`. */
-  | { readonly action: 'skip'; readonly outcome: Exclude<RepairOutcome, 'succeeded' | 'failed'>; readonly reason: string };
+  | { readonly action: 'skip'; readonly outcome: SkipOutcome; readonly code: ReasonCode; readonly reason: string };
+
+type SkipOutcome = Exclude<RepairOutcome, 'succeeded' | 'failed'>;
+
+/**
+ * One of the gate's checks as it stands now, whether or not it holds the repair back: what
+ * `explain` shows, and what decide() acts on (the first check that blocks).
+ */
+export interface GateCheck {
+  /** Which rule: mode, repair-master, hold, cooldown, budget-sweep, budget-hour. */
+  readonly gate: 'mode' | 'repair-master' | 'hold' | 'cooldown' | 'budget-sweep' | 'budget-hour';
+  /** The code this check gives when it blocks (src/decisions/codes.ts). */
+  readonly code: ReasonCode;
+  /** True when it holds the repair back now. */
+  readonly blocks: boolean;
+  /** What it says, e.g. "per-hour budget of 20 spent" or "2 of 5 used". */
+  readonly detail: string;
+  /** When it stops blocking (ms), if it blocks until a known time. */
+  readonly until?: number;
+}
+
+const SKIP_OUTCOME: Readonly<Partial<Record<ReasonCode, SkipOutcome>>> = {
+  SKIPPED_REPORT_ONLY: 'dry_run',
+  REFUSED_MASTER_REPAIR_OFF: 'refused',
+  SKIPPED_HOLD: 'skipped_budget',
+  SKIPPED_COOLDOWN: 'skipped_cooldown',
+  SKIPPED_BACKOFF: 'skipped_cooldown',
+  SKIPPED_BUDGET: 'skipped_budget',
+};
 
 export interface Attempts {
   /** Consecutive failures (0 after a success). */
@@ -180,32 +209,15 @@ export class RepairGate {
     const verdict = report.verdict;
     if (verdict === 'healthy' || verdict === 'unknown') return { action: 'none' };
     if (verdict === 'unrepairable') {
-      return { action: 'skip', outcome: 'refused', reason: `unrepairable: ${report.reason}` };
-    }
-    if (verdict === 'master-damaged' && this.policy.repairMaster === false) {
-      return { action: 'skip', outcome: 'refused', reason: `repair.repairMaster is off: ${report.reason}` };
-    }
-    if (this.policy.mode === 'report-only') {
-      return { action: 'skip', outcome: 'dry_run', reason: `report-only mode: would repair (${verdict})` };
+      return { action: 'skip', outcome: 'refused', code: 'REFUSED_NO_QUORUM', reason: `unrepairable: ${report.reason}` };
     }
     const now = this.now();
-    if (now < this.noRepairsBefore) {
-      const at = new Date(this.noRepairsBefore).toISOString();
-      return { action: 'skip', outcome: 'skipped_budget', reason: `no repairs until ${at}: ${this.holdReason}` };
-    }
     const cid = report.ref.cid;
     const history = this.lookup(cid, now);
-    if (history && now < history.notBefore) {
-      const waitS = Math.ceil((history.notBefore - now) / 1000);
-      const why = history.failures > 0 ? `${history.failures} failed attempt(s)` : 'repaired recently';
-      return { action: 'skip', outcome: 'skipped_cooldown', reason: `${why}, next attempt in ${waitS}s` };
-    }
     this.dropOlderThanAnHour(now);
-    if (this.sweepUsed >= this.policy.maxPerSweep) {
-      return { action: 'skip', outcome: 'skipped_budget', reason: `per-sweep budget of ${this.policy.maxPerSweep} spent` };
-    }
-    if (this.hourly.length >= this.policy.maxPerHour) {
-      return { action: 'skip', outcome: 'skipped_budget', reason: `per-hour budget of ${this.policy.maxPerHour} spent` };
+    const blocking = this.checks(report).find((c) => c.blocks);
+    if (blocking) {
+      return { action: 'skip', outcome: SKIP_OUTCOME[blocking.code] ?? 'skipped_budget', code: blocking.code, reason: blocking.detail };
     }
     this.sweepUsed += 1;
     this.hourly.push(now);
@@ -215,6 +227,57 @@ export class RepairGate {
     this.record(cid, 'failed', history);
     this.changed();
     return { action: 'repair' };
+  }
+
+  /**
+   * Every check of the gate for `report` as it stands now, in the order decide() applies them,
+   * blocking or not; changes nothing. The verdict's own refusal (unrepairable) is not a gate.
+   */
+  checks(report: ContainerReport): GateCheck[] {
+    const p = this.policy;
+    const now = this.now();
+    const out: GateCheck[] = [];
+    if (report.verdict === 'master-damaged') {
+      const off = p.repairMaster === false;
+      out.push({ gate: 'repair-master', code: 'REFUSED_MASTER_REPAIR_OFF', blocks: off, detail: off ? `repair.repairMaster is off: ${report.reason}` : 'repair.repairMaster is on' });
+    }
+    const reportOnly = p.mode === 'report-only';
+    out.push({ gate: 'mode', code: 'SKIPPED_REPORT_ONLY', blocks: reportOnly, detail: reportOnly ? `report-only mode: would repair (${report.verdict})` : `repair.mode is ${p.mode}` });
+    const held = now < this.noRepairsBefore;
+    out.push({
+      gate: 'hold',
+      code: 'SKIPPED_HOLD',
+      blocks: held,
+      detail: held ? `no repairs until ${new Date(this.noRepairsBefore).toISOString()}: ${this.holdReason}` : 'no hold on repairs',
+      ...(held ? { until: this.noRepairsBefore } : {}),
+    });
+    out.push(this.cooldownCheck(report.ref.cid, now));
+    const sweepFull = this.sweepUsed >= p.maxPerSweep;
+    out.push({ gate: 'budget-sweep', code: 'SKIPPED_BUDGET', blocks: sweepFull, detail: sweepFull ? `per-sweep budget of ${p.maxPerSweep} spent` : `${this.sweepUsed} of ${p.maxPerSweep} repairs of this sweep used` });
+    const lastHour = this.hourly.filter((t) => t > now - HOUR_MS);
+    const hourFull = lastHour.length >= p.maxPerHour;
+    const freed = (lastHour[lastHour.length - p.maxPerHour] ?? now) + HOUR_MS;
+    out.push({
+      gate: 'budget-hour',
+      code: 'SKIPPED_BUDGET',
+      blocks: hourFull,
+      detail: hourFull ? `per-hour budget of ${p.maxPerHour} spent` : `${lastHour.length} of ${p.maxPerHour} repairs of the last hour used`,
+      ...(hourFull ? { until: freed } : {}),
+    });
+    return out;
+  }
+
+  private cooldownCheck(cid: string, now: number): GateCheck {
+    const entry = this.attempts.get(cid);
+    const history = entry && now < entry.expiresAt ? entry : undefined;
+    if (!history || now >= history.notBefore) {
+      const failures = history?.failures ?? 0;
+      return { gate: 'cooldown', code: 'SKIPPED_COOLDOWN', blocks: false, detail: failures > 0 ? `${failures} failed attempt(s), backoff over` : 'no recent attempt' };
+    }
+    const waitS = Math.ceil((history.notBefore - now) / 1000);
+    const backoff = history.failures > 0;
+    const why = backoff ? `${history.failures} failed attempt(s)` : 'repaired recently';
+    return { gate: 'cooldown', code: backoff ? 'SKIPPED_BACKOFF' : 'SKIPPED_COOLDOWN', blocks: true, detail: `${why}, next attempt in ${waitS}s`, until: history.notBefore };
   }
 
   /**

@@ -28,11 +28,11 @@ describe('CLI formatting', () => {
     expect(text).toContain('Container myaccount/FVE0 (697ECB05');
     expect(text).toMatch(/\| 127\.0\.0\.1:6015 \| slave +\| present \| missing-keys \| sys\.m2\.ctime +\|/);
     expect(text).toMatch(/\| 127\.0\.0\.1:6017 \| slave +\| missing +\| missing-base \|/);
-    expect(text).toContain('Verdict: repairable — slaves 127.0.0.1:6015');
+    expect(text).toContain('Verdict: repairable (REPAIRABLE) — slaves 127.0.0.1:6015');
   });
 
   it('lists plan steps in order', () => {
-    const text = formatPlan({ decision: 'repair', reason: 'master damaged', steps: [{ kind: 'leave', peer: 'M' }, { kind: 'await-master', candidates: ['A', 'B'], notPeer: 'M' }] });
-    expect(text.split('\n')).toEqual(['Plan: repair — master damaged', '  1. master M leaves the election', '  2. wait until the election settles on a master other than M (healthy at the probe: A, B)']);
+    const text = formatPlan({ decision: 'repair', code: 'PLAN_LEAVE', reason: 'master damaged', steps: [{ kind: 'leave', peer: 'M' }, { kind: 'await-master', candidates: ['A', 'B'], notPeer: 'M' }] });
+    expect(text.split('\n')).toEqual(['Plan: repair (PLAN_LEAVE) — master damaged', '  1. master M leaves the election', '  2. wait until the election settles on a master other than M (healthy at the probe: A, B)']);
   });
 });

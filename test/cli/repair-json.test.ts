@@ -9,7 +9,7 @@ import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { runInProcess } from '../helpers/cli-io.js';
 
 const [S1, S2, S3, S4] = ['127.0.0.1:6151', '127.0.0.1:6152', '127.0.0.1:6153', '127.0.0.1:6154'] as const;
-const KEYS = ['outcome', 'reason', 'dryRun', 'container', 'before', 'plan', 'rounds', 'after'].sort();
+const KEYS = ['outcome', 'code', 'reason', 'dryRun', 'container', 'before', 'plan', 'rounds', 'after'].sort();
 
 let sim: Simulator;
 let failingSync: Server;
@@ -68,11 +68,12 @@ afterAll(async () => {
 
 interface RepairJson {
   outcome: string;
+  code: string;
   reason: string;
   dryRun: boolean;
   container: { account?: string; container?: string; cid: string };
   before: { verdict: string };
-  plan: { decision: string };
+  plan: { decision: string; code: string };
   rounds: unknown[];
   after: { verdict: string } | null;
 }
@@ -90,34 +91,34 @@ async function repairJson(container: string, extra: string[] = [], proxyUrl = si
 describe('repair --json: one shape for every outcome', () => {
   it('healthy: nothing to do, no round, no after', async () => {
     const { code, doc } = await repairJson('healthy');
-    expect(doc).toMatchObject({ outcome: 'healthy', dryRun: false, before: { verdict: 'healthy' }, plan: { decision: 'nothing' }, rounds: [], after: null });
+    expect(doc).toMatchObject({ outcome: 'healthy', code: 'HEALTHY', dryRun: false, before: { verdict: 'healthy', code: 'HEALTHY' }, plan: { decision: 'nothing', code: 'HEALTHY' }, rounds: [], after: null });
     expect(code).toBe(0);
   });
 
   it('wait: no single master, so nothing is touched', async () => {
     const syncs = sim.stats().byRoute['POST admin/sync'] ?? 0;
     const { code, doc } = await repairJson('no-master');
-    expect(doc).toMatchObject({ outcome: 'wait', plan: { decision: 'wait' }, rounds: [], after: null });
+    expect(doc).toMatchObject({ outcome: 'wait', code: 'WAIT_ELECTION', plan: { decision: 'wait', code: 'WAIT_ELECTION' }, rounds: [], after: null });
     expect(code).not.toBe(0);
     expect(sim.stats().byRoute['POST admin/sync'] ?? 0).toBe(syncs);
   });
 
   it('succeeded: the slave was synced and the container re-read healthy', async () => {
     const { code, doc } = await repairJson('slave-lacks-key');
-    expect(doc).toMatchObject({ outcome: 'succeeded', before: { verdict: 'repairable' }, plan: { decision: 'repair' }, after: { verdict: 'healthy' } });
+    expect(doc).toMatchObject({ outcome: 'succeeded', code: 'REPAIR_SUCCEEDED', before: { verdict: 'repairable', code: 'REPAIRABLE' }, plan: { decision: 'repair', code: 'PLAN_SYNC' }, after: { verdict: 'healthy' } });
     expect(doc.rounds.length).toBeGreaterThanOrEqual(1);
     expect(code).toBe(0);
   });
 
   it('refused: two damaged replicas of three, nothing sent', async () => {
     const { code, doc } = await repairJson('two-of-three');
-    expect(doc).toMatchObject({ outcome: 'refused', before: { verdict: 'unrepairable' }, plan: { decision: 'refuse' }, rounds: [], after: null });
+    expect(doc).toMatchObject({ outcome: 'refused', code: 'REFUSED_NO_QUORUM', before: { verdict: 'unrepairable' }, plan: { decision: 'refuse' }, rounds: [], after: null });
     expect(code).toBe(1);
   });
 
   it('failed: every peer answers the sync with 503', async () => {
     const { code, doc } = await repairJson('sync-fails', [], failingSyncUrl);
-    expect(doc).toMatchObject({ outcome: 'failed', before: { verdict: 'repairable' }, plan: { decision: 'repair' } });
+    expect(doc).toMatchObject({ outcome: 'failed', code: 'REPAIR_FAILED', before: { verdict: 'repairable' }, plan: { decision: 'repair' } });
     expect(doc.reason).toMatch(/sync failed/);
     expect(doc.rounds).toHaveLength(1);
     expect(code).toBe(1);
@@ -126,7 +127,7 @@ describe('repair --json: one shape for every outcome', () => {
   it('dry_run: the plan, nothing changed', async () => {
     const syncs = sim.stats().byRoute['POST admin/sync'] ?? 0;
     const { code, doc } = await repairJson('preview', ['--dry-run']);
-    expect(doc).toMatchObject({ outcome: 'dry_run', dryRun: true, plan: { decision: 'repair' }, after: null });
+    expect(doc).toMatchObject({ outcome: 'dry_run', code: 'REPAIR_DRY_RUN', dryRun: true, plan: { decision: 'repair', code: 'PLAN_SYNC' }, after: null });
     expect(code).toBe(1);
     expect(sim.stats().byRoute['POST admin/sync'] ?? 0).toBe(syncs);
   });

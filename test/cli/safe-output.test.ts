@@ -94,7 +94,7 @@ describe('the formatters escape every value from the namespace', () => {
       reason: EVIL,
       requests: 1,
     };
-    const text = formatReport(report as never) + formatPlan({ decision: 'repair', reason: EVIL, steps: [{ kind: 'set-properties', values: { [EVIL]: EVIL } }] });
+    const text = formatReport(report as never) + formatPlan({ decision: 'repair', code: 'PLAN_WRITE_BACK', reason: EVIL, steps: [{ kind: 'set-properties', values: { [EVIL]: EVIL } }] });
     expectSafe(text);
     expect(text).toContain(ESCAPED);
   });

@@ -132,7 +132,7 @@ describe('oio-repaird usage and errors', () => {
     ]);
     for (const r of [check, repair]) {
       expect(r.code).toBe(2);
-      expect(r.stdout).toMatch(/Verdict: unknown — locate failed: OIO_UNREACHABLE: reference\/show: ECONNREFUSED/);
+      expect(r.stdout).toMatch(/Verdict: unknown \(PROBE_FAILED\) — locate failed: OIO_UNREACHABLE: reference\/show: ECONNREFUSED/);
     }
     expect(check.stderr).toContain(`error: OIO_UNREACHABLE: reference/show: ECONNREFUSED: connect ECONNREFUSED 127.0.0.1:${port}`);
   });

@@ -1,5 +1,6 @@
 // Specification of the pure classification: replica health, election view and container verdict.
 import { describe, expect, it } from 'vitest';
+import type { ReasonCode } from '../../src/decisions/codes.js';
 import { OioHttpError, OioProtocolError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
 import type { PeerAnswer } from '../../src/oio/types.js';
 import { classifyReplica, containerVerdict, electionView, electionViewFromDebug, type ReplicaInput } from '../../src/probe/classify.js';
@@ -124,29 +125,30 @@ describe('electionView', () => {
 });
 
 describe('containerVerdict', () => {
-  const cases: { name: string; replicas: ReturnType<typeof replica>[]; election?: ReturnType<typeof masterView>; verdict: Verdict; mentions: string[] }[] = [
-    { name: 'all ok is healthy (no election needed)', replicas: [replica(P1, 'ok', 'unknown'), replica(P2, 'ok', 'unknown'), replica(P3, 'ok', 'unknown')], verdict: 'healthy', mentions: ['3'] },
-    { name: 'no damage but one peer unreachable is unknown', replicas: [replica(P1, 'unreachable', 'unknown'), replica(P2, 'ok', 'unknown'), replica(P3, 'ok', 'unknown')], verdict: 'unknown', mentions: [P1, 'unreachable'] },
-    { name: 'no damage but one peer timing out is unknown', replicas: [replica(P1, 'timeout', 'unknown'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'unknown', mentions: [P1, 'timed out'] },
-    { name: 'a slave lacking sys.m2.ctime is repairable', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'repairable', mentions: [P1, 'sys.m2.ctime', P2] },
-    { name: 'a slave without base is repairable', replicas: [replica(P1, 'missing-base', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'repairable', mentions: [P1, 'no base'] },
-    { name: 'a damaged slave beside an unreachable one is still repairable with a healthy quorum', replicas: [replica(P1, 'corrupt-base', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave'), replica('127.0.0.1:6134', 'unreachable', 'unknown'), replica('127.0.0.1:6135', 'ok', 'slave')], election: masterView(P2), verdict: 'repairable', mentions: [P1] },
-    { name: 'a master lacking sys.m2.ctime is master-damaged', replicas: [replica(P1, 'ok', 'slave'), replica(P2, 'missing-keys', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'master-damaged', mentions: [P2, 'sys.m2.ctime', P1, P3] },
-    { name: 'a master with malformed keys is master-damaged', replicas: [replica(P1, 'ok', 'slave'), replica(P2, 'malformed-keys', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'master-damaged', mentions: [P2, 'malformed'] },
-    { name: 'two damaged replicas of three is unrepairable', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'missing-base', 'slave')], election: masterView(P2), verdict: 'unrepairable', mentions: ['1 of 3', P1, P3] },
-    { name: 'one damaged and one unreachable of three is unknown: the unseen one may complete the quorum', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'unreachable', 'unknown')], election: masterView(P2), verdict: 'unknown', mentions: [P1, P3, 'quorum'] },
-    { name: 'two damaged and one unreachable of three is unrepairable whatever the unseen one holds', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'missing-base', 'master'), replica(P3, 'unreachable', 'unknown')], election: masterView(P2), verdict: 'unrepairable', mentions: [P1, P2, P3] },
-    { name: 'damage with no master is unknown', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'none'), replica(P3, 'ok', 'slave')], election: { master: null, masters: [], problem: 'no-master', detail: 'nobody' }, verdict: 'unknown', mentions: ['no-master', P1] },
-    { name: 'damage with two masters is unknown', replicas: [replica(P1, 'missing-keys', 'master'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: { master: null, masters: [P1, P2], problem: 'multi-master' }, verdict: 'unknown', mentions: ['multi-master'] },
-    { name: 'damage with an unreachable master is unknown', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'unreachable', 'unknown'), replica(P3, 'ok', 'slave'), replica('127.0.0.1:6134', 'ok', 'slave'), replica('127.0.0.1:6135', 'ok', 'slave')], election: masterView(P2), verdict: 'unknown', mentions: [`master ${P2}`] },
-    { name: 'damage without any election view is unknown', replicas: [replica(P1, 'missing-keys', 'unknown'), replica(P2, 'ok', 'unknown'), replica(P3, 'ok', 'unknown')], verdict: 'unknown', mentions: ['master is not known'] },
-    { name: 'a master outside the located peers is unknown', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'slave'), replica(P3, 'ok', 'slave')], election: masterView('127.0.0.1:6199'), verdict: 'unknown', mentions: ['127.0.0.1:6199'] },
-    { name: 'no located peer is unknown', replicas: [], verdict: 'unknown', mentions: ['no meta2 peer'] },
+  const cases: { name: string; replicas: ReturnType<typeof replica>[]; election?: ReturnType<typeof masterView>; verdict: Verdict; code: ReasonCode; mentions: string[] }[] = [
+    { name: 'all ok is healthy (no election needed)', replicas: [replica(P1, 'ok', 'unknown'), replica(P2, 'ok', 'unknown'), replica(P3, 'ok', 'unknown')], verdict: 'healthy', code: 'HEALTHY', mentions: ['3'] },
+    { name: 'no damage but one peer unreachable is unknown', replicas: [replica(P1, 'unreachable', 'unknown'), replica(P2, 'ok', 'unknown'), replica(P3, 'ok', 'unknown')], verdict: 'unknown', code: 'PEER_UNREACHABLE', mentions: [P1, 'unreachable'] },
+    { name: 'no damage but one peer timing out is unknown', replicas: [replica(P1, 'timeout', 'unknown'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'unknown', code: 'PEER_UNREACHABLE', mentions: [P1, 'timed out'] },
+    { name: 'a slave lacking sys.m2.ctime is repairable', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'repairable', code: 'REPAIRABLE', mentions: [P1, 'sys.m2.ctime', P2] },
+    { name: 'a slave without base is repairable', replicas: [replica(P1, 'missing-base', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'repairable', code: 'REPAIRABLE', mentions: [P1, 'no base'] },
+    { name: 'a damaged slave beside an unreachable one is still repairable with a healthy quorum', replicas: [replica(P1, 'corrupt-base', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave'), replica('127.0.0.1:6134', 'unreachable', 'unknown'), replica('127.0.0.1:6135', 'ok', 'slave')], election: masterView(P2), verdict: 'repairable', code: 'REPAIRABLE', mentions: [P1] },
+    { name: 'a master lacking sys.m2.ctime is master-damaged', replicas: [replica(P1, 'ok', 'slave'), replica(P2, 'missing-keys', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'master-damaged', code: 'MASTER_DAMAGED', mentions: [P2, 'sys.m2.ctime', P1, P3] },
+    { name: 'a master with malformed keys is master-damaged', replicas: [replica(P1, 'ok', 'slave'), replica(P2, 'malformed-keys', 'master'), replica(P3, 'ok', 'slave')], election: masterView(P2), verdict: 'master-damaged', code: 'MASTER_DAMAGED', mentions: [P2, 'malformed'] },
+    { name: 'two damaged replicas of three is unrepairable', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'missing-base', 'slave')], election: masterView(P2), verdict: 'unrepairable', code: 'REFUSED_NO_QUORUM', mentions: ['1 of 3', P1, P3] },
+    { name: 'one damaged and one unreachable of three is unknown: the unseen one may complete the quorum', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'master'), replica(P3, 'unreachable', 'unknown')], election: masterView(P2), verdict: 'unknown', code: 'PEER_UNREACHABLE', mentions: [P1, P3, 'quorum'] },
+    { name: 'two damaged and one unreachable of three is unrepairable whatever the unseen one holds', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'missing-base', 'master'), replica(P3, 'unreachable', 'unknown')], election: masterView(P2), verdict: 'unrepairable', code: 'REFUSED_NO_QUORUM', mentions: [P1, P2, P3] },
+    { name: 'damage with no master is unknown', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'none'), replica(P3, 'ok', 'slave')], election: { master: null, masters: [], problem: 'no-master', detail: 'nobody' }, verdict: 'unknown', code: 'WAIT_ELECTION', mentions: ['no-master', P1] },
+    { name: 'damage with two masters is unknown', replicas: [replica(P1, 'missing-keys', 'master'), replica(P2, 'ok', 'master'), replica(P3, 'ok', 'slave')], election: { master: null, masters: [P1, P2], problem: 'multi-master' }, verdict: 'unknown', code: 'WAIT_ELECTION', mentions: ['multi-master'] },
+    { name: 'damage with an unreachable master is unknown', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'unreachable', 'unknown'), replica(P3, 'ok', 'slave'), replica('127.0.0.1:6134', 'ok', 'slave'), replica('127.0.0.1:6135', 'ok', 'slave')], election: masterView(P2), verdict: 'unknown', code: 'PEER_UNREACHABLE', mentions: [`master ${P2}`] },
+    { name: 'damage without any election view is unknown', replicas: [replica(P1, 'missing-keys', 'unknown'), replica(P2, 'ok', 'unknown'), replica(P3, 'ok', 'unknown')], verdict: 'unknown', code: 'WAIT_ELECTION', mentions: ['master is not known'] },
+    { name: 'a master outside the located peers is unknown', replicas: [replica(P1, 'missing-keys', 'slave'), replica(P2, 'ok', 'slave'), replica(P3, 'ok', 'slave')], election: masterView('127.0.0.1:6199'), verdict: 'unknown', code: 'WAIT_ELECTION', mentions: ['127.0.0.1:6199'] },
+    { name: 'no located peer is unknown', replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', mentions: ['no meta2 peer'] },
   ];
 
   it.each(cases)('$name', (c) => {
     const v = containerVerdict(c.replicas, c.election);
     expect(v.verdict).toBe(c.verdict);
+    expect(v.code).toBe(c.code);
     for (const m of c.mentions) expect(v.reason).toContain(m);
   });
 

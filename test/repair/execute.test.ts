@@ -105,7 +105,10 @@ describe('repairContainer', () => {
     const start = s.journal.entries[1];
     expect(start).toMatchObject({ type: 'step-start', round: 1, dryRun: false, cid: REF.cid, account: 'ACCT', container: 'CT1', reqId: 'rep-1', step: { kind: 'sync', peers: [P1] } });
     expect(start?.type === 'step-start' && start.before.find((r) => r.peer === P1)).toMatchObject({ health: 'missing-keys', missingKeys: ['sys.m2.ctime'] });
-    expect(s.journal.entries[4]).toMatchObject({ type: 'repair', outcome: 'succeeded' });
+    expect(s.journal.entries[4]).toMatchObject({ type: 'repair', outcome: 'succeeded', code: 'REPAIR_SUCCEEDED' });
+    expect(s.journal.entries[3]).toMatchObject({ type: 'verify', code: 'HEALTHY' });
+    expect(result.code).toBe('REPAIR_SUCCEEDED');
+    expect(result.rounds[0]?.plan.code).toBe('PLAN_SYNC');
     expectFramed(s.timeline);
   });
 
@@ -283,6 +286,7 @@ describe('repairContainer', () => {
     expect(before.verdict).toBe('unrepairable');
     const result = await repairContainer(s.proxy, before, s.options());
     expect(result.outcome).toBe('refused');
+    expect(result.code).toBe('REFUSED_NO_QUORUM');
     expect(s.proxy.mutations()).toEqual([]);
     expect(s.journal.types()).toEqual(['repair']);
   });
@@ -390,8 +394,10 @@ describe('repairContainer', () => {
     });
     expect(result.reason).toMatch(/sync on .*6131 in round 1 had no effect/);
     const escalate = s.journal.entries.find((e) => e.type === 'escalate');
-    expect(escalate).toMatchObject({ round: 2, from: [{ kind: 'sync', peer: P1, round: 1 }], to: [] });
+    expect(escalate).toMatchObject({ round: 2, code: 'STOPPED_NO_EFFECT', from: [{ kind: 'sync', peer: P1, round: 1 }], to: [] });
     expect(s.journal.types()).toEqual(['evidence', 'step-start', 'step-end', 'verify', 'escalate', 'repair']);
+    expect(result.code).toBe('STOPPED_NO_EFFECT');
+    expect(s.journal.entries.at(-1)).toMatchObject({ type: 'repair', code: 'STOPPED_NO_EFFECT' });
   });
 
   it('takes a master still alone after its leave as a leave without effect, then stops with the reason and never syncs', async () => {
