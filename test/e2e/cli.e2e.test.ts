@@ -62,7 +62,7 @@ describe('oio-repaird check / repair / journal', () => {
     expect(lines[1]).toContain('myaccount/FVE0  step-start  round 1 sync 127.0.0.1:6131 [before: ');
     expect(lines[1]).toContain('127.0.0.1:6131 missing-keys slave (missing sys.m2.ctime)');
     expect(lines[2]).toMatch(/step-end +round 1 sync done: .*127\.0\.0\.1:6131 200/);
-    expect(lines[4]).toMatch(/repair +succeeded: /);
+    expect(lines[4]).toMatch(/repair +succeeded \(REPAIR_SUCCEEDED\): /);
     const json = await runCli(['journal', '--file', journalFile, '--json', 'myaccount/FVE0']);
     expect(json.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { cid: string }).cid)).toEqual([cid, cid, cid, cid, cid]);
   });

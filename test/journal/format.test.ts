@@ -84,6 +84,15 @@ describe('formatJournalEntries', () => {
     ]);
   });
 
+  it('shows the reason code of the entries that carry one, and nothing for older lines without', () => {
+    const verify: JournalEntry = { ...base, type: 'verify', code: 'HEALTHY', round: 1, verdict: 'healthy', reason: 'all replicas ok', after: [] };
+    const outcome: JournalEntry = { ts: base.ts, cid: 'FF', reqId: 'r2', type: 'repair', code: 'SKIPPED_BUDGET', outcome: 'skipped_budget', reason: 'hourly budget spent' };
+    expect(formatJournalEntries([verify, outcome]).split('\n')).toEqual([
+      '2026-11-25T10:00:00.000Z  0123456789AB  acct/photos  verify      round 1 healthy (HEALTHY): all replicas ok [after: ]',
+      '2026-11-25T10:00:00.000Z  FF            -  repair      skipped_budget (SKIPPED_BUDGET): hourly budget spent',
+    ]);
+  });
+
   it('describes await-master and set-properties steps by their arguments', () => {
     const steps: JournalEntry[] = [
       { ...base, type: 'step-start', round: 1, dryRun: false, before: [], step: { kind: 'await-master', candidates: ['b', 'c'], notPeer: 'a' } },

@@ -107,7 +107,7 @@ describe('FileGateStore with RepairGate', () => {
     await expect(store.save({ version: 1, hourly: [1], attempts: [] })).rejects.toThrow();
     expect(store.unhealthy).toBe(true);
     await rm(stateDir);
-    await mkdir(stateDir);
+    await mkdir(stateDir, { recursive: true }); // a retry may have created it meanwhile
     for (let i = 0; i < 1000 && saved === 0; i++) await new Promise((r) => setTimeout(r, 10));
     expect(saved).toBeGreaterThan(0);
     expect(store.unhealthy).toBe(false);
