@@ -1,23 +1,19 @@
 // (a) The ceiling: how many proxy requests per second a bare undici Pool drives against the
-// simulator, firing the sweep's own hot request (`POST admin/get_properties … service_id=P
-// &local=1`, the R per-replica reads of generated containers) with the daemon's socket count
-// and as many requests in flight as the sweep has. No parsing, no probe, no sweep: undici alone.
+// simulator, firing the sweep's own requests (per container: `GET reference/show`, then the R
+// per-replica reads `POST admin/get_properties … service_id=P&local=1`, with the daemon's
+// headers) with the daemon's socket count and as many requests in flight as the sweep has. No
+// parsing, no probe, no sweep: undici alone. replayRequests() fires exactly the requests of one
+// sweep slice, so that the client CPU per request of both is measured on the same requests.
 import { Pool } from 'undici';
 import { encodeQuery } from '../src/oio/http.js';
 import { GeneratedNamespace } from '../src/sim/generator.js';
 import { type CpuShares, startCpuMeters } from './proc.js';
 
-export interface CeilingOptions {
+export interface ReplayOptions {
   readonly url: string;
-  readonly namespace: string;
-  /** The generated namespace's size (the simulator's --generate). */
-  readonly containers: number;
-  readonly seed: number;
   readonly connections: number;
   /** Requests kept in flight (queued in the Pool beyond `connections`, as the sweep's are). */
   readonly inFlight: number;
-  readonly warmupSeconds: number;
-  readonly seconds: number;
   /** The simulator's pid, to report how busy it was. */
   readonly simPid: number;
 }
@@ -34,24 +30,45 @@ export interface CeilingResult {
   readonly clientCpuMicrosPerRequest: number;
 }
 
-/** Paths of the per-replica reads of the first `count` generated containers, as the ProxyClient builds them. */
-export function replicaReadPaths(namespace: string, containers: number, seed: number, count: number): string[] {
-  const generated = new GeneratedNamespace({ containers, damagedShare: 0, seed }, namespace);
-  const paths: string[] = [];
-  const prefix = `/v3.0/${encodeURIComponent(namespace)}/admin/get_properties`;
-  for (let i = 0; i < Math.min(count, containers); i++) {
-    const { container } = generated.build(i);
-    for (const peer of container.peers) {
-      paths.push(prefix + encodeQuery({ type: 'meta2', acct: container.account, ref: container.name, service_id: peer, local: 1 }));
-    }
-  }
-  return paths;
+/** One request of a healthy container's probe, as the ProxyClient sends it. */
+export interface SweepRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
 }
 
-export async function runCeiling(opts: CeilingOptions, paths: readonly string[]): Promise<CeilingResult> {
-  const origin = new URL(opts.url).origin;
-  // The same Pool settings as src/oio/http.ts (requestTimeoutMs default 10 s).
-  const pool = new Pool(origin, {
+/** The R+1 requests of each container (locate, then one read per replica), in container order. */
+export function containerRequests(namespace: string, generated: GeneratedNamespace, indexes: Iterable<number>): SweepRequest[] {
+  const prefix = `/v3.0/${encodeURIComponent(namespace)}`;
+  const requests: SweepRequest[] = [];
+  for (const i of indexes) {
+    const { container } = generated.build(i);
+    requests.push({ method: 'GET', path: `${prefix}/reference/show${encodeQuery({ acct: container.account, ref: container.name })}` });
+    for (const peer of container.peers) {
+      requests.push({ method: 'POST', path: `${prefix}/admin/get_properties${encodeQuery({ type: 'meta2', acct: container.account, ref: container.name, service_id: peer, local: 1 })}` });
+    }
+  }
+  return requests;
+}
+
+/** Indexes of the containers of generated accounts `accounts` (what a sweep filtered on them probes). */
+export function containersOfAccounts(generated: GeneratedNamespace, accounts: readonly number[]): number[] {
+  const out: number[] = [];
+  for (const a of accounts) {
+    const of = generated.containersOf(a);
+    for (let j = 0; j < of.length; j++) out.push(of.indexAt(j));
+  }
+  return out;
+}
+
+/** The daemon's headers (src/oio/http.ts): no admin flag, the proxy deadline, a request id. */
+const HEADERS = { 'x-oio-timeout': '9000000', accept: 'application/json' };
+
+/**
+ * Fires every request once, `inFlight` at a time, reading each body and nothing else, through a
+ * Pool with the settings of src/oio/http.ts; measures the client's CPU over the whole replay.
+ */
+export async function replayRequests(opts: ReplayOptions, requests: readonly SweepRequest[]): Promise<CeilingResult> {
+  const pool = new Pool(new URL(opts.url).origin, {
     connections: opts.connections,
     connect: { timeout: 2_000 },
     headersTimeout: 10_000,
@@ -59,51 +76,35 @@ export async function runCeiling(opts: CeilingOptions, paths: readonly string[])
     keepAliveTimeout: 4_000,
     maxResponseSize: 8 * 1024 * 1024,
   });
-  const headers = { 'x-oio-timeout': '9000000', 'x-oio-admin': '1', accept: 'application/json' };
   let next = 0;
-  let measuring = false;
-  let stopped = false;
-  let requests = 0;
   let errors = 0;
   const worker = async (): Promise<void> => {
-    while (!stopped) {
-      const path = paths[next++ % paths.length] as string;
+    while (next < requests.length) {
+      const k = next++;
+      const { method, path } = requests[k] as SweepRequest;
       try {
-        const answer = await pool.request({ method: 'POST', path, headers: { ...headers, 'x-oio-req-id': `ceil-${next}` }, body: '' });
+        const answer = await pool.request({ method, path, headers: { ...HEADERS, 'x-oio-req-id': `ceil-${k}` }, body: '' });
         await answer.body.text();
-        if (measuring) {
-          requests++;
-          if (answer.statusCode !== 200) errors++;
-        }
+        if (answer.statusCode !== 200) errors++;
       } catch {
-        if (measuring) errors++;
+        errors++;
       }
     }
   };
-  const workers = Array.from({ length: opts.inFlight }, () => worker());
-  await sleep(opts.warmupSeconds * 1000);
   const stopMeters = startCpuMeters(opts.simPid);
-  measuring = true;
   const t0 = performance.now();
-  await sleep(opts.seconds * 1000);
-  measuring = false;
+  await Promise.all(Array.from({ length: opts.inFlight }, () => worker()));
   const seconds = (performance.now() - t0) / 1000;
   const cpu = stopMeters();
-  stopped = true;
-  await Promise.all(workers);
   await pool.close();
   return {
     connections: opts.connections,
     inFlight: opts.inFlight,
-    requests,
+    requests: requests.length,
     seconds,
-    requestsPerSecond: requests / seconds,
+    requestsPerSecond: requests.length / seconds,
     errors,
     cpu,
-    clientCpuMicrosPerRequest: requests > 0 ? (cpu.client * seconds * 1e6) / requests : 0,
+    clientCpuMicrosPerRequest: requests.length > 0 ? (cpu.client * seconds * 1e6) / requests.length : 0,
   };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -18,9 +18,6 @@ export interface BenchOptions {
   readonly ratioRounds: number;
   /** Containers of the sweep slice of each ratio round. */
   readonly ratioSliceContainers: number;
-  /** Measured seconds of each raw-undici ceiling run, after warmupSeconds. */
-  readonly ceilingSeconds: number;
-  readonly warmupSeconds: number;
   /** probesPerSecond limits checked (containers/s achieved vs limit). */
   readonly rateLimits: readonly number[];
   /** Seconds each rate-limited sweep should take at its limit. */
@@ -52,10 +49,8 @@ export const DEFAULTS: BenchOptions = {
   concurrency: 16,
   connections: 16,
   perServiceConcurrency: 4,
-  ratioRounds: 3,
+  ratioRounds: 5,
   ratioSliceContainers: 10_000,
-  ceilingSeconds: 5,
-  warmupSeconds: 1,
   rateLimits: [500, 1000],
   rateSeconds: 8,
   capPerService: 2,
@@ -130,8 +125,6 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     perServiceConcurrency: int('perServiceConcurrency', DEFAULTS.perServiceConcurrency),
     ratioRounds: int('ratioRounds', DEFAULTS.ratioRounds),
     ratioSliceContainers: int('ratioSliceContainers', DEFAULTS.ratioSliceContainers),
-    ceilingSeconds: num('ceilingSeconds', DEFAULTS.ceilingSeconds),
-    warmupSeconds: num('warmupSeconds', DEFAULTS.warmupSeconds),
     rateLimits: limits,
     rateSeconds: num('rateSeconds', DEFAULTS.rateSeconds),
     capPerService: int('capPerService', DEFAULTS.capPerService),
@@ -155,10 +148,8 @@ Flags (defaults in brackets):
   --concurrency=N              sweep concurrency [${DEFAULTS.concurrency}]
   --connections=N              proxy sockets [${DEFAULTS.connections}]
   --per-service-concurrency=N  per-service cap of the throughput sweep [${DEFAULTS.perServiceConcurrency}]
-  --ratio-rounds=N             ceiling/sweep pairs for the ratio [${DEFAULTS.ratioRounds}]
+  --ratio-rounds=N             bare-undici/sweep rounds on the same requests [${DEFAULTS.ratioRounds}]
   --ratio-slice-containers=N   containers swept in each pair [${DEFAULTS.ratioSliceContainers}]
-  --ceiling-seconds=S          raw undici run length [${DEFAULTS.ceilingSeconds}]
-  --warmup-seconds=S           warm-up before each measured run [${DEFAULTS.warmupSeconds}]
   --rate-limits=A,B            probesPerSecond limits checked [${DEFAULTS.rateLimits.join(',')}]
   --rate-seconds=S             length of each rate-limited sweep [${DEFAULTS.rateSeconds}]
   --cap-per-service=N          per-service cap checked [${DEFAULTS.capPerService}]

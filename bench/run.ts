@@ -6,7 +6,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GeneratedNamespace } from '../src/sim/generator.js';
-import { replicaReadPaths, runCeiling } from './ceiling.js';
+import { containerRequests, containersOfAccounts, replayRequests } from './ceiling.js';
 import { mib, runMemoryPhase } from './memory.js';
 import { BenchUsageError, USAGE, parseOptions, type BenchOptions } from './options.js';
 import { machineInfo } from './proc.js';
@@ -18,8 +18,6 @@ import { createSweepHarness } from './wiring.js';
 const SEED = 1;
 /** Generated namespaces put 1000 containers in each account (src/sim/generator.ts). */
 const CONTAINERS_PER_ACCOUNT = 1000;
-/** Containers whose per-replica read paths the ceiling cycles through. */
-const CEILING_CONTAINERS = 20_000;
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -42,25 +40,26 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
         await harness.run({ ...base, probesPerSecond: 0, filter: { names: accounts(2) } });
       }
       if (wantCeiling) {
-        const paths = replicaReadPaths(sim.namespace, opts.containers, SEED, CEILING_CONTAINERS);
         const runs: CeilingRun[] = [];
         const rounds: RatioRound[] = [];
         const accountsPerSlice = Math.max(1, Math.round(opts.ratioSliceContainers / CONTAINERS_PER_ACCOUNT));
+        const sliceAccounts = (round: number): number[] => Array.from({ length: accountsPerSlice }, (_, k) => (2 + (round - 1) * accountsPerSlice + k) % generated.accountCount);
+        // Warm-up of the bare client too (JIT, sockets), over the warm-up sweep's two accounts.
+        await replayRequests({ url: sim.url, connections: opts.connections, inFlight: opts.concurrency * replicas, simPid: sim.child.pid },
+          containerRequests(sim.namespace, generated, containersOfAccounts(generated, [0, 1])));
         for (let round = 1; round <= opts.ratioRounds; round++) {
-          // The sweep keeps concurrency × R reads in flight (R per container); also try one per socket.
+          // Exactly the requests the sweep of this round's slice sends (R+1 per healthy container),
+          // by bare undici: as many in flight as the sweep (concurrency × R), and one per socket.
+          const requests = containerRequests(sim.namespace, generated, containersOfAccounts(generated, sliceAccounts(round)));
           const best: CeilingRun[] = [];
           for (const inFlight of [opts.concurrency * replicas, opts.connections]) {
-            const run = await runCeiling({
-              url: sim.url, namespace: sim.namespace, containers: opts.containers, seed: SEED, connections: opts.connections,
-              inFlight, warmupSeconds: opts.warmupSeconds, seconds: opts.ceilingSeconds, simPid: sim.child.pid,
-            }, paths);
-            say(`(a) round ${round}: raw undici, ${inFlight} in flight / ${opts.connections} sockets: ${Math.round(run.requestsPerSecond)} req/s, ${run.clientCpuMicrosPerRequest.toFixed(0)} µs client CPU/req, cores client ${run.cpu.client.toFixed(2)} sim ${run.cpu.sim.toFixed(2)} others ${run.cpu.other.toFixed(2)}`);
+            const run = await replayRequests({ url: sim.url, connections: opts.connections, inFlight, simPid: sim.child.pid }, requests);
+            say(`(a) round ${round}: raw undici, ${run.requests} requests, ${inFlight} in flight / ${opts.connections} sockets: ${Math.round(run.requestsPerSecond)} req/s, ${run.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req, cores client ${run.cpu.client.toFixed(2)} sim ${run.cpu.sim.toFixed(2)} others ${run.cpu.other.toFixed(2)}`);
             best.push({ round, ...run });
           }
           runs.push(...best);
           if (!wantSweep) continue;
-          // A different slice each round (accounts after the warm-up's two).
-          const names = accounts(accountsPerSlice, 2 + (round - 1) * accountsPerSlice);
+          const names = sliceAccounts(round).map((a) => generated.accountName(a));
           const slice = await timedSweep(harness, sim, { ...base, probesPerSecond: 0, filter: { names } });
           const ceiling = best.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
           const bestCpu = Math.min(...best.map((r) => r.clientCpuMicrosPerRequest));
@@ -72,10 +71,10 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
             ratio: slice.proxyRequestsPerSecond / ceiling.requestsPerSecond,
             ceilingClientCpuMicrosPerRequest: bestCpu,
             sweepClientCpuMicrosPerRequest: slice.clientCpuMicrosPerRequest,
-            cpuEfficiency: bestCpu / slice.clientCpuMicrosPerRequest,
+            cpuRatio: slice.clientCpuMicrosPerRequest / bestCpu,
             sweepOtherCores: slice.cpu.other,
           });
-          say(`(c) round ${round}: sweep of ${slice.containers} containers: ${Math.round(slice.proxyRequestsPerSecond)} proxy req/s, ${slice.clientCpuMicrosPerRequest.toFixed(0)} µs client CPU/req, cores client ${slice.cpu.client.toFixed(2)} sim ${slice.cpu.sim.toFixed(2)} others ${slice.cpu.other.toFixed(2)}: ratio ${(slice.proxyRequestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}`);
+          say(`(c) round ${round}: sweep of ${slice.containers} containers (${slice.proxyRequests} proxy requests): ${Math.round(slice.proxyRequestsPerSecond)} proxy req/s, ${slice.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req, cores client ${slice.cpu.client.toFixed(2)} sim ${slice.cpu.sim.toFixed(2)} others ${slice.cpu.other.toFixed(2)}: ratio ${(slice.proxyRequestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}, CPU/req ${(slice.clientCpuMicrosPerRequest / bestCpu).toFixed(2)} × bare undici`);
         }
         result.ceiling = summariseCeiling(runs);
         if (rounds.length > 0) result.ratio = summariseRatio(rounds);

@@ -18,6 +18,8 @@ import {
   OioUnreachableError,
   type OioErrorContext,
 } from './errors.js';
+import { AbortFanout } from '../abort-fanout.js';
+import { AnswerOverCap, Exchange, type ExchangeEnd } from './exchange.js';
 
 /**
  * Called once per HTTP attempt; `httpStatus` is undefined when no answer came (refused, timeout),
@@ -127,6 +129,8 @@ export class OioHttp {
   private readonly ownsDispatcher: boolean;
   private readonly opts: Required<Omit<HttpClientOptions, 'onRequest' | 'dispatcher' | 'url'>>;
   private readonly onRequest: RequestObserver | undefined;
+  private readonly oioTimeoutHeader: string;
+  private readonly fanout = new AbortFanout();
 
   constructor(options: HttpClientOptions) {
     const url = new URL(options.url);
@@ -150,6 +154,7 @@ export class OioHttp {
       retryMaxDelayMs: options.retryMaxDelayMs ?? HTTP_DEFAULTS.retryMaxDelayMs,
     };
     this.oioTimeoutMicros = Math.floor(this.opts.headersTimeoutMs * 900);
+    this.oioTimeoutHeader = String(this.oioTimeoutMicros);
     this.onRequest = options.onRequest;
     this.ownsDispatcher = options.dispatcher === undefined;
     this.dispatcher =
@@ -199,19 +204,40 @@ export class OioHttp {
   }
 
   private async attempt(req: OioRequest, reqId: string): Promise<Attempt> {
-    const started = process.hrtime.bigint();
+    const started = performance.now();
     const outcome = await this.send(req, reqId);
-    this.observe(req.route, outcome.observed, Number(process.hrtime.bigint() - started) / 1e9, outcome.attempt.ok ? undefined : outcome.attempt.error);
+    this.observe(req.route, outcome.observed, (performance.now() - started) / 1000, outcome.attempt.ok ? undefined : outcome.attempt.error);
     return outcome.attempt;
   }
 
-  /** One attempt, and the status the metrics hook sees: a body that never completed in time is no answer (proxy_up, readiness). */
-  private async send(req: OioRequest, reqId: string): Promise<{ attempt: Attempt; observed: number | undefined }> {
-    const ctx: OioErrorContext = { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
-    let httpStatus: number | undefined;
-    const deadline = new AttemptDeadline(this.opts.deadlineMs, req.signal);
-    try {
-      const answer = await this.dispatcher.request({
+  /**
+   * One attempt, and the status the metrics hook sees: a body that never completed in time is no
+   * answer (proxy_up, readiness). The exchange (exchange.ts) is ended by the total deadline or
+   * the caller's signal, whichever comes first.
+   */
+  private send(req: OioRequest, reqId: string): Promise<{ attempt: Attempt; observed: number | undefined }> {
+    const limit = Math.min(this.opts.maxResponseBytes, answerCap(req.route));
+    const signal = req.signal;
+    return new Promise((resolve) => {
+      let expired = false;
+      const onAbort = (reason: unknown): void => exchange.stop(reason instanceof Error ? reason : new Error('aborted'));
+      const exchange = new Exchange(limit, (end) => {
+        clearTimeout(timer);
+        if (signal !== undefined) this.fanout.delete(signal, onAbort);
+        resolve(this.outcome(req, reqId, end, expired, limit));
+      });
+      const timer = setTimeout(() => {
+        expired = true;
+        exchange.stop(new Error(`request deadline of ${this.opts.deadlineMs} ms reached`));
+      }, this.opts.deadlineMs);
+      if (signal !== undefined) {
+        if (signal.aborted) {
+          onAbort(signal.reason);
+          return;
+        }
+        this.fanout.add(signal, onAbort);
+      }
+      this.dispatcher.dispatch({
         origin: this.origin,
         path: this.basePath + req.path + encodeQuery(req.query),
         method: req.method,
@@ -219,76 +245,55 @@ export class OioHttp {
         body: req.body === undefined ? '' : JSON.stringify(req.body),
         headersTimeout: this.opts.headersTimeoutMs,
         bodyTimeout: this.opts.bodyTimeoutMs,
-        signal: deadline.signal,
-      });
-      httpStatus = answer.statusCode;
-      const text = await this.readBody(answer, { ...ctx, httpStatus });
-      if (answer.statusCode < 200 || answer.statusCode > 299) {
-        return { attempt: statusFailure(answer.statusCode, answer.headers, text, ctx), observed: httpStatus };
+      }, exchange);
+    });
+  }
+
+  /** Maps how an exchange ended to an Attempt (typed errors) and the status the observer sees. */
+  private outcome(req: OioRequest, reqId: string, end: ExchangeEnd, expired: boolean, limit: number): { attempt: Attempt; observed: number | undefined } {
+    const ctx: OioErrorContext = { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
+    if (end.ok) {
+      const httpStatus = end.statusCode;
+      if (httpStatus < 200 || httpStatus > 299) {
+        return { attempt: statusFailure(httpStatus, end.headers, end.text, ctx), observed: httpStatus };
       }
-      const json = req.expect === 'text' || text === '' ? undefined : parseJson(text, { ...ctx, httpStatus });
-      return { attempt: { ok: true, response: { statusCode: answer.statusCode, headers: answer.headers, text, json, reqId } }, observed: httpStatus };
-    } catch (err) {
-      const failedCtx = { ...ctx, ...(httpStatus === undefined ? {} : { httpStatus }) };
-      if (deadline.expired) {
-        const error = new OioTimeoutError(`${req.route}: no complete answer within ${this.opts.deadlineMs} ms (request deadline)`, { ...failedCtx, cause: err });
-        return { attempt: { ok: false, error, retryable: false }, observed: undefined };
+      try {
+        const json = req.expect === 'text' || end.text === '' ? undefined : parseJson(end.text, { ...ctx, httpStatus });
+        return { attempt: { ok: true, response: { statusCode: httpStatus, headers: end.headers, text: end.text, json, reqId } }, observed: httpStatus };
+      } catch (err) {
+        return { attempt: transportFailure(err, { ...ctx, httpStatus }, req.signal), observed: httpStatus };
       }
-      if (errorCode(err) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
-        // Our Pool's maxResponseSize, the backstop behind readBody's own count.
-        const limitBytes = Math.min(this.opts.maxResponseBytes, answerCap(req.route));
-        const error = new OioAnswerTooLargeError(`${req.route}: answer larger than ${this.opts.maxResponseBytes} bytes`, { ...failedCtx, cause: err, limitBytes });
-        return { attempt: { ok: false, error, retryable: false }, observed: httpStatus };
-      }
-      const attempt = transportFailure(err, failedCtx, req.signal);
-      const timedOut = !attempt.ok && attempt.error instanceof OioTimeoutError;
-      return { attempt, observed: timedOut ? undefined : httpStatus };
-    } finally {
-      deadline.clear();
     }
+    const err = end.error;
+    const httpStatus = end.statusCode;
+    const failedCtx = { ...ctx, ...(httpStatus === undefined ? {} : { httpStatus }) };
+    if (expired) {
+      const error = new OioTimeoutError(`${req.route}: no complete answer within ${this.opts.deadlineMs} ms (request deadline)`, { ...failedCtx, cause: err });
+      return { attempt: { ok: false, error, retryable: false }, observed: undefined };
+    }
+    if (err instanceof AnswerOverCap) {
+      const error = new OioAnswerTooLargeError(`${req.route}: answer of ${err.size} bytes is larger than this route's cap of ${limit} bytes`, { ...failedCtx, limitBytes: limit });
+      return { attempt: { ok: false, error, retryable: false }, observed: httpStatus };
+    }
+    if (errorCode(err) === 'UND_ERR_RES_EXCEEDED_MAX_SIZE') {
+      // Our Pool's maxResponseSize, the backstop behind the exchange's own count.
+      const error = new OioAnswerTooLargeError(`${req.route}: answer larger than ${this.opts.maxResponseBytes} bytes`, { ...failedCtx, cause: err, limitBytes: limit });
+      return { attempt: { ok: false, error, retryable: false }, observed: httpStatus };
+    }
+    const attempt = transportFailure(err, failedCtx, req.signal);
+    const timedOut = !attempt.ok && attempt.error instanceof OioTimeoutError;
+    return { attempt, observed: timedOut ? undefined : httpStatus };
   }
 
   private headers(req: OioRequest, reqId: string): Record<string, string> {
     const headers: Record<string, string> = {
       'x-oio-req-id': reqId,
-      'x-oio-timeout': String(this.oioTimeoutMicros),
+      'x-oio-timeout': this.oioTimeoutHeader,
       accept: 'application/json',
     };
     if (req.adminHeader === true) headers['x-oio-admin'] = '1';
     if (req.body !== undefined) headers['content-type'] = 'application/json';
     return headers;
-  }
-
-  /**
-   * Reads the whole body as UTF-8, refusing more than this route's cap (answer-limits.ts) or
-   * maxResponseBytes, whichever is lower. An announced length above the cap is refused before
-   * any of the body is read.
-   */
-  private async readBody(answer: Dispatcher.ResponseData, ctx: OioErrorContext & { readonly httpStatus: number }): Promise<string> {
-    const limit = Math.min(this.opts.maxResponseBytes, answerCap(ctx.route));
-    const tooLarge = (size: string): OioAnswerTooLargeError =>
-      new OioAnswerTooLargeError(`${ctx.route}: answer of ${size} bytes is larger than this route's cap of ${limit} bytes`, { ...ctx, limitBytes: limit });
-    const body = answer.body;
-    const announced = Number(answer.headers['content-length']);
-    if (Number.isFinite(announced) && announced > limit) {
-      body.destroy();
-      throw tooLarge(String(announced));
-    }
-    // With an announced length our own Pool reads exactly that much (HTTP/1.1 framing), so
-    // undici's text() is safe and the fast path, measurably cheaper per request than iterating
-    // the stream here (BENCHMARKS.md). An injected dispatcher, or a chunked answer, is counted.
-    if (this.ownsDispatcher && Number.isFinite(announced)) return body.text();
-    const chunks: Buffer[] = [];
-    let size = 0;
-    for await (const chunk of body as AsyncIterable<Buffer>) {
-      size += chunk.length;
-      if (size > limit) {
-        body.destroy();
-        throw tooLarge(`more than ${limit}`);
-      }
-      chunks.push(chunk);
-    }
-    return Buffer.concat(chunks).toString('utf8');
   }
 
   private observe(route: string, httpStatus: number | undefined, seconds: number, error: Error | undefined): void {
@@ -301,45 +306,52 @@ export class OioHttp {
 }
 
 /**
- * The total deadline of one attempt, merged with the caller's signal into the one signal undici
- * gets. A plain timer and listener, both removed by clear(): AbortSignal.timeout() would keep
- * one signal per request alive until it fires, and AbortSignal.any() leaked on Node 20.
+ * What URLSearchParams writes (application/x-www-form-urlencoded: only ASCII letters, digits and
+ * `*-._` left as they are, UTF-8 percent-encoded, lone surrogates as U+FFFD), except spaces as %20
+ * rather than '+' (every decoder reads %20; a literal '+' is %2B). Written out because building a
+ * URLSearchParams per request was a visible share of the client's CPU.
  */
-class AttemptDeadline {
-  readonly signal: AbortSignal;
-  expired = false;
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-  private readonly caller: AbortSignal | undefined;
-  private readonly onCallerAbort = (): void => this.controller.abort(this.caller?.reason);
-
-  constructor(ms: number, caller: AbortSignal | undefined) {
-    this.signal = this.controller.signal;
-    this.caller = caller;
-    this.timer = setTimeout(() => {
-      this.expired = true;
-      this.controller.abort(new Error(`request deadline of ${ms} ms reached`));
-    }, ms);
-    if (caller?.aborted) this.onCallerAbort();
-    else caller?.addEventListener('abort', this.onCallerAbort, { once: true });
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-    this.caller?.removeEventListener('abort', this.onCallerAbort);
-  }
-}
-
-/** URLSearchParams, with spaces as %20 rather than '+' (every decoder reads %20; a literal '+' is %2B). */
 export function encodeQuery(query: Readonly<Record<string, QueryValue>> | undefined): string {
   if (query === undefined) return '';
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined) params.append(name, String(value));
+  let out = '';
+  for (const name in query) {
+    const value = query[name];
+    if (value === undefined) continue;
+    out += `${out === '' ? '?' : '&'}${formEncode(name)}=${formEncode(String(value))}`;
   }
-  const encoded = params.toString().replace(/\+/g, '%20');
-  return encoded === '' ? '' : `?${encoded}`;
+  return out;
 }
+
+/** Characters encodeURIComponent leaves as they are but the form encoding escapes. */
+const FORM_EXTRA = /[!'()~]/g;
+
+/** Encoded values that needed escaping (service ids such as 10.0.0.1:6120 come back all the time). */
+const encodedCache = new Map<string, string>();
+const ENCODED_CACHE_SIZE = 1024;
+
+function formEncode(text: string): string {
+  if (SAFE.test(text)) return text;
+  let encoded = encodedCache.get(text);
+  if (encoded === undefined) {
+    encoded = escapeForm(text);
+    if (encodedCache.size >= ENCODED_CACHE_SIZE) encodedCache.clear();
+    encodedCache.set(text, encoded);
+  }
+  return encoded;
+}
+
+function escapeForm(text: string): string {
+  let encoded: string;
+  try {
+    encoded = encodeURIComponent(text);
+  } catch {
+    // A lone surrogate: URLSearchParams writes it as U+FFFD.
+    return new URLSearchParams({ v: text }).toString().slice(2).replace(/\+/g, '%20');
+  }
+  return encoded.replace(FORM_EXTRA, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const SAFE = /^[A-Za-z0-9*._-]*$/;
 
 function parseJson(text: string, ctx: OioErrorContext): unknown {
   try {

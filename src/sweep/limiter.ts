@@ -6,6 +6,7 @@
 // sweep takes the per-service keys BEFORE the global concurrency slot and never the other way
 // round, so a container queued behind a slow service waits without holding a global slot
 // (see sweep.ts for the whole admission order).
+import { AbortFanout } from '../abort-fanout.js';
 import { systemClock, type Clock } from './clock.js';
 
 export interface RateLimiterOptions {
@@ -76,6 +77,8 @@ interface KeyState {
 export class KeyedSemaphore {
   readonly capPerKey: number;
   private readonly keys = new Map<string, KeyState>();
+  /** One abort listener per signal for all waiters (a sweep's waits share its signal). */
+  private readonly fanout = new AbortFanout();
 
   constructor(capPerKey: number) {
     if (!(capPerKey >= 1)) throw new RangeError(`per-key cap must be >= 1, got ${capPerKey}`);
@@ -127,17 +130,17 @@ export class KeyedSemaphore {
     const queued = state;
     return new Promise<void>((resolve, reject) => {
       const grant = (): void => {
-        signal?.removeEventListener('abort', onAbort);
+        if (signal) this.fanout.delete(signal, onAbort);
         resolve();
       };
-      const onAbort = (): void => {
+      const onAbort = (reason: unknown): void => {
         const i = queued.waiters.indexOf(grant);
         if (i >= 0) queued.waiters.splice(i, 1);
         this.forgetIfIdle(key, queued);
-        reject(signal?.reason);
+        reject(reason);
       };
       queued.waiters.push(grant);
-      signal?.addEventListener('abort', onAbort, { once: true });
+      if (signal) this.fanout.add(signal, onAbort);
     });
   }
 

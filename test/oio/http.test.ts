@@ -1,6 +1,7 @@
 // OioHttp over a real local server: the headers it sends, query encoding, which failures are
 // retried (idempotent reads only), and how every failure maps to a typed OioError.
 import { Agent } from 'undici';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   OioAnswerTooLargeError,
@@ -80,6 +81,20 @@ describe('OioHttp requests', () => {
     expect(decoded.get('ref')).toBe('a/b+c 日');
     expect(decoded.has('marker')).toBe(false);
     expect(encodeQuery({})).toBe('');
+  });
+});
+
+describe('encodeQuery', () => {
+  it('writes exactly what URLSearchParams writes, with %20 for spaces, for any names and values', () => {
+    fc.assert(
+      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.boolean())), (query) => {
+        const params = new URLSearchParams();
+        for (const [k, v] of Object.entries(query)) params.append(k, String(v));
+        const expected = params.toString().replace(/\+/g, '%20');
+        expect(encodeQuery(query)).toBe(expected === '' ? '' : `?${expected}`);
+      }),
+      { numRuns: 500 },
+    );
   });
 });
 
