@@ -87,13 +87,13 @@ describe('OioHttp requests', () => {
 describe('encodeQuery', () => {
   it('writes exactly what URLSearchParams writes, with %20 for spaces, for any names and values', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.string({ unit: 'binary' }), fc.oneof(fc.string({ unit: 'binary' }), fc.integer(), fc.boolean())), (query) => {
+      fc.property(fc.dictionary(fc.string({ unit: 'binary', maxLength: 12 }), fc.oneof(fc.string({ unit: 'binary', maxLength: 24 }), fc.integer(), fc.boolean()), { maxKeys: 6 }), (query) => {
         const params = new URLSearchParams();
         for (const [k, v] of Object.entries(query)) params.append(k, String(v));
         const expected = params.toString().replace(/\+/g, '%20');
         expect(encodeQuery(query)).toBe(expected === '' ? '' : `?${expected}`);
       }),
-      { numRuns: 500 },
+      { numRuns: 100 },
     );
   });
 });
