@@ -14,6 +14,7 @@ import { Journal } from '../journal/journal.js';
 import { journalRotation } from '../journal/rotation-options.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { ServiceHealth } from '../metrics/service-health.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
 import { FileGateStore, GATE_FILE } from '../sweep/gate-store.js';
 import { publishCompletedSweep } from '../sweep/gauges.js';
@@ -65,6 +66,8 @@ export class Daemon {
   private stallTimer: NodeJS.Timeout | undefined;
   private stopping: Promise<void> | null = null;
   private readonly lock: StateLock;
+  /** oio_repaird_service_* from every container's outcome, labels from the conscience's meta2 list. */
+  private readonly serviceHealth: ServiceHealth;
 
   private constructor(opts: DaemonOptions, journal: Journal, lock: StateLock) {
     this.opts = opts;
@@ -75,6 +78,7 @@ export class Daemon {
     this.metrics = createMetrics({ version: VERSION });
     const c = this.config;
     this.status = new StatusBoard(journal);
+    this.serviceHealth = new ServiceHealth(this.metrics, this.log.child({ component: 'service-health' }));
     const stateLog = this.log.child({ component: 'state' });
     this.storage = new StorageHealth({
       metrics: this.metrics,
@@ -193,7 +197,8 @@ export class Daemon {
 
   private async pingProxy(): Promise<void> {
     try {
-      await this.sweeper.proxy.listServices('meta2');
+      const services = await this.sweeper.proxy.listServices('meta2');
+      this.serviceHealth.setServices(services.map((s) => s.addr));
     } catch (err) {
       this.log.debug({ err }, 'proxy heartbeat failed');
     }
@@ -227,6 +232,7 @@ export class Daemon {
       },
       overrides: {
         onContainerDone: (ref) => this.stall.done(ref),
+        onContainerOutcome: (outcome) => this.serviceHealth.observe(outcome),
         onProgress: (p) => this.reportProgress(p),
       },
     });

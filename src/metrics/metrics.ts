@@ -51,6 +51,8 @@ export interface Metrics {
   readonly storageWritable: Gauge<'file'>;
   readonly storageWriteFailures: Counter<'file'>;
   readonly stateFileProblems: Counter<'file' | 'problem'>;
+  readonly serviceDamagedReplicas: Gauge<'service'>;
+  readonly serviceRepairs: Counter<'service'>;
 }
 
 export interface MetricsOptions {
@@ -103,6 +105,18 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       name: 'oio_repaird_repairs_total',
       help: 'Container repairs by outcome: succeeded (verified), failed, refused (unsafe), skipped_budget, skipped_cooldown, dry_run.',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    serviceDamagedReplicas: new Gauge({
+      name: 'oio_repaird_service_damaged_replicas',
+      help: 'Replicas on this meta2 service found damaged when their containers were last probed (after repairs), for the meta2 services the conscience lists.',
+      labelNames: ['service'] as const,
+      registers,
+    }),
+    serviceRepairs: new Counter({
+      name: 'oio_repaird_service_repairs_total',
+      help: 'Repairs run (succeeded or failed) for a damaged replica on this meta2 service, for the meta2 services the conscience lists.',
+      labelNames: ['service'] as const,
       registers,
     }),
     decisions: new Counter({

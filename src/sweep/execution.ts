@@ -188,6 +188,7 @@ export class SweepExecution {
       // never cut in the middle, and only finished containers move the watermark.
       const outcome = await processContainer(this.step, ref, { reqId, ...(peers ? { peers } : {}) }).finally(() => this.opts.onContainerDone?.(ref));
       countOutcome(this.counts, outcome);
+      this.opts.onContainerOutcome?.(outcome);
       this.watermark.complete(ticket);
       this.doneThisRun += 1;
       publishContainerDone(this.deps.metrics, this.counts.done);

@@ -4,7 +4,7 @@ import type { AccountFilter, SweepPosition } from '../discover/enumerate.js';
 import type { AccountApi, ContainerRef } from '../oio/types.js';
 import type { AdmissionLimits, LocateFn } from './admission.js';
 import type { Clock } from './clock.js';
-import type { ContainerStepDeps } from './process-container.js';
+import type { ContainerOutcome, ContainerStepDeps } from './process-container.js';
 import type { ProgressFields } from './progress.js';
 import type { SweepResult } from './result.js';
 import type { SweepCounts, SweepStateStore } from './state.js';
@@ -51,6 +51,8 @@ export interface SweepOptions extends AdmissionLimits {
   readonly onProgress?: (fields: ProgressFields) => void;
   /** Called when a container's probe/repair has ended, whatever the outcome (the stall watch). */
   readonly onContainerDone?: (ref: ContainerRef) => void;
+  /** Called with each finished container's outcome (per-service health, suspects). Must not throw. */
+  readonly onContainerOutcome?: (outcome: ContainerOutcome) => void;
 }
 
 export interface SweepSummary {
