@@ -2,6 +2,7 @@
 import { checkCommand } from './check.js';
 import { checkConfigCommand } from './check-config.js';
 import { demoCommand } from './demo.js';
+import { explainCommand } from './explain.js';
 import type { Command } from './command.js';
 import { journalCommand } from './journal.js';
 import { repairCommand } from './repair.js';
@@ -9,4 +10,4 @@ import { rulesCommand } from './rules.js';
 import { runCommand } from './run.js';
 import { simCommand } from './sim.js';
 
-export const commands: readonly Command[] = [runCommand, checkCommand, repairCommand, journalCommand, checkConfigCommand, rulesCommand, simCommand, demoCommand];
+export const commands: readonly Command[] = [runCommand, checkCommand, repairCommand, explainCommand, journalCommand, checkConfigCommand, rulesCommand, simCommand, demoCommand];

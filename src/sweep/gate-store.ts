@@ -21,6 +21,11 @@ const snapshotSchema = z.object({
   noRepairsBefore: ms.optional(),
 });
 
+/** Parses the file's text (throws when it is not a valid history); also used by `explain`, read-only. */
+export function parseGateSnapshot(text: string): GateSnapshot {
+  return snapshotSchema.parse(JSON.parse(text)) as GateSnapshot;
+}
+
 export type GateLoad =
   | { readonly kind: 'none' }
   | { readonly kind: 'restored'; readonly snapshot: GateSnapshot }
@@ -71,8 +76,7 @@ export class FileGateStore {
    */
   async load(): Promise<GateLoad> {
     let bad: BadStateFile | undefined;
-    const parse = (text: string): GateSnapshot => snapshotSchema.parse(JSON.parse(text)) as GateSnapshot;
-    const snapshot = await readStateFile(this.path, parse, this.log, 'repair history', 'no repairs until the budget window has passed', (b) => (bad = b));
+    const snapshot = await readStateFile(this.path, parseGateSnapshot, this.log, 'repair history', 'no repairs until the budget window has passed', (b) => (bad = b));
     if (snapshot) return { kind: 'restored', snapshot };
     return bad ? { kind: 'bad', bad } : { kind: 'none' };
   }

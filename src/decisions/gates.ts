@@ -1,0 +1,64 @@
+// The gates `explain` shows for one container, evaluated read-only from the configuration and
+// the state directory as the daemon would evaluate them now: the schedule's time windows, then
+// the repair gate's own checks (mode, master repair, hold, cooldown or backoff, budgets) on the
+// saved repair history. Each gate carries its reason code; the first that blocks decides.
+import { isWithinWindows, type TimeWindow } from '../schedule/windows.js';
+import type { ContainerReport } from '../probe/types.js';
+import { RepairGate, type GateCheck, type RepairPolicy } from '../sweep/repair-gate.js';
+import type { ExplainGate } from './explain.js';
+import type { DaemonState } from './state-reader.js';
+
+export interface GateInputs {
+  readonly policy: RepairPolicy;
+  readonly windows: readonly TimeWindow[];
+  readonly timezone: string;
+  readonly state: DaemonState;
+  readonly report: ContainerReport;
+  readonly now: number;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+export function windowGate(windows: readonly TimeWindow[], timezone: string, now: number): ExplainGate {
+  if (windows.length === 0) return { gate: 'window', code: 'SKIPPED_WINDOW', blocks: false, detail: 'no schedule.windows: sweeps may run at any time' };
+  const inside = isWithinWindows(new Date(now), windows, timezone);
+  const list = windows.map((w) => `${w.days ? `${w.days.join(',')} ` : ''}${w.start}-${w.end}`).join('; ');
+  return {
+    gate: 'window',
+    code: 'SKIPPED_WINDOW',
+    blocks: !inside,
+    detail: inside ? `inside schedule.windows (${list}, ${timezone})` : `outside schedule.windows (${list}, ${timezone}): the sweep is paused`,
+  };
+}
+
+/** The repair gate rebuilt from the saved history, as the running (or next) sweep sees it. */
+export function restoredGate(policy: RepairPolicy, state: DaemonState, now: number): RepairGate {
+  const gate = new RepairGate(policy, () => now);
+  if (state.gate.kind === 'read') gate.restore(state.gate.value);
+  const saved = state.gate.kind === 'read' ? state.gate.value.sweep : undefined;
+  const running = state.sweep.kind === 'read' ? state.sweep.value.sweepId : undefined;
+  if (saved !== undefined && saved.id === running) gate.resumeSweep(0, running);
+  else gate.beginSweep();
+  return gate;
+}
+
+function fromCheck(check: GateCheck, sweepRunning: boolean): ExplainGate {
+  const detail = check.gate === 'budget-sweep' && !sweepRunning ? `no sweep in progress: the next one starts with 0 of its budget used` : check.detail;
+  return { gate: check.gate, code: check.code, blocks: check.blocks, detail, ...(check.until !== undefined ? { until: iso(check.until) } : {}) };
+}
+
+export function explainGates(input: GateInputs): ExplainGate[] {
+  const { state, now } = input;
+  const gates: ExplainGate[] = [windowGate(input.windows, input.timezone, now)];
+  if (state.gate.kind === 'bad') {
+    gates.push({
+      gate: 'state',
+      code: 'SKIPPED_HOLD',
+      blocks: true,
+      detail: `the repair history ${state.gate.path} is unusable (${state.gate.error}): a daemon reading it holds repairs for an hour`,
+    });
+  }
+  const sweepRunning = state.sweep.kind === 'read';
+  const checks = restoredGate(input.policy, state, now).checks(input.report);
+  return [...gates, ...checks.map((c) => fromCheck(c, sweepRunning))];
+}
