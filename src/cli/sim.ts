@@ -1,6 +1,7 @@
 // `oio-repaird sim`: runs the built-in simulated OpenIO namespace (proxy + account service
 // routes on one port) until SIGINT/SIGTERM, for trying the daemon and the CLI without a cluster.
 import { demoScenario, loadScenario, startSimulator, OIO_VERSIONS, type OioVersion, type SimulatorOptions } from '../sim/index.js';
+import type { LoadSpec } from '../sim/load.js';
 import { intOption, numberOption, parse } from './args.js';
 import { println, type Command } from './command.js';
 import { EX_CONFIG, EX_ERROR } from './exit-codes.js';
@@ -39,6 +40,12 @@ Options:
                          proxy's answers and parameters, its bases' admin keys, its account service)
   --no-account-service   no account service in the conscience (conscience/list?type=account: 404, 453)
   --seed N               seed of the generator and of the simulator's random choices (default 1)
+  --proxy-workers N      load model: requests the proxy serves at once (default: no limit)
+  --proxy-service-ms MS  load model: time each proxy request keeps a worker (default 0.2 with --proxy-workers)
+  --meta2-workers N      load model: requests each meta2 service serves at once (default: no limit)
+  --meta2-service-ms MS  load model: time each meta2 request keeps a worker (default 1 with --meta2-workers)
+  --meta2-max-queue-ms MS  meta.queue.max_delay: a longer wait is 503 "Queued for too long" (default 40000)
+  --background-rps N     background client traffic, requests per second (POST /__sim/load changes it)
   -h, --help             this help`,
   async run(argv, io) {
     const { values, positionals } = parse('sim', argv, {
@@ -51,6 +58,12 @@ Options:
       seed: { type: 'string' },
       'oio-version': { type: 'string' },
       'no-account-service': { type: 'boolean' },
+      'proxy-workers': { type: 'string' },
+      'proxy-service-ms': { type: 'string' },
+      'meta2-workers': { type: 'string' },
+      'meta2-service-ms': { type: 'string' },
+      'meta2-max-queue-ms': { type: 'string' },
+      'background-rps': { type: 'string' },
     });
     if (positionals.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(positionals[0])}`, 'sim');
     const port = intOption('sim', 'port', values.port, 6006, 0, 65535);
@@ -79,6 +92,8 @@ Options:
     if (values['no-account-service']) opts.accountService = false;
     if (values.seed !== undefined) opts.seed = intOption('sim', 'seed', values.seed, 1, 0);
     if (!opts.scenario && !opts.generate) opts.scenario = demoScenario();
+    const load = loadOptions(values, opts.scenario?.load);
+    if (load) opts.load = load;
     let sim;
     try {
       sim = await startSimulator(opts);
@@ -96,3 +111,25 @@ Options:
     return 0;
   },
 };
+
+/** The load model from the command line, over the scenario's (src/sim/load.ts). */
+function loadOptions(values: Record<string, string | boolean | undefined>, base: LoadSpec | undefined): LoadSpec | undefined {
+  const str = (name: string): string | undefined => (typeof values[name] === 'string' ? (values[name] as string) : undefined);
+  let load: LoadSpec = base ?? {};
+  if (str('proxy-workers') !== undefined || str('proxy-service-ms') !== undefined) {
+    load = { ...load, proxy: {
+      workers: intOption('sim', 'proxy-workers', str('proxy-workers'), load.proxy?.workers ?? 64, 1, 100_000),
+      serviceMs: numberOption('sim', 'proxy-service-ms', str('proxy-service-ms'), load.proxy?.serviceMs ?? 0.2, 0, 60_000),
+    } };
+  }
+  if (str('meta2-workers') !== undefined || str('meta2-service-ms') !== undefined || str('meta2-max-queue-ms') !== undefined) {
+    const maxQueue = str('meta2-max-queue-ms');
+    load = { ...load, meta2: {
+      workers: intOption('sim', 'meta2-workers', str('meta2-workers'), load.meta2?.workers ?? 10, 1, 100_000),
+      serviceMs: numberOption('sim', 'meta2-service-ms', str('meta2-service-ms'), load.meta2?.serviceMs ?? 1, 0, 60_000),
+      ...(maxQueue !== undefined ? { maxQueueMs: intOption('sim', 'meta2-max-queue-ms', maxQueue, 40_000, 1, 3_600_000) } : load.meta2?.maxQueueMs !== undefined ? { maxQueueMs: load.meta2.maxQueueMs } : {}),
+    } };
+  }
+  if (str('background-rps') !== undefined) load = { ...load, backgroundRps: numberOption('sim', 'background-rps', str('background-rps'), 0, 0, 1_000_000) };
+  return Object.keys(load).length > 0 ? load : undefined;
+}

@@ -9,6 +9,7 @@ import type { SimNamespace } from './namespace.js';
 import { SimFaultError } from './faults.js';
 import { ScenarioError, parseFault } from './scenario.js';
 import type { StatsRecorder } from './stats.js';
+import type { LoadModel } from './load.js';
 import { type Reply, SimHttpError, badRequest, jsonReply, notFoundRoute } from './wire.js';
 
 export interface ControlRequest {
@@ -34,9 +35,24 @@ export function lookupTruth(ns: SimNamespace, query: URLSearchParams): Container
   return c ? truthOf(c) : undefined;
 }
 
-export function handleControl(ns: SimNamespace, stats: StatsRecorder, req: ControlRequest): Reply {
+export function handleControl(ns: SimNamespace, stats: StatsRecorder, req: ControlRequest, load?: LoadModel): Reply {
   const key = `${req.method} ${req.route}`;
   switch (key) {
+    case 'GET load':
+      return jsonReply(200, load?.snapshot() ?? null);
+    case 'POST load': {
+      // {"backgroundRps": N}: background client traffic from now on.
+      let rps: unknown;
+      try {
+        rps = (JSON.parse(req.body) as { backgroundRps?: unknown }).backgroundRps;
+      } catch {
+        throw badRequest('Invalid JSON');
+      }
+      if (typeof rps !== 'number' || !Number.isFinite(rps) || rps < 0) throw badRequest('backgroundRps must be a number >= 0');
+      if (!load) throw badRequest('this simulator has no load model');
+      load.setBackground(rps);
+      return jsonReply(200, load.snapshot());
+    }
     case 'GET faults':
       return jsonReply(200, ns.injected());
     case 'GET stats':

@@ -8,6 +8,7 @@ import type { PeerId } from '../oio/types.js';
 import { type FaultSpec, REPLICA_FAULT_KINDS } from './faults.js';
 import { OIO_VERSIONS, type OioVersion } from './versions.js';
 import { type GenerateOptions, type GeneratedDamage, GeneratedNamespace } from './generator.js';
+import type { LoadSpec } from './load.js';
 
 export interface ScenarioContainer {
   readonly account: string;
@@ -45,6 +46,8 @@ export interface Scenario {
   readonly markDownAfterMs?: number;
   /** Proxy version to impersonate (default 'master'; see src/sim/versions.ts). */
   readonly oioVersion?: OioVersion;
+  /** Capacity of the proxy and the meta2 services, and background client traffic (src/sim/load.ts); none by default. */
+  readonly load?: LoadSpec;
 }
 
 export class ScenarioError extends Error {
@@ -65,6 +68,13 @@ const target = {
 const replicaTarget = { ...target, peer: peerId.optional(), role: z.enum(['master', 'slave']).optional() };
 const count = z.number().int().positive().optional();
 const onDisk = z.boolean().optional();
+
+const stationSchema = { workers: z.number().int().positive(), serviceMs: z.number().nonnegative() };
+export const loadSchema = z.strictObject({
+  proxy: z.strictObject(stationSchema).optional(),
+  meta2: z.strictObject({ ...stationSchema, maxQueueMs: z.number().positive().optional() }).optional(),
+  backgroundRps: z.number().nonnegative().optional(),
+});
 
 const faultSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('drop-keys'), ...replicaTarget, onDisk, keys: z.array(name).optional() }),
@@ -115,6 +125,7 @@ const scenarioSchema = z.strictObject({
   accountService: z.boolean().optional(),
   decachePeriodMs: z.number().int().nonnegative().optional(),
   restoreDelayMs: z.number().int().nonnegative().optional(),
+  load: loadSchema.optional(),
 });
 
 function fieldPath(path: readonly PropertyKey[]): string {

@@ -22,6 +22,7 @@ import { flag } from './routes/locate.js';
 import { handleProxy, proxyRouteKey } from './routes/proxy.js';
 import { accountRouteKey, handleAccount } from './routes/account.js';
 import { handleControl } from './control.js';
+import { LoadModel, type LoadSpec } from './load.js';
 import { isCid } from '../oio/cid.js';
 import { SimNativeServices } from './native/server.js';
 
@@ -75,6 +76,8 @@ export interface SimulatorOptions {
    * must be a free loopback IP:PORT): see src/sim/native/. Default false.
    */
   native?: boolean;
+  /** Capacity of the proxy and the meta2 services, and background traffic (default: scenario's, else none). */
+  load?: LoadSpec;
 }
 
 export interface Simulator {
@@ -92,6 +95,8 @@ export interface Simulator {
   /** Impersonates another proxy version from now on (e.g. an operator replacing a 4.2.x proxy). */
   setOioVersion(version: OioVersion): void;
   injected(): InjectedFault[];
+  /** Background client traffic from now on, requests per second (the load model's). */
+  setBackgroundLoad(rps: number): void;
   truth(cid: string): ContainerTruth | undefined;
   stats(): SimStats;
   resetStats(): void;
@@ -151,6 +156,7 @@ class SimServer implements Simulator {
   private port: number;
   private paused = new AbortController();
   readonly nativeServices: SimNativeServices;
+  private readonly load: LoadModel;
 
   constructor(opts: SimulatorOptions) {
     const scenario = opts.scenario ?? {};
@@ -176,6 +182,7 @@ class SimServer implements Simulator {
       restoreDelayMs: opts.restoreDelayMs ?? scenario.restoreDelayMs ?? 1500,
     };
     this.nativeServices = new SimNativeServices(this.ctx);
+    this.load = new LoadModel(opts.load ?? scenario.load ?? {}, this.ns.services, prng((opts.seed ?? scenario.seed ?? 1) + 1));
     this.server = createServer((req, res) => void this.answer(req, res));
     this.server.keepAliveTimeout = 5_000;
     this.server.on('connection', (socket: Socket) => {
@@ -215,6 +222,7 @@ class SimServer implements Simulator {
 
   async close(): Promise<void> {
     this.scheduler.cancelAll();
+    this.load.stop();
     await Promise.all([this.stopListening(), this.nativeServices.close()]);
   }
 
@@ -242,6 +250,10 @@ class SimServer implements Simulator {
 
   injected(): InjectedFault[] {
     return this.ns.injected();
+  }
+
+  setBackgroundLoad(rps: number): void {
+    this.load.setBackground(rps);
   }
 
   truth(cid: string): ContainerTruth | undefined {
@@ -273,6 +285,7 @@ class SimServer implements Simulator {
       markDownAfterMs: this.ctx.markDownAfterMs,
       bypassServiceDown: this.ctx.quirks.readsBypassServiceDown && flag(url.searchParams, 'bypass_service_down'),
       reqId: headerValue(req.headers['x-oio-req-id']) ?? '',
+      load: this.load,
     });
     let status = 500;
     let started = false;
@@ -283,15 +296,18 @@ class SimServer implements Simulator {
       if (parts === undefined) throw notFoundRoute();
       const request = (route: string): SimRequest => ({ method, route, query: url.searchParams, headers: req.headers, body, visit });
       if (parts.kind === 'control') {
-        reply = handleControl(this.ns, this.statsRecorder, request(parts.route));
+        reply = handleControl(this.ns, this.statsRecorder, request(parts.route), this.load);
       } else {
         const statsKey = parts.kind === 'proxy' ? proxyRouteKey(method, parts.route) : accountRouteKey(method, parts.route);
         this.statsRecorder.requestStarted(statsKey ?? 'unknown');
         started = true;
         if (this.latencyMs > 0) await sleep(this.latencyMs, undefined, { signal }).catch(() => undefined);
-        reply = parts.kind === 'proxy'
-          ? await handleProxy(this.ctx, request(parts.route), parts.namespace)
-          : handleAccount(this.ctx, request(parts.route));
+        const proxyStation = this.load.proxy;
+        reply = parts.kind !== 'proxy'
+          ? handleAccount(this.ctx, request(parts.route))
+          : proxyStation
+            ? await proxyStation.hold(() => handleProxy(this.ctx, request(parts.route), parts.namespace), signal)
+            : await handleProxy(this.ctx, request(parts.route), parts.namespace);
         if (reply.body !== undefined && visit.takeMalformed()) {
           reply = { ...reply, body: reply.body.slice(0, Math.max(1, Math.floor(reply.body.length / 2))) };
         }

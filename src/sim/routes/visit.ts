@@ -7,6 +7,7 @@ import type { PeerId } from '../../oio/types.js';
 import type { SimNamespace } from '../namespace.js';
 import type { StatsRecorder } from '../stats.js';
 import { markedDown } from '../faults.js';
+import type { LoadModel } from '../load.js';
 import { SimHttpError, connectionRefused } from '../wire.js';
 
 /** Per-peer timeout of the real proxy without `x-oio-timeout` (proxy.outgoing.timeout.common). */
@@ -22,6 +23,8 @@ export interface VisitOptions {
   readonly bypassServiceDown: boolean;
   /** `x-oio-req-id`, quoted in the code-8 message. */
   readonly reqId: string;
+  /** The meta2 services' capacity, when the simulator has one. */
+  readonly load?: LoadModel;
 }
 
 const NO_VISIT_OPTIONS: VisitOptions = { markDownAfterMs: 0, bypassServiceDown: false, reqId: '' };
@@ -74,6 +77,15 @@ export class PeerVisit {
         return { reached: false, code: 8, message: `Request avoided, service marked down (reqid=${this.opts.reqId})` };
       }
       return { reached: false, code: 2, message: connectionRefused(peer) };
+    }
+    const station = this.opts.load?.station(peer);
+    if (station) {
+      const served = await station.serve(remaining, this.signal);
+      if ('failed' in served && served.failed === 'deadline') {
+        throw new SimHttpError(503, 503, `Deadline reached: Timeout (${(remaining / 1000 - 0.0001).toFixed(4)}s) to ${peer}`, [peer]);
+      }
+      // meta.queue.max_delay: the meta2 service refuses with 504, a retryable code → HTTP 503.
+      if ('failed' in served && served.failed === 'queued-too-long') throw new SimHttpError(503, 504, 'Queued for too long', [peer]);
     }
     if (faults.slowMs > 0) {
       const limit = Math.min(remaining, PEER_TIMEOUT_MS);
