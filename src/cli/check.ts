@@ -5,7 +5,7 @@ import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../probe/types.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { println, type Command } from './command.js';
 import { formatReport } from './format.js';
-import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
+import { adaptToProxyLine, openProxy, printUnsupportedProxy } from './proxy.js';
 import { openTransport } from './transport.js';
 import { containerTarget } from './target.js';
 import { EX_DAMAGED, EX_ERROR, EX_OK, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
@@ -39,7 +39,7 @@ Options:
 ${CONTAINER_OPTIONS_USAGE}
 
 Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica could not be seen, 64 bad usage,
-76 the proxy does not honour service_id (4.2.x): nothing is probed through it.`,
+76 the proxy does not honour service_id (4.2.x/4.3.x) and --transport is proxy: nothing is probed through it.`,
   async run(argv, io) {
     const { values, positionals } = parse('check', argv, {
       ...CONTAINER_OPTIONS,
@@ -49,9 +49,9 @@ Exit status: 0 healthy, 1 damaged (repairable or not), 2 error or a replica coul
     const opened = openProxy('check', values, io.env);
     const transport = openTransport('check', values, opened);
     try {
-      const refused = await refuseUnsupportedProxy('check', opened, ref, io);
-      if (refused !== undefined) return refused;
-      const report = await transport.probe(ref, { requiredKeys: keys, alwaysElection: true });
+      const line = await adaptToProxyLine('check', opened, ref, transport.name, keys, io);
+      if (typeof line === 'number') return line;
+      const report = await transport.probe(ref, { ...line, alwaysElection: true });
       if (report.error?.code === 'OIO_UNSUPPORTED_PROXY') {
         printUnsupportedProxy('check', opened.url, report.error, io);
         return EX_UNSUPPORTED_PROXY;

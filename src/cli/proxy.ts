@@ -1,13 +1,16 @@
 // Opens the proxy client for one-shot commands (check, repair) from the common options.
-import { createProxyClient } from '../oio/proxy-client.js';
-import type { ContainerRef, ProxyApi } from '../oio/types.js';
-import { checkProxySupport, isUnsupportedProxy } from '../probe/proxy-guard.js';
+import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
+import type { ContainerRef } from '../oio/types.js';
+import { requiredKeysFor, traitsOf } from '../oio/versions.js';
+import { decideLine } from '../probe/oio-line.js';
+import { inspectProxy } from '../probe/proxy-guard.js';
+import type { ProbeTransport } from '../probe/types.js';
 import { intOption, namespaceName, proxyUrl } from './args.js';
 import { println, type CliIO } from './command.js';
 import { EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 
 export interface OpenedProxy {
-  readonly proxy: ProxyApi;
+  readonly proxy: ProxyClient;
   readonly url: string;
   readonly namespace: string;
   close(): Promise<void>;
@@ -24,22 +27,37 @@ export function openProxy(command: string, values: { proxy?: string; ns?: string
   return { proxy: client, url, namespace, close: () => client.close() };
 }
 
+/** The probe options that follow the proxy's line. */
+export interface LineOptions {
+  readonly requiredKeys: readonly string[];
+  readonly emptyMayBeUnreachable: boolean;
+}
+
 /**
- * Checks, before anything else, that the proxy honours `service_id` (src/probe/proxy-guard.ts).
- * Returns EX_UNSUPPORTED_PROXY after printing why, or undefined to go on.
+ * Before anything else, the proxy's oio-sds line from the check's requests (src/probe/oio-line.ts,
+ * `auto`): the client adapts to it, a warning is printed for the proxy transport on a line whose
+ * reads run elections, and a 4.2.x/4.3.x proxy with the proxy transport is refused. Returns the
+ * exit code EX_UNSUPPORTED_PROXY after printing why, or the probe options to go on with.
  */
-export async function refuseUnsupportedProxy(command: string, opened: OpenedProxy, ref: ContainerRef, io: CliIO): Promise<number | undefined> {
-  try {
-    await checkProxySupport(opened.proxy, ref);
-    return undefined;
-  } catch (err) {
-    if (!isUnsupportedProxy(err)) throw err;
-    printUnsupportedProxy(command, opened.url, err, io);
+export async function adaptToProxyLine(
+  command: string, opened: OpenedProxy, ref: ContainerRef, transport: ProbeTransport, keys: readonly string[], io: CliIO,
+): Promise<number | LineOptions> {
+  const { signs } = await inspectProxy(opened.proxy.strict(), ref);
+  const decision = decideLine('auto', transport, signs);
+  if (decision.refuse) {
+    printUnsupportedProxy(command, opened.url, { message: `unsupported proxy: ${decision.refuse}` }, io);
     return EX_UNSUPPORTED_PROXY;
   }
+  opened.proxy.line = decision.line;
+  if (decision.warn) println(io.stderr, `oio-repaird ${command}: warning: ${decision.warn}`);
+  const required = requiredKeysFor(decision.line, keys);
+  if (required.dropped.length > 0) {
+    println(io.stderr, `oio-repaird ${command}: not required on ${decision.label}, whose bases may lack them: ${required.dropped.join(', ')}`);
+  }
+  return { requiredKeys: required.keys, emptyMayBeUnreachable: !traitsOf(decision.line).unreachableReadIs503 };
 }
 
 export function printUnsupportedProxy(command: string, url: string, err: unknown, io: CliIO): void {
   println(io.stderr, `oio-repaird ${command}: ${err instanceof Error ? err.message : String((err as { message?: unknown }).message)}`);
-  println(io.stderr, `oio-repaird ${command}: nothing was probed or changed through ${url}; use a proxy from oio-sds 4.4 or later (the proxy is stateless: it can be newer than the meta2 services)`);
+  println(io.stderr, `oio-repaird ${command}: nothing was probed or changed through ${url}; use a proxy from oio-sds 4.4 or later (the proxy is stateless: it can be newer than the meta2 services), or --transport native`);
 }

@@ -13,7 +13,7 @@ import { exitCodeFor, requiredKeys } from './check.js';
 import { println, type CliIO, type Command } from './command.js';
 import { EX_ERROR, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
-import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
+import { adaptToProxyLine, openProxy, printUnsupportedProxy } from './proxy.js';
 import { executedJson, untouchedJson } from './repair-json.js';
 import { openTransport } from './transport.js';
 import { containerTarget } from './target.js';
@@ -63,7 +63,8 @@ Options:
 ${CONTAINER_OPTIONS_USAGE}
 
 Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2 error, 64 bad usage,
-76 the proxy does not honour service_id (4.2.x): nothing is probed or repaired through it.`,
+76 the proxy does not honour service_id (4.2.x/4.3.x) and --transport is proxy: nothing is probed or
+repaired through it.`,
   async run(argv, io) {
     const { values, positionals } = parse('repair', argv, {
       ...CONTAINER_OPTIONS,
@@ -87,10 +88,11 @@ Exit status: 0 healthy at the end, 1 still damaged (refused, failed, dry-run), 2
     }
     try {
       // Before any probe, and so before any sync, leave or write: a 4.2.x proxy would sync EVERY slave.
-      const refused = await refuseUnsupportedProxy('repair', opened, ref, io);
-      if (refused !== undefined) return refused;
+      // On 4.2.x/4.3.x (native transport only) the client sends sync without service_id (every slave).
+      const line = await adaptToProxyLine('repair', opened, ref, transport.name, keys, io);
+      if (typeof line === 'number') return line;
       // The verification after the repair reads through the same transport as the probe.
-      const probe = (r: typeof ref) => transport.probe(r, { requiredKeys: keys, alwaysElection: true });
+      const probe = (r: typeof ref) => transport.probe(r, { ...line, alwaysElection: true });
       const before = await probe(ref);
       if (before.error?.code === 'OIO_UNSUPPORTED_PROXY') {
         printUnsupportedProxy('repair', opened.url, before.error, io);

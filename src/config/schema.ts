@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { NATIVE_DEFAULTS } from '../native/defaults.js';
+import { OIO_VERSION_SETTINGS } from '../oio/versions.js';
 import { DEFAULT_REQUIRED_KEYS, PROBE_TRANSPORTS } from '../probe/types.js';
 import { isLoopbackHost, parseListen } from './listen.js';
 
@@ -106,6 +107,8 @@ const proxySection = z.strictObject({
   connectTimeoutMs: int(1, 600_000).default(2000),
   requestTimeoutMs: int(1, 3_600_000).default(10_000),
   connections: int(1, 1024).default(16),
+  // The oio-sds line of the proxy and meta2 services (src/oio/versions.ts); auto: detected and logged.
+  oioVersion: z.enum(OIO_VERSION_SETTINGS).default('auto'),
 });
 
 const accountsSection = z.strictObject({
@@ -215,6 +218,11 @@ export const settingsSchema = z
 
 /** The whole configuration file. */
 export const configSchema = settingsSchema
+  // A 4.2.x/4.3.x proxy ignores service_id: no replica can be read one by one through it.
+  .refine((c) => !(c.proxy.oioVersion === '4.2' && c.probe.transport === 'proxy'), {
+    path: ['probe', 'transport'],
+    message: 'must be native with proxy.oioVersion 4.2: an oio-sds 4.2.x/4.3.x proxy ignores service_id, so no replica can be read one by one through it (set probe.transport: native)',
+  })
   // journal.path: null means "inside state.dir", resolved here so consumers always get a path.
   .transform((c) => ({ ...c, journal: { ...c.journal, path: c.journal.path ?? join(c.state.dir, JOURNAL_FILE_NAME) } }));
 

@@ -10,7 +10,9 @@ import { codeClass, type Metrics } from '../metrics/metrics.js';
 import type { HttpClientOptions, RequestObserver } from '../oio/http.js';
 import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
 import type { ContainerRef } from '../oio/types.js';
-import { checkProxySupport, isUnsupportedProxy } from '../probe/proxy-guard.js';
+import { OioUnsupportedProxyError } from '../oio/errors.js';
+import { inspectProxy, isUnsupportedProxy } from '../probe/proxy-guard.js';
+import { OioLineState } from './oio-line-state.js';
 import { openNative, type OpenedNative } from '../native/index.js';
 import { prober, type Prober } from '../probe/transport.js';
 import type { ContainerReport } from '../probe/types.js';
@@ -111,6 +113,8 @@ export class Sweeper {
    * sweep, which then stops; cleared when a later sweep's check passes (the proxy was replaced).
    */
   unsupportedProxy: string | null = null;
+  /** The oio-sds line (proxy.oioVersion, or detected each sweep): what the client sends, which keys are required. */
+  readonly oioLine: OioLineState;
   private readonly opts: SweeperOptions;
   /** The native transport's sockets, opened by the first sweep configured for it. */
   private native: OpenedNative | undefined;
@@ -128,6 +132,8 @@ export class Sweeper {
     };
     this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
     this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
+    this.oioLine = new OioLineState(opts.log);
+    this.oioLine.start(c, this.proxy);
     const store = opts.gateStore;
     // Every reservation and outcome is saved; a repair waits for its reservation to be on disk.
     this.gate = new RepairGate(repairPolicy(c), store ? { persist: (snapshot) => store.save(snapshot) } : {});
@@ -161,10 +167,10 @@ export class Sweeper {
   run(config: Config, run: SweepRequest): Promise<SweepSummary> {
     const { log, metrics, journal } = this.opts;
     const proxy = this.proxy;
-    const requiredKeys = config.probe.requiredKeys;
-    // Probe and verification read through the same transport; repairs go through the proxy.
+    // Probe and verification read through the same transport; repairs go through the proxy. The
+    // required keys and how an empty table reads follow the line, known once the sweep's check ran.
     const probeWith = this.prober(config);
-    const verify = (ref: ContainerRef, reqId: string) => probeWith(ref, { requiredKeys, alwaysElection: true, reqId });
+    const verify = (ref: ContainerRef, reqId: string) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId });
     const repair = (report: ContainerReport, { reqId, beforeFirstMutation }: RepairContext, dryRun: boolean) =>
       repairContainer(proxy, report, {
         dryRun,
@@ -179,8 +185,9 @@ export class Sweeper {
         awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
         evidenceMaxBytes: config.journal.evidenceMaxBytes,
       });
-    // Before the first probe of each sweep (and so before any repair), the proxy must show that it
-    // honours service_id; any sign of one that does not, then or later, stops the sweep.
+    // Before the first probe of each sweep (and so before any repair), the proxy shows its line:
+    // a 4.2.x/4.3.x one (service_id ignored) stops the sweep unless replicas are read natively;
+    // with the proxy transport, any later sign of one stops it too.
     const refused = new AbortController();
     const refuse = (err: { message: string }): void => {
       if (refused.signal.aborted) return;
@@ -191,9 +198,15 @@ export class Sweeper {
     };
     let supported: Promise<void> | undefined;
     const ensureSupported = (ref: ContainerRef, ctx: ProbeContext): Promise<void> =>
-      (supported ??= checkProxySupport(proxy, ref, { reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) }).then(
-        () => {
-          if (this.unsupportedProxy !== null) log.info('the proxy honours service_id again: sweeping resumes');
+      (supported ??= inspectProxy(proxy.strict(), ref, { reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) }).then(
+        ({ signs, oldProxy }) => {
+          const decision = this.oioLine.apply(config, proxy, signs);
+          if (decision.refuse) {
+            const err = new OioUnsupportedProxyError(`unsupported proxy: ${decision.refuse}`, { route: oldProxy?.route ?? 'reference/show', ...(oldProxy ? { cause: oldProxy } : {}) });
+            refuse(err);
+            throw err;
+          }
+          if (this.unsupportedProxy !== null) log.info('the proxy can be used again: sweeping resumes');
           this.unsupportedProxy = null;
           metrics.unsupportedProxy.set(0);
         },
@@ -204,8 +217,9 @@ export class Sweeper {
       ));
     const probe: ProbeFn = async (ref, ctx) => {
       await ensureSupported(ref, ctx);
-      const report = await probeWith(ref, { requiredKeys, reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
+      const report = await probeWith(ref, { ...this.oioLine.probeOptions(config), reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
       if (isUnsupportedProxy(report.error)) refuse(report.error as { message: string });
+      this.oioLine.refine(config, proxy, report);
       return report;
     };
     const windows = config.schedule.windows;

@@ -179,7 +179,10 @@ export function parseServices(route: string, json: unknown): ServiceInfo[] {
     for (const [key, value] of Object.entries(rawTags)) {
       if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') tags[key] = value;
     }
-    return { addr, score, up: tags['tag.up'] === true, tags };
+    const rawScores = entry['scores'];
+    const scores: Record<string, number> = {};
+    if (isObject(rawScores)) for (const [key, value] of Object.entries(rawScores)) if (typeof value === 'number') scores[key] = value;
+    return { addr, score, up: tags['tag.up'] === true, tags, ...(isObject(rawScores) ? { scores } : {}) };
   });
 }
 

@@ -1,10 +1,11 @@
 // ProxyApi over HTTP: the only code that knows the proxy's routes and parameters. Reads always
 // go to one named peer with `local=1` (a read without it may CREATE empty bases); election
 // actions are never retried here, because the repair planner decides what to do after a failure.
-import { OioHttpError, OioUnavailableError, OioUnreachableError, OioUnsupportedProxyError } from './errors.js';
+import { OioHttpError, OioProtocolError, OioUnavailableError, OioUnreachableError, OioUnsupportedProxyError } from './errors.js';
 import { OioHttp, type HttpClientOptions, type QueryValue } from './http.js';
 import { debugBody, parseAdminTable, parsePeerAnswers, parseReference, parseServices, stringBody, type BodyParser } from './parse.js';
 import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi, ServiceInfo } from './types.js';
+import type { OioLine } from './versions.js';
 
 export interface ProxyClientOptions {
   readonly http: OioHttp;
@@ -43,11 +44,31 @@ const ADMIN_HEADER: Readonly<Record<ProxyRoute, boolean>> = {
 export class ProxyClient implements ProxyApi {
   private readonly http: OioHttp;
   private readonly prefix: string;
+  /**
+   * The oio-sds line the owner established (configured, or detected by src/probe/oio-line.ts);
+   * undefined until then. Only '4.2' changes requests: there `service_id` is sent on `leave`
+   * alone (a 4.2.x/4.3.x proxy ignores it elsewhere, and `sync` resyncs every slave whatever it
+   * names), per-peer answers are cut to the peers asked, and reference/show is read without `cid`.
+   * Any other value keeps the strict client, which refuses a 4.2.x sign as OioUnsupportedProxyError.
+   */
+  line: OioLine | undefined;
 
   constructor(opts: ProxyClientOptions) {
     if (opts.namespace === '' || opts.namespace.includes('/')) throw new RangeError(`bad namespace: ${JSON.stringify(opts.namespace)}`);
     this.http = opts.http;
+    this.namespace = opts.namespace;
     this.prefix = `/v3.0/${encodeURIComponent(opts.namespace)}`;
+  }
+
+  private readonly namespace: string;
+
+  /**
+   * A client on the same connections that ignores `line` (refuses every 4.2.x sign), for the
+   * proxy check (src/probe/proxy-guard.ts), which must see the signs whatever was detected
+   * before. Never close it: the connections are this client's.
+   */
+  strict(): ProxyClient {
+    return new ProxyClient({ http: this.http, namespace: this.namespace });
   }
 
   /**
@@ -70,7 +91,8 @@ export class ProxyClient implements ProxyApi {
       throw err;
     }
     const { peers, cid } = parseReference(route, answer.json);
-    if (cid === undefined) throw unsupportedProxy(route, 'reference/show answered without "cid"');
+    // 4.2.x answers no cid; it is read only when the container was named (acct+ref), never by cid.
+    if (cid === undefined && !(this.line === '4.2' && query['cid'] === undefined)) throw unsupportedProxy(route, 'reference/show answered without "cid"');
     return peers;
   }
 
@@ -124,9 +146,14 @@ export class ProxyClient implements ProxyApi {
     return this.peerAction('leave', ref, peers, stringBody, false, { bypass_service_down: 'true' }, opts);
   }
 
+  /**
+   * The write's answer must be one the proxy gives for a write through the master: 204 (master)
+   * or `200 {}` (7.x and older, fact 36). Any other shape is an error, never taken as a write:
+   * the executor proves the write by re-reading the master either way.
+   */
   async setProperties(ref: ContainerRef, system: Readonly<Record<string, string>>, opts: CallOptions = {}): Promise<void> {
     const route = 'admin/set_properties' as const;
-    await this.http.request({
+    const answer = await this.http.request({
       method: 'POST',
       path: `${this.prefix}/${route}`,
       query: { type: 'meta2', ...refParams(ref) },
@@ -136,6 +163,11 @@ export class ProxyClient implements ProxyApi {
       adminHeader: ADMIN_HEADER[route],
       expect: 'text',
       ...callOpts(opts),
+    });
+    const text = answer.text.trim();
+    if (answer.statusCode === 204 || (answer.statusCode === 200 && (text === '' || text === '{}'))) return;
+    throw new OioProtocolError(`${route}: unexpected answer ${answer.statusCode} ${JSON.stringify(text.slice(0, 200))} (expected 204, or 200 {} before master)`, {
+      route, httpStatus: answer.statusCode, reqId: answer.reqId,
     });
   }
 
@@ -161,7 +193,9 @@ export class ProxyClient implements ProxyApi {
     opts: CallOptions = {},
   ): Promise<PeerAnswer<B>[]> {
     const route = `admin/${action}` as const;
-    const serviceId = peers === undefined || peers.length === 0 ? undefined : peers.join(',');
+    // A 4.2.x proxy reads service_id on leave only: elsewhere it is not sent (its answers are for every peer).
+    const oldProxy = this.line === '4.2' && action !== 'leave';
+    const serviceId = peers === undefined || peers.length === 0 || oldProxy ? undefined : peers.join(',');
     const answer = await this.http.request({
       method: 'POST',
       path: `${this.prefix}/${route}`,
@@ -173,6 +207,10 @@ export class ProxyClient implements ProxyApi {
       ...callOpts(opts),
     });
     const answers = parsePeerAnswers(route, answer.json, parseBody);
+    if (oldProxy) {
+      // A sync reached every slave: all answers are kept, so the caller sees what was done.
+      return peers === undefined || peers.length === 0 || action === 'sync' ? answers : answers.filter((a) => peers.includes(a.peer));
+    }
     const foreign = peers === undefined || peers.length === 0 ? [] : answers.filter((a) => !peers.includes(a.peer)).map((a) => a.peer);
     if (foreign.length > 0) {
       throw unsupportedProxy(route, `${route} with service_id=${serviceId ?? ''} answered for other peers too (${foreign.join(', ')})`);

@@ -46,6 +46,8 @@ export interface ServiceInfo {
   readonly score: number;
   readonly up: boolean;
   readonly tags: Readonly<Record<string, string | number | boolean>>;
+  /** master (9.0.0+) only: the `scores` object (`score.put`, `score.get`); absent before. */
+  readonly scores?: Readonly<Record<string, number>>;
 }
 
 /** Options common to every proxy call. */

@@ -23,6 +23,12 @@ export interface ReplicaInput {
    * empty table is a table without keys, not an error the proxy hid behind 200.
    */
   readonly exactRead?: boolean;
+  /**
+   * The proxy answers an unreachable peer's read with the same empty maps as a missing or corrupt
+   * base (7.x and older, fact 34; and any line not detected yet): without that peer's own `has`
+   * answer, an empty table is then "not seen", never damage.
+   */
+  readonly emptyMayBeUnreachable?: boolean;
 }
 
 const CTIME_RE = /^[1-9]\d{15}$/; // µs since the epoch: 16 digits from 2001 to 2286
@@ -141,6 +147,9 @@ export function classifyReplica(input: ReplicaInput): ReplicaState {
   }
   const system = input.table.system;
   if (Object.keys(system).length === 0 && !input.exactRead) {
+    if (input.emptyMayBeUnreachable && !input.has) {
+      return state(input, 'unreachable', 'empty admin table and no has answer for this peer: on this line an unreachable peer reads the same (fact 34)');
+    }
     return state(input, 'corrupt-base', 'empty admin table (the proxy hides the peer\'s own error behind 200)');
   }
   const keys = checkKeys(system, input.cid, input.requiredKeys);

@@ -25,6 +25,8 @@ export interface ProbeOptions {
    * meta2 service): the probe then skips its own locate, keeping a healthy probe at R+1 requests.
    */
   readonly peers?: readonly PeerId[];
+  /** See ReplicaInput.emptyMayBeUnreachable (src/oio/versions.ts: unreachableReadIs503 false). */
+  readonly emptyMayBeUnreachable?: boolean;
 }
 
 /** What was read of one replica: its table, or why not, and its `has` answer when asked. */
@@ -99,7 +101,7 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
 }
 
 /** One replica's health from its read; `exact` when the read shows the peer's own errors (native). */
-export function classifyRead(ref: ContainerRef, read: Read, requiredKeys: readonly string[], exact = false): ReplicaState {
+export function classifyRead(ref: ContainerRef, read: Read, requiredKeys: readonly string[], exact = false, emptyMayBeUnreachable = false): ReplicaState {
   return classifyReplica({
     peer: read.peer,
     ...(read.table ? { table: read.table } : {}),
@@ -109,6 +111,7 @@ export function classifyRead(ref: ContainerRef, read: Read, requiredKeys: readon
     cid: ref.cid,
     requiredKeys,
     ...(exact ? { exactRead: true } : {}),
+    ...(emptyMayBeUnreachable ? { emptyMayBeUnreachable: true } : {}),
   });
 }
 
@@ -186,7 +189,7 @@ export async function judgeElection(
       }
     }
   }
-  const replicas = reads.map((r) => ({ ...classifyRead(ref, r, opts.requiredKeys, ctx.exact), role: roleOf(r.peer) }));
+  const replicas = reads.map((r) => ({ ...classifyRead(ref, r, opts.requiredKeys, ctx.exact, opts.emptyMayBeUnreachable), role: roleOf(r.peer) }));
   const { verdict, code, reason } = containerVerdict(replicas, election);
   const failed = status.error ?? ctx.hasError;
   const error = failed !== undefined && verdict === 'unknown' ? { error: errorInfo(failed) } : {};

@@ -29,6 +29,8 @@ export interface GenerateOptions {
   readonly seed?: number;
   /** Damage patterns to draw from (default DEFAULT_DAMAGE_MIX). */
   readonly kinds?: readonly GeneratedDamage[];
+  /** Port of the first service `127.0.0.1:PORT`, the others follow (default 6201; free ports for native listeners). */
+  readonly firstPort?: number;
 }
 
 /** murmur3's 32-bit finaliser over (seed, index, salt): cheap and well mixed. */
@@ -92,7 +94,7 @@ export class GeneratedNamespace {
     this.accountCount = Math.max(1, opts.accounts ?? Math.ceil(opts.containers / 1000));
     this.replicas = opts.replicas ?? 3;
     const serviceCount = Math.max(opts.services ?? 6, this.replicas);
-    this.services = Array.from({ length: serviceCount }, (_, k) => `127.0.0.1:${6201 + k}`);
+    this.services = Array.from({ length: serviceCount }, (_, k) => `127.0.0.1:${(opts.firstPort ?? 6201) + k}`);
     this.seed = (opts.seed ?? 1) >>> 0;
     this.share = opts.damagedShare ?? 0;
     this.kinds = opts.kinds && opts.kinds.length > 0 ? opts.kinds : DEFAULT_DAMAGE_MIX;

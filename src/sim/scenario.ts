@@ -100,6 +100,7 @@ const generateSchema = z.strictObject({
   damagedShare: z.number().min(0).max(1).optional(),
   seed: z.number().int().optional(),
   kinds: z.array(damageSchema).optional(),
+  firstPort: z.number().int().min(1).max(65_535).optional(),
 });
 
 const scenarioSchema = z.strictObject({

@@ -23,7 +23,7 @@ function configOf(text: string, env: NodeJS.ProcessEnv = {}) {
 describe('parseConfigText', () => {
   it('accepts a minimal file and fills every other setting with its default', () => {
     const config = configOf(MINIMAL);
-    expect(config.proxy).toEqual({ url: 'http://127.0.0.1:6006', namespace: 'OPENIO', connectTimeoutMs: 2000, requestTimeoutMs: 10000, connections: 16 });
+    expect(config.proxy).toEqual({ oioVersion: 'auto', url: 'http://127.0.0.1:6006', namespace: 'OPENIO', connectTimeoutMs: 2000, requestTimeoutMs: 10000, connections: 16 });
     expect(config.account.url).toBeNull();
     expect(config.accounts).toEqual({ include: 'all', exclude: { names: [], prefixes: [] } });
     expect(config.probe).toEqual({
@@ -46,6 +46,16 @@ describe('parseConfigText', () => {
     expect(configOf(`${MINIMAL}probe: { transport: native, native: { requestTimeoutMs: 2000 } }\n`).probe.native.requestTimeoutMs).toBe(2000);
     expect(issuesOf(`${MINIMAL}probe: { transport: tcp }\n`).map((i) => i.path)).toEqual(['probe.transport']);
     expect(issuesOf(`${MINIMAL}probe: { native: { maxFrameBytes: 10 } }\n`).map((i) => i.path)).toEqual(['probe.native.maxFrameBytes']);
+  });
+
+  it('takes proxy.oioVersion auto or a line, and refuses 4.2 with the proxy transport (a 4.2.x/4.3.x proxy ignores service_id)', () => {
+    expect(configOf(MINIMAL).proxy.oioVersion).toBe('auto');
+    expect(configOf(`proxy: { url: http://127.0.0.1:6006, namespace: OPENIO, oioVersion: '7' }\n`).proxy.oioVersion).toBe('7');
+    expect(configOf(`proxy: { url: http://127.0.0.1:6006, namespace: OPENIO, oioVersion: '4.2' }\nprobe: { transport: native }\n`).proxy.oioVersion).toBe('4.2');
+    expect(issuesOf(`proxy: { url: http://127.0.0.1:6006, namespace: OPENIO, oioVersion: '6' }\n`).map((i) => i.path)).toEqual(['proxy.oioVersion']);
+    const refused = issuesOf(`proxy: { url: http://127.0.0.1:6006, namespace: OPENIO, oioVersion: '4.2' }\n`);
+    expect(refused.map((i) => i.path)).toEqual(['probe.transport']);
+    expect(formatIssues(refused)).toMatch(/must be native with proxy\.oioVersion 4\.2: an oio-sds 4\.2\.x\/4\.3\.x proxy ignores service_id/);
   });
 
   it('puts the journal inside state.dir unless journal.path is set', () => {

@@ -78,9 +78,12 @@ describe('the table-for-a-non-peer sign alone', () => {
   it('refuses a proxy whose per-peer routes look right but whose get_properties ignores service_id', async () => {
     const table = { properties: {}, system: { 'sys.name': `${CID}.1`, 'sys.m2.ctime': '1795580730589743' } };
     fake = await startFakeHttp({
+      // The check reads reference/show once whatever the caller located (a modern answer, with cid).
+      'GET /v3.0/OPENIO/reference/show': { json: { dir: [], srv: [P1, P2, P3].map((host) => ({ seq: 1, type: 'meta2', host, args: '' })), cid: CID } },
       'POST /v3.0/OPENIO/admin/has': { json: { [P1]: { status: { status: 200, message: 'OK' }, body: '' } } },
       'POST /v3.0/OPENIO/admin/get_properties': { json: table },
-      'GET /v3.0/OPENIO/conscience/list': { json: [P1, P2, P3, P4].map((addr) => ({ addr, score: 90, tags: { 'tag.up': true } })) },
+      // A master-looking proxy (conscience "scores"): its get_properties reads local=1, so the check reads the non-peer.
+      'GET /v3.0/OPENIO/conscience/list': { json: [P1, P2, P3, P4].map((addr) => ({ addr, score: 90, scores: { 'score.put': 90, 'score.get': 90 }, tags: { 'tag.up': true } })) },
     });
     proxy = createProxyClient({ url: fake.url, namespace: 'OPENIO', retries: 0 });
     const err = await refused(checkProxySupport(proxy, NAMED, { peers: [P1, P2, P3] }));
