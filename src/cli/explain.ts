@@ -15,7 +15,7 @@ import { exitCodeFor, requiredKeys } from './check.js';
 import { println, type Command } from './command.js';
 import { EX_UNSUPPORTED_PROXY } from './exit-codes.js';
 import { formatPlan, formatReport, table } from './format.js';
-import { openProxy, printUnsupportedProxy, refuseUnsupportedProxy } from './proxy.js';
+import { adaptToProxyLine, openProxy, printUnsupportedProxy } from './proxy.js';
 import { containerTarget } from './target.js';
 import { openTransport } from './transport.js';
 
@@ -69,9 +69,9 @@ unseen), 64 bad usage, 76 unsupported proxy, 78 bad configuration.`,
     }, io.env);
     const transport = openTransport('explain', { transport: values.transport ?? config.probe.transport, ...(values.timeout !== undefined ? { timeout: values.timeout } : {}) }, opened);
     try {
-      const refused = await refuseUnsupportedProxy('explain', opened, ref, io);
-      if (refused !== undefined) return refused;
-      const report = await transport.probe(ref, { requiredKeys: keys, alwaysElection: true });
+      const line = await adaptToProxyLine('explain', opened, ref, transport.name, keys, io, config.proxy.oioVersion);
+      if (typeof line === 'number') return line;
+      const report = await transport.probe(ref, { ...line, alwaysElection: true });
       if (report.error?.code === 'OIO_UNSUPPORTED_PROXY') {
         printUnsupportedProxy('explain', opened.url, report.error, io);
         return EX_UNSUPPORTED_PROXY;

@@ -1,7 +1,7 @@
 // Opens the proxy client for one-shot commands (check, repair) from the common options.
 import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
 import type { ContainerRef } from '../oio/types.js';
-import { requiredKeysFor, traitsOf } from '../oio/versions.js';
+import { requiredKeysFor, traitsOf, type OioVersionSetting } from '../oio/versions.js';
 import { decideLine } from '../probe/oio-line.js';
 import { inspectProxy } from '../probe/proxy-guard.js';
 import type { ProbeTransport } from '../probe/types.js';
@@ -34,16 +34,17 @@ export interface LineOptions {
 }
 
 /**
- * Before anything else, the proxy's oio-sds line from the check's requests (src/probe/oio-line.ts,
- * `auto`): the client adapts to it, a warning is printed for the proxy transport on a line whose
+ * Before anything else, the proxy's oio-sds line from the check's requests (src/probe/oio-line.ts;
+ * `auto` unless a configured proxy.oioVersion is given): the client adapts to it, a warning is printed for the proxy transport on a line whose
  * reads run elections, and a 4.2.x/4.3.x proxy with the proxy transport is refused. Returns the
  * exit code EX_UNSUPPORTED_PROXY after printing why, or the probe options to go on with.
  */
 export async function adaptToProxyLine(
   command: string, opened: OpenedProxy, ref: ContainerRef, transport: ProbeTransport, keys: readonly string[], io: CliIO,
+  setting: OioVersionSetting = 'auto',
 ): Promise<number | LineOptions> {
   const { signs } = await inspectProxy(opened.proxy.strict(), ref);
-  const decision = decideLine('auto', transport, signs);
+  const decision = decideLine(setting, transport, signs);
   if (decision.refuse) {
     printUnsupportedProxy(command, opened.url, { message: `unsupported proxy: ${decision.refuse}` }, io);
     return EX_UNSUPPORTED_PROXY;
