@@ -38,7 +38,14 @@ export interface StallWatchOptions {
   readonly now?: () => number;
 }
 
-const keyOf = (ref: ContainerRef): string => `${ref.account}/${ref.container}`;
+/** The stall counts of a stalled-containers file (`account/container` → sweeps); throws when it is not one. */
+export function parseStallFile(text: string): Record<string, number> {
+  const containers = (JSON.parse(text) as Partial<StallFile> | null)?.containers;
+  if (typeof containers !== 'object' || containers === null) throw new Error('no "containers" map');
+  return Object.fromEntries(Object.entries(containers).filter(([, n]) => Number.isInteger(n) && n > 0));
+}
+
+export const keyOf = (ref: ContainerRef): string => `${ref.account}/${ref.container}`;
 
 export class StallWatch {
   private readonly opts: StallWatchOptions;
@@ -64,12 +71,7 @@ export class StallWatch {
 
   /** Takes back the counts of earlier runs (call before the first sweep). */
   async load(): Promise<void> {
-    const parse = (text: string): Record<string, number> => {
-      const containers = (JSON.parse(text) as Partial<StallFile> | null)?.containers;
-      if (typeof containers !== 'object' || containers === null) throw new Error('no "containers" map');
-      return Object.fromEntries(Object.entries(containers).filter(([, n]) => Number.isInteger(n) && n > 0));
-    };
-    const file = await readStateFile(this.path, parse, this.opts.log, 'stalled containers file', 'counting stalls afresh');
+    const file = await readStateFile(this.path, parseStallFile, this.opts.log, 'stalled containers file', 'counting stalls afresh');
     this.attempts = file ?? {};
   }
 

@@ -3,6 +3,7 @@
 // the repair gate's own checks (mode, master repair, hold, cooldown or backoff, budgets) on the
 // saved repair history. Each gate carries its reason code; the first that blocks decides.
 import { isWithinWindows, type TimeWindow } from '../schedule/windows.js';
+import { keyOf } from '../daemon/stall-watch.js';
 import type { ContainerReport } from '../probe/types.js';
 import { RepairGate, type GateCheck, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { ExplainGate } from './explain.js';
@@ -12,6 +13,8 @@ export interface GateInputs {
   readonly policy: RepairPolicy;
   readonly windows: readonly TimeWindow[];
   readonly timezone: string;
+  /** sweep.stallSkipAfter: a container that stalled this many sweeps in a row is skipped once. */
+  readonly stallSkipAfter: number;
   readonly state: DaemonState;
   readonly report: ContainerReport;
   readonly now: number;
@@ -29,6 +32,16 @@ export function windowGate(windows: readonly TimeWindow[], timezone: string, now
     blocks: !inside,
     detail: inside ? `inside schedule.windows (${list}, ${timezone})` : `outside schedule.windows (${list}, ${timezone}): the sweep is paused`,
   };
+}
+
+/** A container that stalled sweep.stallSkipAfter sweeps in a row is skipped (not probed) by the next one. */
+export function stallGate(input: Pick<GateInputs, 'state' | 'report' | 'stallSkipAfter'>): ExplainGate {
+  const stalls = input.state.stalls.kind === 'read' ? (input.state.stalls.value[keyOf(input.report.ref)] ?? 0) : 0;
+  const skipped = stalls >= input.stallSkipAfter;
+  const detail = skipped
+    ? `it stalled ${stalls} sweep(s) in a row (sweep.stallSkipAfter is ${input.stallSkipAfter}): the next sweep skips it, unprobed`
+    : stalls > 0 ? `it stalled ${stalls} of ${input.stallSkipAfter} sweep(s) before being skipped` : 'it stalled no sweep';
+  return { gate: 'stalled', code: 'SKIPPED_STALLED', blocks: skipped, detail };
 }
 
 /** The repair gate rebuilt from the saved history, as the running (or next) sweep sees it. */
@@ -49,7 +62,7 @@ function fromCheck(check: GateCheck, sweepRunning: boolean): ExplainGate {
 
 export function explainGates(input: GateInputs): ExplainGate[] {
   const { state, now } = input;
-  const gates: ExplainGate[] = [windowGate(input.windows, input.timezone, now)];
+  const gates: ExplainGate[] = [windowGate(input.windows, input.timezone, now), stallGate(input)];
   if (state.gate.kind === 'bad') {
     gates.push({
       gate: 'state',

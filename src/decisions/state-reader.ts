@@ -4,6 +4,7 @@
 // no lock is taken (the daemon holds it while it runs).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseStallFile, STALL_FILE_NAME } from '../daemon/stall-watch.js';
 import { GATE_FILE, parseGateSnapshot } from '../sweep/gate-store.js';
 import type { GateSnapshot } from '../sweep/repair-gate.js';
 import { parseCheckpoint, STATE_FILE, type SweepCheckpoint } from '../sweep/state.js';
@@ -18,14 +19,17 @@ export interface DaemonState {
   readonly dir: string;
   readonly gate: StateRead<GateSnapshot>;
   readonly sweep: StateRead<SweepCheckpoint>;
+  /** `account/container` → sweeps it stalled in a row (src/daemon/stall-watch.ts). */
+  readonly stalls: StateRead<Record<string, number>>;
 }
 
 export async function readDaemonState(dir: string): Promise<DaemonState> {
-  const [gate, sweep] = await Promise.all([
+  const [gate, sweep, stalls] = await Promise.all([
     readState(join(dir, GATE_FILE), parseGateSnapshot),
     readState(join(dir, STATE_FILE), parseCheckpoint),
+    readState(join(dir, STALL_FILE_NAME), parseStallFile),
   ]);
-  return { dir, gate, sweep };
+  return { dir, gate, sweep, stalls };
 }
 
 export async function readState<T>(path: string, parse: (text: string) => T): Promise<StateRead<T>> {

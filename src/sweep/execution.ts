@@ -152,7 +152,7 @@ export class SweepExecution {
     if (!allowed || allowed()) return true;
     this.paused = true;
     this.active.stop();
-    this.log.info('sweep paused: outside its time windows');
+    this.log.info({ code: 'SKIPPED_WINDOW' }, 'sweep paused: outside its time windows');
     void this.checkpoints.save();
     try {
       while (!allowed()) await this.clock.sleep(this.opts.pauseCheckMs ?? 30_000, this.stop.signal);

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import type { Explanation } from '../../src/decisions/explain.js';
 import { cidFromName } from '../../src/oio/cid.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { STALL_FILE_NAME } from '../../src/daemon/stall-watch.js';
 import { GATE_FILE } from '../../src/sweep/gate-store.js';
 import type { GateSnapshot } from '../../src/sweep/repair-gate.js';
 import { runInProcess } from '../helpers/cli-io.js';
@@ -77,6 +78,7 @@ describe('explain', () => {
     expect(doc.plan).toMatchObject({ decision: 'repair', code: 'PLAN_SYNC', steps: [{ kind: 'sync', peers: [S2] }] });
     expect(doc.gates.map((g) => [g.gate, g.code, g.blocks])).toEqual([
       ['window', 'SKIPPED_WINDOW', false],
+      ['stalled', 'SKIPPED_STALLED', false],
       ['mode', 'SKIPPED_REPORT_ONLY', false],
       ['hold', 'SKIPPED_HOLD', false],
       ['cooldown', 'SKIPPED_COOLDOWN', false],
@@ -119,6 +121,14 @@ describe('explain', () => {
     const { doc } = await explainJson('slave-lacks-key', config);
     expect(gate(doc, 'window')).toMatchObject({ blocks: true, code: 'SKIPPED_WINDOW' });
     expect(doc.decision).toMatchObject({ action: 'skip', code: 'SKIPPED_WINDOW' });
+  });
+
+  it('shows that the next sweep skips a container that stalled too many sweeps', async () => {
+    const { config, stateDir } = await setup({ sweep: { stallSkipAfter: 2 } });
+    await writeFile(join(stateDir, STALL_FILE_NAME), JSON.stringify({ version: 1, containers: { 'a/slave-lacks-key': 2 } }));
+    const { doc } = await explainJson('slave-lacks-key', config);
+    expect(gate(doc, 'stalled')).toMatchObject({ blocks: true, code: 'SKIPPED_STALLED' });
+    expect(doc.decision).toMatchObject({ action: 'skip', code: 'SKIPPED_STALLED' });
   });
 
   it('shows report-only mode and master repair switched off', async () => {
