@@ -174,6 +174,23 @@ export const settingsSchema = z
         concurrency: reloadable(int(1, 1024).default(16)),
         probesPerSecond: reloadable(z.number().positive().max(100_000).default(200)),
         perServiceConcurrency: reloadable(int(1, 256).default(4)),
+        // Adaptive pace (src/schedule/pace.ts): the probe rate moves between `floor` and
+        // probesPerSecond (the ceiling), following get_properties' p95 against a target and the
+        // share of failed requests. Off by default; applied from the next sweep on reload.
+        adaptive: reloadable(
+          z
+            .strictObject({
+              enabled: z.boolean().default(false),
+              floor: z.number().positive().max(100_000).default(10),
+              targetP95Ms: z.number().positive().max(600_000).default(250),
+              maxErrorRate: z.number().min(0).max(0.99).default(0.02),
+              increaseStep: z.number().positive().max(100_000).default(10),
+              decreaseFactor: z.number().gt(0).lt(1).default(0.7),
+              intervalMs: int(100, 600_000).default(2000),
+              minSamples: int(1, 1_000_000).default(20),
+            })
+            .prefault({}),
+        ),
         // Above this share of containers that could not be judged, a sweep is `incomplete`.
         maxUnknownShare: reloadable(z.number().min(0).max(1).default(0.01)),
         transport: reloadable(z.enum(PROBE_TRANSPORTS).default('proxy')),

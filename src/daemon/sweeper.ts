@@ -18,6 +18,8 @@ import { prober, type Prober } from '../probe/transport.js';
 import type { ContainerReport } from '../probe/types.js';
 import { repairContainer } from '../repair/execute.js';
 import { windowGate } from '../schedule/windows.js';
+import { AdaptivePace, exportFixedPace } from '../schedule/adaptive-pace.js';
+import type { PaceSettings } from '../schedule/pace.js';
 import type { ProbeContext, ProbeFn, RepairContext } from '../sweep/process-container.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
 import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
@@ -118,6 +120,8 @@ export class Sweeper {
   private readonly opts: SweeperOptions;
   /** The native transport's sockets, opened by the first sweep configured for it. */
   private native: OpenedNative | undefined;
+  /** The adaptive pace while probe.adaptive.enabled (it spans sweeps: what it learnt is kept). */
+  private pace: AdaptivePace | undefined;
 
   constructor(opts: SweeperOptions) {
     this.opts = opts;
@@ -128,7 +132,7 @@ export class Sweeper {
       headersTimeoutMs: c.proxy.requestTimeoutMs,
       bodyTimeoutMs: c.proxy.requestTimeoutMs,
       deadlineMs: requestDeadlineMs(c),
-      onRequest: proxyRequestObserver(opts.metrics, opts.onProxyAnswer),
+      onRequest: paced(proxyRequestObserver(opts.metrics, opts.onProxyAnswer), () => this.pace),
     };
     this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
     this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
@@ -138,6 +142,7 @@ export class Sweeper {
     // Every reservation and outcome is saved; a repair waits for its reservation to be on disk.
     this.gate = new RepairGate(repairPolicy(c), store ? { persist: (snapshot) => store.save(snapshot) } : {});
     bindBudgetGauge(opts.metrics, this.gate);
+    if (!c.probe.adaptive.enabled) exportFixedPace(opts.metrics, c.probe.probesPerSecond);
   }
 
   /**
@@ -166,6 +171,7 @@ export class Sweeper {
   /** One sweep with `config`'s probe, schedule-window, repair and progress settings. */
   run(config: Config, run: SweepRequest): Promise<SweepSummary> {
     const { log, metrics, journal } = this.opts;
+    const rateLimiter = this.applyPace(config);
     const proxy = this.proxy;
     // Probe and verification read through the same transport; repairs go through the proxy. The
     // required keys and how an empty table reads follow the line, known once the sweep's check ran.
@@ -241,6 +247,7 @@ export class Sweeper {
         filter: accountFilter(config),
         concurrency: config.probe.concurrency,
         probesPerSecond: config.probe.probesPerSecond,
+        ...(rateLimiter ? { rateLimiter } : {}),
         perServiceConcurrency: config.probe.perServiceConcurrency,
         maxUnknownShare: config.probe.maxUnknownShare,
         progressIntervalMs: config.progress.intervalSeconds * 1000,
@@ -269,10 +276,62 @@ export class Sweeper {
     return prober(this.proxy, this.native.replicas);
   }
 
+  /** Adaptive pace on or off as `config` says; its limiter when on. */
+  private applyPace(config: Config): AdaptivePace['limiter'] | undefined {
+    const a = config.probe.adaptive;
+    if (!a.enabled) {
+      this.pace?.stop();
+      this.pace = undefined;
+      exportFixedPace(this.opts.metrics, config.probe.probesPerSecond);
+      return undefined;
+    }
+    if (this.pace) {
+      this.pace.configure(paceSettings(config));
+    } else {
+      const log = this.opts.log;
+      this.pace = new AdaptivePace({
+        settings: paceSettings(config),
+        intervalMs: a.intervalMs,
+        metrics: this.opts.metrics,
+        onDecision: (d) => log.debug({ rate: d.rate, reason: d.reason, p95Ms: d.p95Ms, requests: d.requests, failures: d.failures }, 'probe pace'),
+      });
+      this.pace.start();
+    }
+    return this.pace.limiter;
+  }
+
+  /** The adaptive pace, when probe.adaptive is on (the benchmark follows its decisions). */
+  get adaptivePace(): AdaptivePace | undefined {
+    return this.pace;
+  }
+
   async close(): Promise<void> {
+    this.pace?.stop();
     await this.native?.close();
     await this.opts.gateStore?.close();
     await this.accounts.close();
     await this.proxy.close();
   }
+}
+
+/** The request observer, also feeding the adaptive pace when there is one. */
+function paced(observer: RequestObserver, pace: () => AdaptivePace | undefined): RequestObserver {
+  return (route, status, seconds, error) => {
+    observer(route, status, seconds, error);
+    pace()?.observe(route, status, seconds);
+  };
+}
+
+export function paceSettings(config: Config): PaceSettings {
+  const a = config.probe.adaptive;
+  const ceiling = config.probe.probesPerSecond;
+  return {
+    floor: Math.min(a.floor, ceiling),
+    ceiling,
+    targetP95Ms: a.targetP95Ms,
+    maxErrorRate: a.maxErrorRate,
+    increaseStep: a.increaseStep,
+    decreaseFactor: a.decreaseFactor,
+    minSamples: a.minSamples,
+  };
 }

@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { ALL_REASON_CODES, type ReasonCode } from '../decisions/codes.js';
 import { DAMAGE_KINDS, REPLICA_HEALTHS } from '../probe/types.js';
 import { REPAIR_OUTCOMES } from '../repair/types.js';
+import { PACE_REASONS } from '../schedule/pace.js';
 
 /** Values of oio_repaird_probes_total{result}: a replica health, or `error` for a probe that failed. */
 export const PROBE_RESULTS = [...REPLICA_HEALTHS, 'error'] as const;
@@ -53,6 +54,9 @@ export interface Metrics {
   readonly stateFileProblems: Counter<'file' | 'problem'>;
   readonly serviceDamagedReplicas: Gauge<'service'>;
   readonly serviceRepairs: Counter<'service'>;
+  readonly probeRateAllowed: Gauge;
+  readonly probePaceReason: Gauge<'reason'>;
+  readonly probePaceP95: Gauge;
 }
 
 export interface MetricsOptions {
@@ -242,6 +246,22 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       labelNames: ['file', 'problem'] as const,
       registers,
     }),
+    probeRateAllowed: new Gauge({
+      name: 'oio_repaird_probe_rate_allowed',
+      help: 'Container probes per second the sweep is allowed now: probe.probesPerSecond, or with probe.adaptive the rate the adaptive pace chose between its floor and that ceiling.',
+      registers,
+    }),
+    probePaceReason: new Gauge({
+      name: 'oio_repaird_probe_pace_reason',
+      help: 'Why the allowed probe rate is what it is: 1 for the reason of the last decision (fixed = adaptive pacing off; latency-over-target, errors: backed off; under-target: sped up; near-target, too-few-samples: kept), 0 for the others.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    probePaceP95: new Gauge({
+      name: 'oio_repaird_probe_pace_latency_seconds',
+      help: 'p95 latency of admin/get_properties over the adaptive pace\'s last interval (what it compares with probe.adaptive.targetP95Ms); 0 when adaptive pacing is off or nothing was answered.',
+      registers,
+    }),
   };
 
   for (const result of PROBE_RESULTS) m.probes.inc({ result }, 0);
@@ -261,6 +281,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
   // Every route × code class, 5xx and error included: the error-ratio recording rules and the
   // dashboard's per-code panels then see a series (and its first increase) from the first scrape.
   for (const route of PROXY_ROUTES) for (const code_class of CODE_CLASSES) m.proxyRequestDuration.zero({ route, code_class });
+  for (const reason of PACE_REASONS) m.probePaceReason.set({ reason }, reason === 'fixed' ? 1 : 0);
+  m.probePaceP95.set(0);
   m.unrepairableContainers.set(0);
   m.unknownContainers.set(0);
   m.sweepIncomplete.set(0);

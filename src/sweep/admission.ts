@@ -24,6 +24,8 @@ export interface AdmissionLimits {
   readonly perServiceConcurrency: number;
   /** Containers admitted but not finished, at most (default 4 × concurrency). */
   readonly admissionWindow?: number;
+  /** Paces probes instead of a fixed probesPerSecond (the adaptive pace's limiter, src/schedule/). */
+  readonly rateLimiter?: Pick<RateLimiter, 'take'>;
 }
 
 /** A container past step 5: its peers when located, and what to release when it is done. */
@@ -46,7 +48,7 @@ export class Admission {
   private readonly log: Logger;
 
   constructor(limits: AdmissionLimits, clock: Clock, locate: LocateFn | undefined, log: Logger) {
-    this.limiter = limits.probesPerSecond > 0 ? new RateLimiter(limits.probesPerSecond, { clock }) : unlimitedRate;
+    this.limiter = limits.rateLimiter ?? (limits.probesPerSecond > 0 ? new RateLimiter(limits.probesPerSecond, { clock }) : unlimitedRate);
     this.services = new KeyedSemaphore(limits.perServiceConcurrency);
     this.slots = new KeyedSemaphore(limits.concurrency);
     this.windowSize = Math.max(limits.concurrency, limits.admissionWindow ?? limits.concurrency * 4);

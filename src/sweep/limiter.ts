@@ -21,20 +21,41 @@ export interface RateLimiterOptions {
  * call order and, over any window of T seconds, at most `rate * T + burst` takes complete.
  */
 export class RateLimiter {
-  readonly rate: number;
-  readonly burst: number;
+  private currentRate: number;
+  private currentBurst: number;
+  private readonly explicitBurst: number | undefined;
   private readonly clock: Clock;
   private tokens: number;
   private refilledAt: number;
 
   constructor(ratePerSecond: number, opts: RateLimiterOptions = {}) {
     if (!(ratePerSecond > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSecond}`);
-    this.rate = ratePerSecond;
-    const fallback = Math.max(1, Math.ceil(ratePerSecond * 0.05));
-    this.burst = Math.max(1, Math.min(opts.burst ?? fallback, Math.max(1, ratePerSecond)));
+    this.currentRate = ratePerSecond;
+    this.explicitBurst = opts.burst;
+    this.currentBurst = burstFor(ratePerSecond, opts.burst);
     this.clock = opts.clock ?? systemClock;
     this.tokens = this.burst;
     this.refilledAt = this.clock.now();
+  }
+
+  get rate(): number {
+    return this.currentRate;
+  }
+
+  get burst(): number {
+    return this.currentBurst;
+  }
+
+  /**
+   * A new rate from now on (the adaptive pace): tokens earned so far are counted at the old rate;
+   * callers already waiting keep their slot, later ones are paced at the new rate.
+   */
+  setRate(ratePerSecond: number): void {
+    if (!(ratePerSecond > 0)) throw new RangeError(`rate must be > 0, got ${ratePerSecond}`);
+    this.refill();
+    this.currentRate = ratePerSecond;
+    this.currentBurst = burstFor(ratePerSecond, this.explicitBurst);
+    this.tokens = Math.min(this.tokens, this.currentBurst);
   }
 
   async take(signal?: AbortSignal): Promise<void> {
@@ -42,7 +63,7 @@ export class RateLimiter {
     this.refill();
     this.tokens -= 1;
     if (this.tokens >= 0) return;
-    const waitMs = (-this.tokens / this.rate) * 1000;
+    const waitMs = (-this.tokens / this.currentRate) * 1000;
     try {
       await this.clock.sleep(waitMs, signal);
     } catch (err) {
@@ -55,8 +76,13 @@ export class RateLimiter {
     const now = this.clock.now();
     const elapsed = Math.max(0, now - this.refilledAt) / 1000;
     this.refilledAt = now;
-    this.tokens = Math.min(this.burst, this.tokens + elapsed * this.rate);
+    this.tokens = Math.min(this.currentBurst, this.tokens + elapsed * this.currentRate);
   }
+}
+
+function burstFor(rate: number, explicit: number | undefined): number {
+  const fallback = Math.max(1, Math.ceil(rate * 0.05));
+  return Math.max(1, Math.min(explicit ?? fallback, Math.max(1, rate)));
 }
 
 /** A limiter that never waits (probesPerSecond: 0 means unlimited). */

@@ -29,6 +29,7 @@ describe('parseConfigText', () => {
     expect(config.probe).toEqual({
       requiredKeys: [...DEFAULT_REQUIRED_KEYS], concurrency: 16, probesPerSecond: 200, perServiceConcurrency: 4, maxUnknownShare: 0.01,
       transport: 'proxy', native: { connectTimeoutMs: 1000, requestTimeoutMs: 5000, maxFrameBytes: 4 * 1024 * 1024 },
+      adaptive: { enabled: false, floor: 10, targetP95Ms: 250, maxErrorRate: 0.02, increaseStep: 10, decreaseFactor: 0.7, intervalMs: 2000, minSamples: 20 },
     });
     expect(config.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC', jitterSeconds: 0, runAtStart: true, windows: [] });
     expect(config.repair.mode).toBe('auto');
