@@ -4,6 +4,7 @@
 // (refused, failed, or dry-run with damage), 2 could not probe.
 import { randomUUID } from 'node:crypto';
 import { escapeControl as esc } from '../escape.js';
+import { repairJournal } from '../journal/entries.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
 import { repairContainer } from '../repair/execute.js';
@@ -110,7 +111,7 @@ repaired through it.`,
       }
       const result = await repairContainer(opened.proxy, before, {
         dryRun,
-        journal: printingSink(io, json, file),
+        journal: repairJournal(printingSink(io, json, file)),
         probe,
         reqId: `oio-repaird-cli-${randomUUID()}`,
       });

@@ -4,6 +4,7 @@
 // very same sweeps, so what it measures is what ships.
 import type { Config } from '../config/schema.js';
 import type { AccountFilter } from '../discover/enumerate.js';
+import { repairJournal } from '../journal/entries.js';
 import type { JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
 import { codeClass, type Metrics } from '../metrics/metrics.js';
@@ -180,7 +181,7 @@ export class Sweeper {
     const repair = (report: ContainerReport, { reqId, beforeFirstMutation }: RepairContext, dryRun: boolean) =>
       repairContainer(proxy, report, {
         dryRun,
-        journal,
+        journal: repairJournal(journal, { evidenceMaxBytes: config.journal.evidenceMaxBytes }),
         probe: (ref) => verify(ref, reqId),
         reqId,
         ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
@@ -189,7 +190,6 @@ export class Sweeper {
         verifyAttempts: config.repair.verifyAttempts,
         verifyDelayMs: config.repair.verifyDelayMs,
         awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
-        evidenceMaxBytes: config.journal.evidenceMaxBytes,
       });
     // Before the first probe of each sweep (and so before any repair), the proxy shows its line:
     // a 4.2.x/4.3.x one (service_id ignored) stops the sweep unless replicas are read natively;

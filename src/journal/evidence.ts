@@ -86,11 +86,6 @@ function replicaEvidence(r: ReplicaState, step: RepairStep, keys: readonly strin
   };
 }
 
-/** Steps that overwrite a replica's data; the others (leave, await-master) change roles only. */
-export function overwritesReplicas(step: RepairStep): boolean {
-  return step.kind === 'sync' || step.kind === 'set-properties';
-}
-
 /** What every replica of `report` held, for a step about to overwrite some of them. */
 export function evidenceRecord(report: ContainerReport, round: number, step: RepairStep, maxTableBytes: number): EvidenceRecord {
   const keys = keysInQuestion(report, step);

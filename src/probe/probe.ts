@@ -5,7 +5,6 @@
 // judgement is shared with the native probe (probe-native.ts).
 import { isOioError } from '../oio/errors.js';
 import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
-import type { JournalReplica } from '../journal/types.js';
 import { classifyReplica, containerVerdict, electionView, electionViewFromDebug, roleFromStatus } from './classify.js';
 import type { ContainerReport, ElectionView, ReplicaState, Role } from './types.js';
 
@@ -202,16 +201,4 @@ function roleFromDebug(answer: PeerAnswer<ElectionDebug | null> | undefined): Ro
   if (answer.body?.state === 'MASTER') return 'master';
   if (answer.body?.state === 'SLAVE') return 'slave';
   return 'none';
-}
-
-/** The per-peer state for the journal (no admin tables: they can be large). */
-export function summarizeReplicas(report: ContainerReport): JournalReplica[] {
-  return report.replicas.map((r) => ({
-    peer: r.peer,
-    health: r.health,
-    role: r.role,
-    ...(r.missingKeys.length > 0 ? { missingKeys: r.missingKeys } : {}),
-    ...(r.malformedKeys.length > 0 ? { malformedKeys: r.malformedKeys } : {}),
-    ...(r.detail ? { detail: r.detail } : {}),
-  }));
 }

@@ -8,20 +8,19 @@ import { isReasonCode, type ReasonCode } from '../decisions/codes.js';
 import { outcomeCode, verdictCode } from '../decisions/derive.js';
 import { isOioError } from '../oio/errors.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
-import { DEFAULT_EVIDENCE_MAX_BYTES, evidenceRecord, overwritesReplicas } from '../journal/evidence.js';
-import type { JournalEntry, JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { describeReplica, electionView } from '../probe/classify.js';
-import { summarizeReplicas } from '../probe/probe.js';
 import type { ContainerReport } from '../probe/types.js';
 import { agreedMaster, planRepair } from './plan.js';
+import { overwritesReplicas } from './steps.js';
 import { judgeSync, judgeWrite, roleEvidence, roleIn } from './evidence.js';
-import type { IneffectiveAction, RepairOutcome, RepairPlan, RepairResult, RepairStep, StepResult } from './types.js';
+import type { IneffectiveAction, RepairEvent, RepairOutcome, RepairPlan, RepairRecorder, RepairResult, RepairStep, StepResult } from './types.js';
 
 export interface RepairOptions {
   readonly dryRun: boolean;
-  readonly journal: JournalSink;
+  /** Where every step is recorded (the journal: src/journal/entries.ts repairJournal). */
+  readonly journal: RepairRecorder;
   /** Re-probe for verification; normally probeContainer with alwaysElection: true. */
   readonly probe: (ref: ContainerRef) => Promise<ContainerReport>;
   /** Rounds of steps at most (default 3: e.g. leave + await-master, then sync, then spare). */
@@ -45,8 +44,6 @@ export interface RepairOptions {
    * when it carries `skipped_budget` or `skipped_cooldown`, else `failed`, and the reason says why.
    */
   readonly beforeFirstMutation?: () => Promise<void>;
-  /** Admin tables larger than this (JSON bytes) go into `evidence` entries as a digest plus the keys in question. */
-  readonly evidenceMaxBytes?: number;
 }
 
 type Answer = { readonly peer: PeerId; readonly status: number; readonly message: string };
@@ -199,7 +196,7 @@ class RepairRun {
   private async dryRun(plan: RepairPlan): Promise<RepairResult> {
     this.rounds.push({ plan, results: [] });
     for (const step of plan.steps) {
-      await this.append({ type: 'step-start', round: 1, step, dryRun: true, before: summarizeReplicas(this.current) });
+      await this.append({ type: 'step-start', round: 1, step, dryRun: true, before: this.current });
     }
     return this.finish('dry_run', `dry run, would ${describePlan(plan)}: ${plan.reason}`);
   }
@@ -221,7 +218,7 @@ class RepairRun {
     if (!report) return;
     this.current = report;
     this.verified = report;
-    await this.append({ type: 'verify', code: verdictCode(report), round, verdict: report.verdict, reason: report.reason, after: summarizeReplicas(report) });
+    await this.append({ type: 'verify', round, after: report });
   }
 
   /**
@@ -281,9 +278,9 @@ class RepairRun {
     try {
       // Evidence before overwrite: what every replica held, as just read (a retry reads nothing new).
       if (overwritesReplicas(step) && extra.attempt === undefined) {
-        await this.append({ type: 'evidence', ...evidenceRecord(this.current, round, step, this.opts.evidenceMaxBytes ?? DEFAULT_EVIDENCE_MAX_BYTES) });
+        await this.append({ type: 'evidence', round, step, before: this.current });
       }
-      await this.append({ type: 'step-start', round, step, dryRun: false, before: summarizeReplicas(this.current), ...extra });
+      await this.append({ type: 'step-start', round, step, dryRun: false, before: this.current, ...extra });
     } catch (err) {
       throw new JournalFailure(err);
     }
@@ -408,16 +405,8 @@ class RepairRun {
     return { step, ...judgeWrite(before, after, master, step.values, round) };
   }
 
-  private async append(entry: DistributiveOmit<JournalEntry, 'ts' | 'cid' | 'account' | 'container' | 'reqId'>): Promise<void> {
-    const ref = this.before.ref;
-    await this.opts.journal.append({
-      ts: new Date().toISOString(),
-      cid: ref.cid,
-      ...(ref.account !== undefined ? { account: ref.account } : {}),
-      ...(ref.container !== undefined ? { container: ref.container } : {}),
-      reqId: this.opts.reqId,
-      ...entry,
-    } as JournalEntry);
+  private append(event: RepairEvent): Promise<void> {
+    return this.opts.journal.record(this.before.ref, this.opts.reqId, event);
   }
 
   /** The result, journalled as a `repair` entry unless nothing happened at all. */
@@ -439,8 +428,6 @@ class RepairRun {
     };
   }
 }
-
-type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 
 function byPeer(answers: readonly PeerAnswer<unknown>[]): Map<PeerId, PeerAnswer<unknown>> {
   return new Map(answers.map((a) => [a.peer, a]));

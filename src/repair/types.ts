@@ -1,7 +1,7 @@
 // Repair plans (pure data, made by planRepair in src/repair/plan.ts) and their outcomes
 // (made by the executor in src/repair/execute.ts).
 import type { ReasonCode } from '../decisions/codes.js';
-import type { PeerId } from '../oio/types.js';
+import type { ContainerRef, PeerId } from '../oio/types.js';
 import type { ContainerReport, ReplicaHealth, Role } from '../probe/types.js';
 
 export type RepairStep =
@@ -79,6 +79,45 @@ export interface StepResult {
   /** What the next plans must not repeat (each synced slave still damaged, the master not written…). */
   readonly ineffective?: readonly IneffectiveAction[];
   readonly detail: string;
+}
+
+/**
+ * What the executor records as it goes, in its own terms: src/journal/entries.ts turns each into
+ * a journal line (replicas summarized, time and container added). A step's start is recorded
+ * before its first request is sent.
+ */
+export type RepairEvent =
+  | {
+      readonly type: 'step-start';
+      readonly round: number;
+      readonly step: RepairStep;
+      readonly dryRun: boolean;
+      /** The latest read of the container before the step. */
+      readonly before: ContainerReport;
+      /** 2 and up for a retry of the same request within the step (e.g. a sync after 511). */
+      readonly attempt?: number;
+      /** Why this attempt is sent (retries only). */
+      readonly why?: string;
+    }
+  | {
+      readonly type: 'step-end';
+      readonly round: number;
+      readonly step: RepairStep;
+      readonly status: StepResultStatus;
+      readonly detail: string;
+      readonly answers?: StepResult['answers'];
+      readonly evidence?: readonly PeerEvidence[];
+    }
+  /** Before a step that overwrites replicas: what each one held (the latest read). */
+  | { readonly type: 'evidence'; readonly round: number; readonly step: RepairStep; readonly before: ContainerReport }
+  | { readonly type: 'escalate'; readonly code: ReasonCode; readonly round: number; readonly from: readonly IneffectiveAction[]; readonly to: readonly RepairStep[]; readonly reason: string }
+  /** A verification read (its verdict, reason and code are the record's). */
+  | { readonly type: 'verify'; readonly round: number; readonly after: ContainerReport }
+  | { readonly type: 'repair'; readonly code: ReasonCode; readonly outcome: RepairOutcome; readonly reason: string };
+
+/** Where the executor records its events; record() resolves once the record is on stable storage. */
+export interface RepairRecorder {
+  record(ref: ContainerRef, reqId: string, event: RepairEvent): Promise<void>;
 }
 
 /** Outcome label as exported in oio_repaird_repairs_total{outcome}. */

@@ -2,13 +2,13 @@
 // detection, ask the repair gate, repair (or record why not), and report the final state.
 // Never throws: a failed probe becomes an 'unknown' report, a failed repair a 'failed' outcome,
 // so one bad container cannot stop a sweep.
-import type { ReasonCode } from '../decisions/codes.js';
 import { outcomeCode, verdictCode } from '../decisions/derive.js';
-import type { JournalEntry, JournalReplica, JournalSink } from '../journal/types.js';
+import { detectionEntry, repairEntry } from '../journal/entries.js';
+import type { JournalEntry, JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
 import { countDecision, type Metrics } from '../metrics/metrics.js';
 import type { ContainerRef, PeerId } from '../oio/types.js';
-import type { ContainerReport, ReplicaState } from '../probe/types.js';
+import type { ContainerReport } from '../probe/types.js';
 import type { RepairOutcome, RepairResult } from '../repair/types.js';
 import type { RepairGate } from './repair-gate.js';
 
@@ -86,7 +86,7 @@ export async function processContainer(
     deps.metrics.repairs.inc({ outcome: decision.outcome });
     countDecision(deps.metrics, decision.code);
     log.info({ outcome: decision.outcome, code: decision.code, reason: decision.reason }, 'repair not attempted');
-    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), decision.outcome, decision.reason, decision.code), log);
+    await appendSafely(deps, repairEntry(report.ref, ctx.reqId, deps.now(), { type: 'repair', code: decision.code, outcome: decision.outcome, reason: decision.reason }), log);
     return { report, final: report, repairOutcome: decision.outcome };
   }
 
@@ -139,7 +139,7 @@ async function repairSafely(
   } catch (err) {
     const reason = `repair threw: ${errorText(err).message}`;
     log.error({ err }, 'repair threw');
-    await appendSafely(deps, repairEntry(report, ctx.reqId, deps.now(), 'failed', reason, 'REPAIR_FAILED'), log);
+    await appendSafely(deps, repairEntry(report.ref, ctx.reqId, deps.now(), { type: 'repair', code: 'REPAIR_FAILED', outcome: 'failed', reason }), log);
     return { outcome: 'failed', code: 'REPAIR_FAILED', before: report, rounds: [], reason };
   }
 }
@@ -175,41 +175,4 @@ export function countProbe(metrics: Metrics, report: ContainerReport): void {
   for (const replica of report.replicas) if (replica.health !== 'ok') metrics.detections.inc({ kind: replica.health });
   const problem = report.election?.problem;
   if (problem) metrics.detections.inc({ kind: problem });
-}
-
-export function journalReplica(replica: ReplicaState): JournalReplica {
-  return {
-    peer: replica.peer,
-    health: replica.health,
-    role: replica.role,
-    ...(replica.missingKeys.length > 0 ? { missingKeys: replica.missingKeys } : {}),
-    ...(replica.malformedKeys.length > 0 ? { malformedKeys: replica.malformedKeys } : {}),
-    ...(replica.detail !== undefined ? { detail: replica.detail } : {}),
-  };
-}
-
-function entryBase(report: ContainerReport, reqId: string, now: number) {
-  const { cid, account, container } = report.ref;
-  return {
-    ts: new Date(now).toISOString(),
-    cid,
-    ...(account !== undefined ? { account } : {}),
-    ...(container !== undefined ? { container } : {}),
-    reqId,
-  };
-}
-
-export function detectionEntry(report: ContainerReport, reqId: string, now: number): JournalEntry {
-  return {
-    ...entryBase(report, reqId, now),
-    type: 'detection',
-    code: verdictCode(report),
-    verdict: report.verdict,
-    reason: report.reason,
-    replicas: report.replicas.map(journalReplica),
-  };
-}
-
-function repairEntry(report: ContainerReport, reqId: string, now: number, outcome: RepairOutcome, reason: string, code: ReasonCode): JournalEntry {
-  return { ...entryBase(report, reqId, now), type: 'repair', code, outcome, reason };
 }

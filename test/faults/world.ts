@@ -5,6 +5,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { repairJournal } from '../../src/journal/entries.js';
 import { Journal } from '../../src/journal/journal.js';
 import type { JournalEntry } from '../../src/journal/types.js';
 import { silentLogger } from '../../src/log.js';
@@ -167,7 +168,7 @@ export class World {
     return repairContainer(this.proxy, report, {
       dryRun,
       ...(signal ? { signal } : {}),
-      journal: this.journal,
+      journal: repairJournal(this.journal),
       probe: (ref) => this.probe(ref, { reqId }, true),
       reqId,
       log: silentLogger(),

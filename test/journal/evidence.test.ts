@@ -1,7 +1,8 @@
 // Evidence before overwrite, as a pure function: what each replica held, which ones the step
 // overwrites, and when a table is recorded whole or as a digest plus the keys in question.
 import { describe, expect, it } from 'vitest';
-import { baseState, evidenceRecord, overwritesReplicas } from '../../src/journal/evidence.js';
+import { baseState, evidenceRecord } from '../../src/journal/evidence.js';
+import { overwritesReplicas } from '../../src/repair/steps.js';
 import type { ReplicaHealth } from '../../src/probe/types.js';
 import type { RepairStep } from '../../src/repair/types.js';
 import { healthyTable, masterView, P1, P2, P3, replica, report, without } from '../helpers/tables.js';

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { OioNotFoundError, OioUnreachableError } from '../../src/oio/errors.js';
 import type { PeerId } from '../../src/oio/types.js';
-import { probeContainer, summarizeReplicas } from '../../src/probe/probe.js';
+import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS } from '../../src/probe/types.js';
 import { FakeProxy } from '../helpers/fake-proxy.js';
 import { healthyTable, P1, P2, P3, REF, without } from '../helpers/tables.js';
@@ -153,16 +153,5 @@ describe('probeContainer', () => {
     const seen: PeerId[] = [];
     await probeContainer(proxy, REF, { ...opts, onPeer: (peer, read) => { seen.push(peer); return read(); } });
     expect(seen.sort()).toEqual([P1, P2, P3]);
-  });
-
-  it('summarizes replicas for the journal without tables', async () => {
-    const proxy = new FakeProxy();
-    proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
-    const report = await probeContainer(proxy, REF, opts);
-    expect(summarizeReplicas(report)).toEqual([
-      { peer: P1, health: 'missing-keys', role: 'slave', missingKeys: ['sys.m2.ctime'], detail: 'lacks sys.m2.ctime' },
-      { peer: P2, health: 'ok', role: 'master' },
-      { peer: P3, health: 'ok', role: 'slave' },
-    ]);
   });
 });

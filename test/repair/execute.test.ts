@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { OioUnavailableError } from '../../src/oio/errors.js';
 import type { ContainerRef } from '../../src/oio/types.js';
+import { repairJournal } from '../../src/journal/entries.js';
 import type { JournalEntry, JournalSink } from '../../src/journal/types.js';
 import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../../src/probe/types.js';
@@ -52,7 +53,7 @@ function setup(): Setup {
     probe: () => probeContainer(proxy, REF, { requiredKeys: DEFAULT_REQUIRED_KEYS, reqId: 'probe-1' }),
     options: (extra = {}) => ({
       dryRun: false,
-      journal,
+      journal: repairJournal(journal),
       reqId: 'rep-1',
       verifyDelayMs: 0,
       pollIntervalMs: 1,
@@ -132,7 +133,7 @@ describe('repairContainer', () => {
   it('records a digest and the keys in question instead of a table above evidenceMaxBytes', async () => {
     const s = setup();
     s.proxy.peer(P2).table = without(healthyTable(), 'sys.m2.ctime');
-    await repairContainer(s.proxy, await s.probe(), s.options({ evidenceMaxBytes: 100 }));
+    await repairContainer(s.proxy, await s.probe(), s.options({ journal: repairJournal(s.journal, { evidenceMaxBytes: 100 }) }));
     const evidence = s.journal.entries.find((e) => e.type === 'evidence');
     if (evidence?.type !== 'evidence') throw new Error('no evidence entry');
     expect(evidence.step.kind).toBe('set-properties');

@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { cidFromName } from '../../src/oio/cid.js';
 import { createProxyClient, type ProxyClient } from '../../src/oio/proxy-client.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../../src/oio/types.js';
+import { repairJournal } from '../../src/journal/entries.js';
 import type { JournalEntry, JournalSink } from '../../src/journal/types.js';
 import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../../src/probe/types.js';
@@ -129,7 +130,7 @@ async function repairOnce(seed: number, mode: WriteMode): Promise<Outcome> {
   const journal = new MemoryJournal();
   const result = await repairContainer(proxy, before, {
     dryRun: false,
-    journal,
+    journal: repairJournal(journal),
     reqId: `seed-${seed}`,
     probe: () => probe(proxy),
     verifyDelayMs: 10,

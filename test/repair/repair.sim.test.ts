@@ -3,6 +3,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createProxyClient, type ProxyClient } from '../../src/oio/proxy-client.js';
 import type { ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../../src/oio/types.js';
+import { repairJournal } from '../../src/journal/entries.js';
 import type { JournalEntry, JournalSink } from '../../src/journal/types.js';
 import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../../src/probe/types.js';
@@ -63,7 +64,7 @@ function probe(w: World, alwaysElection = false): Promise<ContainerReport> {
 function options(w: World, extra: Partial<RepairOptions> = {}): RepairOptions {
   return {
     dryRun: false,
-    journal: w.journal,
+    journal: repairJournal(w.journal),
     reqId: 'sim-test',
     probe: () => probe(w, true),
     verifyDelayMs: 30,
