@@ -4,7 +4,8 @@
 import { verdictCode } from '../decisions/derive.js';
 import { escapeControl as esc } from '../escape.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
-import type { RepairPlan, RepairStep } from '../repair/types.js';
+import { describeStep } from '../repair/steps.js';
+import type { RepairPlan } from '../repair/types.js';
 
 /** Draws an ASCII table (`+---+` borders) as the openio CLI (cliff) does. */
 export function table(headers: readonly string[], cells: readonly (readonly string[])[]): string {
@@ -46,19 +47,11 @@ export function formatReport(report: ContainerReport): string {
   return out.join('\n');
 }
 
-export function describeStep(step: RepairStep): string {
-  switch (step.kind) {
-    case 'sync': return `election sync of ${esc(step.peers.join(', '))} from the master`;
-    case 'leave': return `master ${esc(step.peer)} leaves the election`;
-    case 'await-master': return `wait until the election settles on a master other than ${esc(step.notPeer)} (healthy at the probe: ${esc(step.candidates.join(', '))})`;
-    case 'set-properties': return `write ${esc(Object.entries(step.values).map(([k, v]) => `${k}=${v}`).join(', '))} through the master`;
-  }
-}
 
 export function formatPlan(plan: RepairPlan): string {
   const head = `Plan: ${plan.decision} (${plan.code}) — ${esc(plan.reason)}`;
   if (plan.steps.length === 0) return head;
-  return [head, ...plan.steps.map((s, i) => `  ${i + 1}. ${describeStep(s)}`)].join('\n');
+  return [head, ...plan.steps.map((s, i) => `  ${i + 1}. ${esc(describeStep(s))}`)].join('\n');
 }
 
 export function formatAnswers(answers: readonly { peer: string; status: number; message: string }[]): string {

@@ -8,12 +8,13 @@ import { repairJournal } from '../journal/entries.js';
 import { Journal } from '../journal/journal.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
 import { repairContainer } from '../repair/execute.js';
+import { describeStep } from '../repair/steps.js';
 import { planRepair } from '../repair/plan.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
 import { exitCodeFor, requiredKeys } from './check.js';
 import { println, type CliIO, type Command } from './command.js';
 import { EX_ERROR, EX_UNSUPPORTED_PROXY } from './exit-codes.js';
-import { describeStep, formatAnswers, formatPlan, formatReport } from './format.js';
+import { formatAnswers, formatPlan, formatReport } from './format.js';
 import { adaptToProxyLine, openProxy, printUnsupportedProxy } from './proxy.js';
 import { executedJson, untouchedJson } from './repair-json.js';
 import { openTransport } from './transport.js';
@@ -27,7 +28,7 @@ function printingSink(io: CliIO, json: boolean, file?: JournalSink): JournalSink
       if (json) return;
       switch (entry.type) {
         case 'step-start':
-          println(io.stdout, `${entry.dryRun ? 'Would run' : 'Running'} step: ${describeStep(entry.step)}`);
+          println(io.stdout, `${entry.dryRun ? 'Would run' : 'Running'} step: ${esc(describeStep(entry.step))}`);
           break;
         case 'step-end':
           println(io.stdout, `  ${entry.status}: ${esc(entry.detail)}`);

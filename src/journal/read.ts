@@ -5,7 +5,8 @@
 // Writing is journal.ts's job.
 import { createReadStream } from 'node:fs';
 import { escapeControl as esc } from '../escape.js';
-import type { PeerEvidence, ReplicaSnapshot, RepairStep } from '../repair/types.js';
+import { describeStep, describeSteps } from '../repair/steps.js';
+import type { PeerEvidence, ReplicaSnapshot } from '../repair/types.js';
 import { JournalError } from './journal.js';
 import { journalFiles } from './rotation.js';
 import type { ReplicaEvidence } from './evidence.js';
@@ -178,9 +179,9 @@ function details(entry: JournalEntry): string {
     case 'detection':
       return `${esc(entry.verdict)}${codeText(entry)}: ${esc(entry.reason)} [${replicas(entry.replicas)}]`;
     case 'evidence':
-      return `round ${entry.round} before ${describeStep(entry.step)}${entry.source ? ` from ${esc(entry.source)}` : ''}: ${entry.replicas.map(evidenceSummary).join('; ')}`;
+      return `round ${entry.round} before ${esc(describeStep(entry.step, entry.source ?? undefined))}: ${entry.replicas.map(evidenceSummary).join('; ')}`;
     case 'step-start':
-      return `round ${entry.round} ${describeStep(entry.step)}${entry.attempt ? ` attempt ${entry.attempt}` : ''}${entry.dryRun ? ' (dry run)' : ''}${entry.why ? `: ${entry.why}` : ''} [before: ${replicas(entry.before)}]`;
+      return `round ${entry.round} ${esc(describeStep(entry.step))}${entry.attempt ? ` attempt ${entry.attempt}` : ''}${entry.dryRun ? ' (dry run)' : ''}${entry.why ? `: ${entry.why}` : ''} [before: ${replicas(entry.before)}]`;
     case 'step-end': {
       const answers = entry.answers?.length ? ` [${entry.answers.map((a) => `${esc(a.peer)} ${a.status} ${esc(a.message)}`).join(', ')}]` : '';
       const evidence = entry.evidence?.length ? ` [evidence: ${entry.evidence.map(evidenceText).join('; ')}]` : '';
@@ -188,7 +189,7 @@ function details(entry: JournalEntry): string {
     }
     case 'escalate': {
       const from = entry.from.map((a) => `${esc(a.kind)} ${esc(a.peer)} (round ${a.round}: ${esc(a.why)})`).join(', ');
-      const to = entry.to.length > 0 ? entry.to.map(describeStep).join(', then ') : 'stop';
+      const to = entry.to.length > 0 ? esc(describeSteps(entry.to)) : 'stop';
       return `round ${entry.round}${codeText(entry)} no effect: ${from} → ${to}: ${esc(entry.reason)}`;
     }
     case 'verify':
@@ -256,17 +257,4 @@ function replicas(list: readonly JournalReplica[]): string {
       return `${esc(r.peer)} ${esc(r.health)}${role}${keys.length ? ` (${esc(keys.join('; '))})` : ''}`;
     })
     .join(', ');
-}
-
-function describeStep(step: RepairStep): string {
-  switch (step.kind) {
-    case 'sync':
-      return `sync ${esc(step.peers.join(','))}`;
-    case 'leave':
-      return `leave ${esc(step.peer)}`;
-    case 'await-master':
-      return `await-master among ${esc(step.candidates.join(','))} (not ${esc(step.notPeer)})`;
-    case 'set-properties':
-      return `set-properties ${esc(Object.keys(step.values).join(','))}`;
-  }
 }

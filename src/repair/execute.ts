@@ -13,7 +13,7 @@ import type { Metrics } from '../metrics/metrics.js';
 import { describeReplica, electionView } from '../probe/classify.js';
 import type { ContainerReport } from '../probe/types.js';
 import { agreedMaster, planRepair } from './plan.js';
-import { overwritesReplicas } from './steps.js';
+import { describeSteps, overwritesReplicas } from './steps.js';
 import { judgeSync, judgeWrite, roleEvidence, roleIn } from './evidence.js';
 import type { IneffectiveAction, RepairEvent, RepairOutcome, RepairPlan, RepairRecorder, RepairResult, RepairStep, StepResult } from './types.js';
 
@@ -198,7 +198,7 @@ class RepairRun {
     for (const step of plan.steps) {
       await this.append({ type: 'step-start', round: 1, step, dryRun: true, before: this.current });
     }
-    return this.finish('dry_run', `dry run, would ${describePlan(plan)}: ${plan.reason}`);
+    return this.finish('dry_run', `dry run, would run: ${describeSteps(plan.steps)}: ${plan.reason}`);
   }
 
   /**
@@ -435,17 +435,4 @@ function byPeer(answers: readonly PeerAnswer<unknown>[]): Map<PeerId, PeerAnswer
 
 function plain(a: PeerAnswer<unknown>): Answer {
   return { peer: a.peer, status: a.status, message: a.message };
-}
-
-function describePlan(plan: RepairPlan): string {
-  return plan.steps
-    .map((s) => {
-      switch (s.kind) {
-        case 'sync': return `sync ${s.peers.join(', ')}`;
-        case 'leave': return `make ${s.peer} leave`;
-        case 'await-master': return `wait for one of ${s.candidates.join(', ')} to be master`;
-        case 'set-properties': return `write ${Object.keys(s.values).join(', ')} through the master`;
-      }
-    })
-    .join(', then ');
 }

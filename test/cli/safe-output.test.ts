@@ -75,7 +75,7 @@ describe('human output escapes control characters', () => {
     const printed = await runInProcess(['journal', '--file', file, '--evidence']);
     expect(printed.code).toBe(0);
     expectSafe(printed.stdout);
-    expect(printed.stdout).toContain(`round 1 before sync ${PEERS[0]} from ${PEERS[1]}`);
+    expect(printed.stdout).toContain(`round 1 before election sync of ${PEERS[0]} from the master ${PEERS[1]}`);
     expect(printed.stdout).toContain(`${PEERS[0]} slave base present missing-keys OVERWRITTEN, table of`);
     // The overwritten slave's table, key by key, as it was before the sync.
     expect(printed.stdout).toContain(`    sys.user.name = ${ESCAPED}`);

@@ -57,9 +57,9 @@ describe('oio-repaird check / repair / journal', () => {
     expect(printed.code).toBe(0);
     const lines = printed.stdout.trim().split('\n');
     expect(lines).toHaveLength(5);
-    expect(lines[0]).toMatch(/myaccount\/FVE0  evidence +round 1 before sync 127\.0\.0\.1:6131 from 127\.0\.0\.1:\d+: /);
+    expect(lines[0]).toMatch(/myaccount\/FVE0  evidence +round 1 before election sync of 127\.0\.0\.1:6131 from the master 127\.0\.0\.1:\d+: /);
     expect(lines[0]).toMatch(/127\.0\.0\.1:6131 slave base present missing-keys OVERWRITTEN, table of \d+ keys/);
-    expect(lines[1]).toContain('myaccount/FVE0  step-start  round 1 sync 127.0.0.1:6131 [before: ');
+    expect(lines[1]).toContain('myaccount/FVE0  step-start  round 1 election sync of 127.0.0.1:6131 from the master [before: ');
     expect(lines[1]).toContain('127.0.0.1:6131 missing-keys slave (missing sys.m2.ctime)');
     expect(lines[2]).toMatch(/step-end +round 1 sync done: .*127\.0\.0\.1:6131 200/);
     expect(lines[4]).toMatch(/repair +succeeded \(REPAIR_SUCCEEDED\): /);

@@ -28,7 +28,7 @@ describe('formatJournalEntries', () => {
       step: { kind: 'sync', peers: ['10.0.0.2:6120'] },
       before: [{ peer: '10.0.0.2:6120', health: 'missing-base', role: 'unknown' }],
     };
-    expect(formatJournalEntries([entry])).toContain('step-start  round 1 sync 10.0.0.2:6120 (dry run) [before: 10.0.0.2:6120 missing-base]');
+    expect(formatJournalEntries([entry])).toContain('step-start  round 1 election sync of 10.0.0.2:6120 from the master (dry run) [before: 10.0.0.2:6120 missing-base]');
   });
 
   it('prints a retry with its attempt number and why it was sent', () => {
@@ -37,7 +37,7 @@ describe('formatJournalEntries', () => {
       step: { kind: 'sync', peers: ['10.0.0.2:6120'] },
       before: [],
     };
-    expect(formatJournalEntries([entry])).toContain('step-start  round 1 sync 10.0.0.2:6120 attempt 2: answered 511 [before: ]');
+    expect(formatJournalEntries([entry])).toContain('step-start  round 1 election sync of 10.0.0.2:6120 from the master attempt 2: answered 511 [before: ]');
   });
 
   it('prints a step end with each replica’s evidence, before → after', () => {
@@ -62,7 +62,7 @@ describe('formatJournalEntries', () => {
       to: [{ kind: 'leave', peer: 'M' }, { kind: 'await-master', candidates: ['A'], notPeer: 'M' }],
     };
     expect(formatJournalEntries([entry])).toContain(
-      'escalate    round 2 no effect: set-properties M (round 1: still lacks sys.m2.ctime) → leave M, then await-master among A (not M): write-back had no effect, so M leaves',
+      'escalate    round 2 no effect: set-properties M (round 1: still lacks sys.m2.ctime) → master M leaves the election, then wait until the election settles on a master other than M (healthy at the probe: A): write-back had no effect, so M leaves',
     );
   });
 
@@ -99,7 +99,7 @@ describe('formatJournalEntries', () => {
       { ...base, type: 'step-start', round: 1, dryRun: false, before: [], step: { kind: 'set-properties', values: { 'sys.m2.ctime': '1', 'sys.m2.init': '1' } } },
     ];
     const [first, second] = formatJournalEntries(steps).split('\n');
-    expect(first).toContain('await-master among b,c (not a)');
-    expect(second).toContain('set-properties sys.m2.ctime,sys.m2.init');
+    expect(first).toContain('wait until the election settles on a master other than a (healthy at the probe: b, c)');
+    expect(second).toContain('write sys.m2.ctime=1, sys.m2.init=1 through the master');
   });
 });

@@ -325,7 +325,7 @@ describe('repairContainer', () => {
     expect(s.journal.entries.map((e) => (e.type === 'step-start' ? `${e.type}:${e.step.kind}:${e.dryRun}` : e.type))).toEqual([
       'step-start:leave:true', 'step-start:await-master:true', 'repair',
     ]);
-    expect(result.reason).toContain(`make ${P2} leave`);
+    expect(result.reason).toContain(`dry run, would run: master ${P2} leaves the election, then wait until`);
   });
 
   it('asks the election again before syncing, and sends no sync once mastership has moved', async () => {
