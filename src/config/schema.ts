@@ -162,6 +162,24 @@ const repairSection = z
     path: ['backoffMaxSeconds'],
   });
 
+// host:port[,host:port…] (ZooKeeper's connection string, without a chroot).
+const zookeeperHosts = z.string().regex(/^[A-Za-z0-9_.-]+:\d{1,5}(,[A-Za-z0-9_.-]+:\d{1,5})*$/, {
+  message: 'must be host:port[,host:port…] (the ZooKeeper ensemble)',
+});
+
+// Fleet mode (several daemons share the namespace through ZooKeeper): absent, the daemon is alone.
+const fleetSection = z.strictObject({
+  zookeeper: zookeeperHosts,
+  // null: /oio-repaird/<proxy.namespace>
+  root: z.string().regex(/^(\/[A-Za-z0-9_.-]+)+$/, { message: 'must be a ZooKeeper path such as /oio-repaird/OPENIO' }).nullable().default(null),
+  // null: the host name. Unique in the fleet: it is the member's node and its rendezvous name.
+  memberId: z.string().regex(/^[A-Za-z0-9_.-]+$/, { message: 'must be letters, digits, _ . -' }).nullable().default(null),
+  sessionTimeoutMs: int(1000, 60_000).default(10_000),
+  opTimeoutMs: int(100, 60_000).default(5000),
+  // The members the fleet should have (the fleet-smaller-than-expected alert); null: no check.
+  expectedMembers: int(1, 1000).nullable().default(null),
+});
+
 /** Every setting of the file. Sections default to `{}` so their own defaults apply. */
 export const settingsSchema = z
   .strictObject({
@@ -222,6 +240,7 @@ export const settingsSchema = z
     log: z.strictObject({ level: reloadable(z.enum(LOG_LEVELS).default('info')) }).prefault({}),
     shutdown: z.strictObject({ graceSeconds: int(1, 3600).default(30) }).prefault({}),
     progress: z.strictObject({ intervalSeconds: reloadable(int(1, 86_400).default(30)) }).prefault({}),
+    fleet: fleetSection.nullable().default(null),
     sweep: z
       .strictObject({
         // A container in flight this long with none finished meanwhile is a stalled sweep. null:

@@ -7,6 +7,7 @@ import { ALL_REASON_CODES, type ReasonCode } from '../decisions/codes.js';
 import { DAMAGE_KINDS, REPLICA_HEALTHS } from '../probe/types.js';
 import { REPAIR_OUTCOMES } from '../repair/types.js';
 import { PACE_REASONS } from '../schedule/pace.js';
+import { createFleetMetrics, type FleetMetrics } from './fleet.js';
 
 /** Values of oio_repaird_probes_total{result}: a replica health, or `error` for a probe that failed. */
 export const PROBE_RESULTS = [...REPLICA_HEALTHS, 'error'] as const;
@@ -57,6 +58,8 @@ export interface Metrics {
   readonly probeRateAllowed: Gauge;
   readonly probePaceReason: Gauge<'reason'>;
   readonly probePaceP95: Gauge;
+  /** Fleet mode (src/metrics/fleet.ts). */
+  readonly fleet: FleetMetrics;
 }
 
 export interface MetricsOptions {
@@ -262,6 +265,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       help: 'p95 latency of admin/get_properties over the adaptive pace\'s last interval (what it compares with probe.adaptive.targetP95Ms); 0 when adaptive pacing is off or nothing was answered.',
       registers,
     }),
+    fleet: createFleetMetrics(registers),
   };
 
   for (const result of PROBE_RESULTS) m.probes.inc({ result }, 0);
