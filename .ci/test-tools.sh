@@ -2,7 +2,8 @@
 # Puts the real programs the live tests drive where they find them, as .ci/run does before
 # `npm test`: Prometheus and Alertmanager (extracted from Debian's .debs into a cache dir, never
 # installed or started as services) for test/e2e/alerts.live.e2e.test.ts, and Chromium (apt) for
-# the status page's browser test. Prints the paths; writes them to $CACHE/test-tools.env for
+# the status page's browser test, and ZooKeeper (apt: Debian's zookeeper, java) for the fleet
+# tests. Prints the paths; writes them to $CACHE/test-tools.env for
 # .ci/run to source. Idempotent; runs as root on Debian 12 with CI=true and no stdin.
 set -euo pipefail
 
@@ -65,11 +66,23 @@ if [[ -z "$CHROMIUM" ]]; then
 fi
 "$CHROMIUM" --version 2>/dev/null || true
 
+say "ZooKeeper (Debian's zookeeper package: jars only, the fleet tests start it as plain processes)"
+ZK_JARS=/usr/share/java
+if [[ ! -f "$ZK_JARS/zookeeper.jar" || ! -f "$ZK_JARS/zookeeper-jute.jar" || ! -f "$ZK_JARS/slf4j-simple.jar" ]]; then
+  # Not zookeeperd: that is only the service wrapper, and nothing is run as a service here.
+  run apt-get install -y -qq --no-install-recommends zookeeper libslf4j-java </dev/null \
+    || { apt_update_once && run apt-get install -y -qq --no-install-recommends zookeeper libslf4j-java </dev/null; } \
+    || die "cannot install zookeeper"
+fi
+[[ -x /usr/bin/java ]] || die "zookeeper installed but no /usr/bin/java"
+ls "$ZK_JARS"/zookeeper-3*.jar 2>/dev/null | head -n 1
+
 mkdir -p "$CACHE"
 cat >"$CACHE/test-tools.env" <<ENV
 export OIO_PROMETHEUS='$PROMETHEUS'
 export OIO_ALERTMANAGER='$ALERTMANAGER'
 export OIO_CHROMIUM='$CHROMIUM'
+export OIO_ZOOKEEPER_JARS='$ZK_JARS'
 ENV
 say "test tools ready ($CACHE/test-tools.env)"
 cat "$CACHE/test-tools.env"

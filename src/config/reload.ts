@@ -49,12 +49,15 @@ export function describeReload(diff: ReloadDiff): string {
 function walk(schema: z.ZodType, path: readonly string[], marked: boolean): [string, OnReload][] {
   let node: z.ZodType = schema;
   let reload = marked || isReloadable(node);
+  let absentable = false;
   for (let inner = wrapped(node); inner !== undefined; inner = wrapped(node)) {
+    absentable ||= (node._zod.def as { type: string }).type === 'nullable';
     node = inner;
     reload ||= isReloadable(node);
   }
   const def = node._zod.def as { type: string; shape?: Record<string, z.ZodType> };
-  if (def.type === 'object' && def.shape !== undefined) {
+  // A section that may be absent (null, e.g. fleet) is one setting: present or not, as a whole.
+  if (def.type === 'object' && def.shape !== undefined && !absentable) {
     return Object.entries(def.shape).flatMap(([key, child]) => walk(child, [...path, key], reload));
   }
   return [[path.join('.'), reload ? 'applied' : 'restart']];

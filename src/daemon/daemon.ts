@@ -20,7 +20,10 @@ import { FileGateStore, GATE_FILE } from '../sweep/gate-store.js';
 import { publishCompletedSweep } from '../sweep/gauges.js';
 import { FileSweepHistory, lastSuccess } from '../sweep/history.js';
 import { removeStaleTempFiles } from '../sweep/state-file.js';
-import { FileSweepStateStore, STATE_FILE, type SweepStateStore } from '../sweep/state.js';
+import { FileSweepStateStore, MemorySweepStateStore, STATE_FILE, type SweepStateStore } from '../sweep/state.js';
+import { Fleet } from '../fleet/fleet.js';
+import type { FleetWalk } from '../fleet/runner.js';
+import type { RepairFn } from '../sweep/process-container.js';
 import type { ProgressFields } from '../sweep/progress.js';
 import { sweepSucceeded, type SweepSummary } from '../sweep/sweep.js';
 import { VERSION } from '../version.js';
@@ -68,6 +71,7 @@ export class Daemon {
   private readonly lock: StateLock;
   /** oio_repaird_service_* from every container's outcome, labels from the conscience's meta2 list. */
   private readonly serviceHealth: ServiceHealth;
+  private readonly fleet: Fleet | null;
 
   private constructor(opts: DaemonOptions, journal: Journal, lock: StateLock) {
     this.opts = opts;
@@ -79,6 +83,8 @@ export class Daemon {
     const c = this.config;
     this.status = new StatusBoard(journal);
     this.serviceHealth = new ServiceHealth(this.metrics, this.log.child({ component: 'service-health' }));
+    // Fleet mode only with a `fleet` section: without it, nothing of src/fleet/ runs.
+    this.fleet = c.fleet ? new Fleet({ config: c.fleet, namespace: c.proxy.namespace, log: this.log, metrics: this.metrics, limits: () => ({ maxPerHour: this.config.repair.budgetPerHour, maxPerSweep: this.config.repair.budgetPerSweep }) }) : null;
     const stateLog = this.log.child({ component: 'state' });
     this.storage = new StorageHealth({
       metrics: this.metrics,
@@ -95,6 +101,7 @@ export class Daemon {
         onSaved: () => this.storage.ok('repair_history'),
         onSaveFailed: (err) => this.storage.failed('repair_history', err),
       }),
+      ...(this.fleet ? { fence: { reason: (cid: string) => this.fleet?.fenceReason(cid) ?? null, onRefused: () => this.fleet?.onFenced() } } : {}),
     });
     const onBadPosition = (bad: { problem: 'corrupt' | 'unreadable' }): void => this.metrics.stateFileProblems.inc({ file: 'sweep_position', problem: bad.problem });
     this.state = this.storage.sweepState(new FileSweepStateStore(c.state.dir, stateLog, onBadPosition));
@@ -113,7 +120,8 @@ export class Daemon {
       jitterSeconds: c.schedule.jitterSeconds,
       runAtStart: c.schedule.runAtStart,
       log: this.log,
-      startSweep: () => this.sweep(),
+      // Fleet mode: the schedule makes the leader start the next epoch; members walk on their own.
+      startSweep: () => (this.fleet ? this.fleet.onSchedule() : this.sweep()),
     });
   }
 
@@ -158,6 +166,7 @@ export class Daemon {
     await this.stall.load();
     this.stallTimer = setInterval(() => this.stall.check(), Math.min(5000, Math.max(100, stallTimeoutMs(c) / 4)));
     this.stallTimer.unref();
+    this.fleet?.start((walk) => this.sweep(walk));
     await this.scheduler.start();
     this.log.info(
       {
@@ -210,6 +219,8 @@ export class Daemon {
     if (stalled !== null) return { ready: false, reason: stalled };
     if (this.sweepBlocker !== null) return { ready: false, reason: this.sweepBlocker };
     if (this.sweeper.unsupportedProxy !== null) return { ready: false, reason: this.sweeper.unsupportedProxy };
+    const fenced = this.fleet?.notReadyReason() ?? null;
+    if (fenced !== null) return { ready: false, reason: fenced };
     const storage = this.storage.problem();
     if (storage) return { ready: false, reason: storage };
     const age = Date.now() - this.lastProxyAnswerAt;
@@ -218,12 +229,17 @@ export class Daemon {
     return { ready: true };
   }
 
-  /** One sweep with the current configuration. Called only through the scheduler's guard. */
-  private async sweep(): Promise<SweepSummary> {
+  /**
+   * One sweep with the current configuration. Called only through the scheduler's guard, or in
+   * fleet mode as one walk of an epoch (its buckets only, no resume file, paused while fenced).
+   */
+  private async sweep(walk?: FleetWalk): Promise<SweepSummary> {
     this.status.sweepStarted();
+    const fleet = this.fleet;
     const summary = await this.sweeper.run(this.config, {
-      signal: this.stopSweeps.signal,
-      state: this.state,
+      signal: walk ? AbortSignal.any([this.stopSweeps.signal, walk.signal]) : this.stopSweeps.signal,
+      state: walk ? new MemorySweepStateStore() : this.state,
+      ...(walk && fleet ? { allowed: walk.allowed, wrapRepair: (repair: RepairFn) => fleet.wrapRepair(repair) } : {}),
       ...(this.lastSweepTotal !== undefined ? { expectedTotal: this.lastSweepTotal } : {}),
       wrapProbe: (probe) => (ref, ctx) => {
         if (this.stall.shouldSkip(ref)) return Promise.resolve(this.stall.skippedReport(ref));
@@ -234,6 +250,7 @@ export class Daemon {
         onContainerDone: (ref) => this.stall.done(ref),
         onContainerOutcome: (outcome) => this.serviceHealth.observe(outcome),
         onProgress: (p) => this.reportProgress(p),
+        ...(walk ? { select: walk.select, pauseCheckMs: 250 } : {}),
       },
     });
     this.stall.sweepEnded();
@@ -319,6 +336,7 @@ export class Daemon {
     clearInterval(this.heartbeat);
     clearInterval(this.stallTimer);
     this.stopSweeps.abort(new Error('daemon stopping'));
+    await this.fleet?.stop();
     await this.scheduler.stop();
     await this.scheduler.idle();
     await this.http?.close();

@@ -21,7 +21,8 @@ import { repairContainer } from '../repair/execute.js';
 import { windowGate } from '../schedule/windows.js';
 import { AdaptivePace, exportFixedPace } from '../schedule/adaptive-pace.js';
 import type { PaceSettings } from '../schedule/pace.js';
-import type { ProbeContext, ProbeFn, RepairContext } from '../sweep/process-container.js';
+import type { ProbeContext, ProbeFn, RepairContext, RepairFn } from '../sweep/process-container.js';
+import { fencedProxy } from '../fleet/fence.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
 import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
@@ -92,6 +93,11 @@ export interface SweeperOptions {
   readonly onProxyAnswer?: () => void;
   /** Where the repair gate's history (cooldowns, hourly budget) is kept across restarts. */
   readonly gateStore?: FileGateStore;
+  /**
+   * Fleet mode: why a mutating request on a container must not be sent now (fenced), or null;
+   * checked before every sync, leave and set_properties (src/fleet/fence.ts).
+   */
+  readonly fence?: { readonly reason: (cid: string) => string | null; readonly onRefused: () => void };
 }
 
 /** What the daemon (or the benchmark) asks of one sweep: how to stop it, where it keeps its state. */
@@ -102,6 +108,10 @@ export interface SweepRequest {
   readonly expectedTotal?: number;
   /** Wraps the probe (the benchmark counts concurrency with it). */
   readonly wrapProbe?: (probe: ProbeFn) => ProbeFn;
+  /** Wraps the repair (fleet mode: the container's lock and the fleet budget). */
+  readonly wrapRepair?: (repair: RepairFn) => RepairFn;
+  /** Also required to take a new container (fleet mode: not fenced), with the time windows. */
+  readonly allowed?: () => boolean;
   /** Replaces options derived from the configuration (the benchmark's limits and filters). */
   readonly overrides?: Partial<Omit<SweepOptions, 'signal'>>;
 }
@@ -174,12 +184,14 @@ export class Sweeper {
     const { log, metrics, journal } = this.opts;
     const rateLimiter = this.applyPace(config);
     const proxy = this.proxy;
+    const fence = this.opts.fence;
+    const repairProxy = fence ? fencedProxy(proxy, fence.reason, fence.onRefused) : proxy;
     // Probe and verification read through the same transport; repairs go through the proxy. The
     // required keys and how an empty table reads follow the line, known once the sweep's check ran.
     const probeWith = this.prober(config);
     const verify = (ref: ContainerRef, reqId: string) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId });
     const repair = (report: ContainerReport, { reqId, beforeFirstMutation }: RepairContext, dryRun: boolean) =>
-      repairContainer(proxy, report, {
+      repairContainer(repairProxy, report, {
         dryRun,
         journal: repairJournal(journal, { evidenceMaxBytes: config.journal.evidenceMaxBytes }),
         probe: (ref) => verify(ref, reqId),
@@ -229,12 +241,16 @@ export class Sweeper {
       return report;
     };
     const windows = config.schedule.windows;
+    const inWindow = windows.length > 0 ? windowGate(windows, config.schedule.timezone) : undefined;
+    const allowed = run.allowed;
+    const isAllowedNow = allowed ? () => allowed() && (inWindow?.() ?? true) : inWindow;
+    const repairNow: RepairFn = (report, ctx) => repair(report, ctx, false);
     return runSweep(
       {
         accounts: this.accounts,
         locate: (ref, ctx) => proxy.locate(ref, { reqId: ctx.reqId }),
         probe: run.wrapProbe ? run.wrapProbe(probe) : probe,
-        repair: (report, ctx) => repair(report, ctx, false),
+        repair: run.wrapRepair ? run.wrapRepair(repairNow) : repairNow,
         // report-only mode: the plan goes to the journal as dry-run steps, nothing is changed.
         previewRepair: (report, ctx) => repair(report, ctx, true),
         journal,
@@ -251,7 +267,7 @@ export class Sweeper {
         perServiceConcurrency: config.probe.perServiceConcurrency,
         maxUnknownShare: config.probe.maxUnknownShare,
         progressIntervalMs: config.progress.intervalSeconds * 1000,
-        ...(windows.length > 0 ? { isAllowedNow: windowGate(windows, config.schedule.timezone) } : {}),
+        ...(isAllowedNow ? { isAllowedNow } : {}),
         ...(run.expectedTotal !== undefined ? { expectedTotal: run.expectedTotal } : {}),
         ...run.overrides,
         signal: AbortSignal.any([run.signal, refused.signal]),

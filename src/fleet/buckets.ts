@@ -13,9 +13,32 @@ export function bucketOf(cid: string): number {
   return createHash('sha256').update(cid).digest().readUInt16BE(0) % BUCKETS;
 }
 
-/** The rendezvous weight of `member` for `bucket`: 48 bits of SHA-256, the same on every host. */
+/** 32-bit FNV-1a of a string (the member's seed). */
+function fnv1a(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    h ^= text.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return h >>> 0;
+}
+
+/** MurmurHash3's 32-bit finaliser: every input bit flips about half the output bits. */
+function fmix(x: number): number {
+  let h = x >>> 0;
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/** The rendezvous weight of `member` for `bucket`: 52 bits, the same on every host and version of Node. */
 export function weight(member: string, bucket: number): number {
-  return createHash('sha256').update(`${member}\u0000${bucket}`).digest().readUIntBE(0, 6);
+  const high = fmix(fnv1a(member) ^ fmix(bucket + 0x9e3779b9));
+  const low = fmix(fnv1a(`${member}#`) ^ fmix(bucket ^ 0x85ebca6b)) & 0xfffff;
+  return high * 0x100000 + low;
 }
 
 /** The owner of every bucket (index = bucket), or null for all when there is no member. */

@@ -78,6 +78,11 @@ export interface SimulatorOptions {
   native?: boolean;
   /** Capacity of the proxy and the meta2 services, and background traffic (default: scenario's, else none). */
   load?: LoadSpec;
+  /**
+   * Count the `admin/get_properties` reads each container gets (stats.readsByContainer), so a
+   * test can check that every container was probed. Off by default (a map entry per container).
+   */
+  countReads?: boolean;
 }
 
 export interface Simulator {
@@ -147,7 +152,7 @@ class SimServer implements Simulator {
   private readonly server: Server;
   private readonly sockets = new Set<Socket>();
   private readonly ns: SimNamespace;
-  private readonly statsRecorder = new StatsRecorder();
+  private readonly statsRecorder: StatsRecorder;
   private readonly scheduler = new TimerScheduler();
   private readonly ctx: SimContext & { quirks: SimContext['quirks'] };
   private readonly latencyMs: number;
@@ -160,6 +165,7 @@ class SimServer implements Simulator {
 
   constructor(opts: SimulatorOptions) {
     const scenario = opts.scenario ?? {};
+    this.statsRecorder = new StatsRecorder({ countReads: opts.countReads ?? false });
     this.namespace = opts.namespace ?? scenario.namespace ?? 'OPENIO';
     const generate = opts.generate ?? scenario.generate;
     const oioVersion = opts.oioVersion ?? scenario.oioVersion ?? 'master';

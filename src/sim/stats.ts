@@ -35,6 +35,8 @@ export interface SimStats {
   readonly localWrites: Readonly<Record<PeerId, number>>;
   /** Generated containers stored because they were mutated (the rest stay lazy). */
   readonly materialisedContainers: number;
+  /** `admin/get_properties` reads per container (CID), when the simulator counts them (countReads). */
+  readonly readsByContainer?: Readonly<Record<string, number>>;
 }
 
 export class StatsRecorder {
@@ -50,6 +52,16 @@ export class StatsRecorder {
   private writes = 0;
   private mutations = new Map<string, number>();
   private localWrites = new Map<PeerId, number>();
+  private readonly reads: Map<string, number> | undefined;
+
+  constructor(opts: { countReads?: boolean } = {}) {
+    this.reads = opts.countReads ? new Map() : undefined;
+  }
+
+  /** A replica of container `cid` was read (admin/get_properties); counted only with countReads. */
+  propertiesRead(cid: string): void {
+    if (this.reads) this.reads.set(cid, (this.reads.get(cid) ?? 0) + 1);
+  }
 
   requestStarted(route: string): void {
     this.requests++;
@@ -119,6 +131,7 @@ export class StatsRecorder {
       writes: this.writes,
       localWrites: Object.fromEntries(this.localWrites),
       materialisedContainers,
+      ...(this.reads ? { readsByContainer: Object.fromEntries(this.reads) } : {}),
     };
   }
 
@@ -137,5 +150,6 @@ export class StatsRecorder {
     this.leaveCalls.clear();
     this.writes = 0;
     this.localWrites.clear();
+    this.reads?.clear();
   }
 }

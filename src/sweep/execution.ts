@@ -117,6 +117,8 @@ export class SweepExecution {
           // Finished beyond the watermark before a restart: already counted, not probed again.
           if (this.watermark.alreadyFinished({ account: container.account, container: container.container })) continue;
           if (!(await this.waitUntilAllowed())) return 'interrupted';
+          // Fleet mode: only the containers of this member's buckets (src/fleet/runner.ts).
+          if (this.opts.select && !this.opts.select(container.cid)) continue;
           const releaseWindow = await this.admission.enterWindow(stop);
           this.spawn(container, releaseWindow);
         }

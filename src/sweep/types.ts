@@ -49,6 +49,8 @@ export interface SweepOptions extends AdmissionLimits {
   readonly maxUnknownShare: number;
   /** Called with each progress line's fields (the daemon forwards them to systemd's STATUS=). */
   readonly onProgress?: (fields: ProgressFields) => void;
+  /** Fleet mode: whether to probe this container (its bucket is this member's); others are passed over. */
+  readonly select?: (cid: string) => boolean;
   /** Called when a container's probe/repair has ended, whatever the outcome (the stall watch). */
   readonly onContainerDone?: (ref: ContainerRef) => void;
   /** Called with each finished container's outcome (per-service health, suspects). Must not throw. */

@@ -97,6 +97,7 @@ export async function getProperties(ctx: SimContext, req: SimRequest): Promise<R
   if (ids && ids.length > 1 && ctx.quirks.readsLocalFlag) throw badRequest('Directory error: Only one service can be requested');
   const located = locate(ctx.ns, req.query);
   let c = located.kind === 'found' ? located.container : undefined;
+  if (c) ctx.stats.propertiesRead(c.cid);
   if (c && !(ctx.quirks.readsLocalFlag && flag(req.query, 'local'))) c = electOnRead(ctx, c);
   const stats = statsOf(ctx.quirks);
   if (ids) {
