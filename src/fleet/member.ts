@@ -199,9 +199,20 @@ export class FleetMember extends EventEmitter {
       }
       backoff = 200;
       this.session = session;
+      // A client that has not reconnected within twice the session timeout may never do so (and
+      // the server has expired the session by then): give it up for a new one.
+      let giveUp: NodeJS.Timeout | undefined;
       const ended = new Promise<void>((resolve) => {
         session.on('state', (state: ZkSessionState) => {
           log[state === 'connected' ? 'info' : 'warn']({ session: session.id, state }, `fleet: ZooKeeper session ${state}`);
+          clearTimeout(giveUp);
+          if (state === 'suspended') {
+            giveUp = setTimeout(() => {
+              log.warn({ session: session.id, afterMs: 2 * this.opts.sessionTimeoutMs }, 'fleet: ZooKeeper session not back, opening a new one');
+              session.close();
+            }, 2 * this.opts.sessionTimeoutMs);
+            giveUp.unref();
+          }
           if (state === 'connected') void this.refreshAll(session);
           this.emit('change');
           if (state === 'expired' || state === 'closed') resolve();
@@ -247,8 +258,9 @@ export class FleetMember extends EventEmitter {
       }
     }
     await zk.create(this.path('leader', 'm-'), Buffer.from(this.opts.memberId), { ephemeral: true, sequential: true });
+    // Joined only once the buckets are known: a member never probes with a stale or empty view.
+    await Promise.all([this.refreshMembers(zk), this.refreshLeader(zk), this.refreshEpoch(zk)]);
     this.joined = true;
-    await this.refreshAll(zk);
   }
 
   private refreshAll(zk: ZkSession): Promise<void> {

@@ -42,10 +42,10 @@ describe.skipIf(!tools.ok)('fleet member (real ZooKeeper)', () => {
   it('members see each other and split the 4096 buckets; a leaving member\'s buckets go to the others', async () => {
     const a = member('a', '/t/split');
     const b = member('b', '/t/split');
-    await until('both joined', () => a.members.length === 2 && b.members.length === 2);
+    await until('both joined', () => a.mayMutate() && b.mayMutate() && a.members.length === 2 && b.members.length === 2);
     expect(a.ownedBuckets().size + b.ownedBuckets().size).toBe(BUCKETS);
     expect([...a.ownedBuckets()].some((x) => b.ownedBuckets().has(x))).toBe(false);
-    expect([a.isLeader, b.isLeader].filter(Boolean)).toHaveLength(1);
+    await until('one leader', () => [a.isLeader, b.isLeader].filter(Boolean).length === 1);
     await b.stop();
     await until('a alone', () => a.members.length === 1);
     expect(a.ownedBuckets().size).toBe(BUCKETS);
