@@ -2,7 +2,7 @@
 // matching BENCH_NAME environment variable (flag wins), so a quick run and a full run are the
 // same program. Defaults keep one full run under ~10 minutes on a 2-core machine.
 
-export const PHASES = ['ceiling', 'sweep', 'limits', 'memory'] as const;
+export const PHASES = ['ceiling', 'sweep', 'limits', 'transports', 'memory'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -34,6 +34,9 @@ export interface BenchOptions {
   /** Stop the memory phase early once RSS is flat over the last memFlatWindow containers. */
   readonly memStopWhenFlat: boolean;
   readonly memFlatWindow: number;
+  /** Phase (g): alternating proxy/native sweeps, and the containers of each. */
+  readonly transportRounds: number;
+  readonly transportContainers: number;
   /** Phases to run (default all). */
   readonly only: readonly Phase[];
   /** Where the JSON result goes. */
@@ -62,6 +65,8 @@ export const DEFAULTS: BenchOptions = {
   memFlatWindow: 200_000,
   // The heap flags of deploy/systemd/oio-repaird.service's ExecStart: measure what ships.
   memNodeFlags: ['--max-semi-space-size=8', '--max-old-space-size=96'],
+  transportRounds: 3,
+  transportContainers: 5_000,
   only: PHASES,
   out: 'bench/results/latest.json',
   cpuProfDir: null,
@@ -135,6 +140,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     memStopWhenFlat: bool('memStopWhenFlat', DEFAULTS.memStopWhenFlat),
     memFlatWindow: int('memFlatWindow', DEFAULTS.memFlatWindow),
     memNodeFlags: raw('memNodeFlags')?.split(/\s+/).filter((f) => f !== '') ?? DEFAULTS.memNodeFlags,
+    transportRounds: int('transportRounds', DEFAULTS.transportRounds),
+    transportContainers: int('transportContainers', DEFAULTS.transportContainers),
     only: only as Phase[],
     out: raw('out') ?? DEFAULTS.out,
     cpuProfDir: raw('cpuProfDir') ?? null,
@@ -160,6 +167,8 @@ Flags (defaults in brackets):
   --mem-stop-when-flat=BOOL    stop once RSS is flat over the last window [${DEFAULTS.memStopWhenFlat}]
   --mem-flat-window=N          that window, in containers [${DEFAULTS.memFlatWindow}]
   --mem-node-flags="F ..."     node flags for the spawned daemon [the unit's: --max-semi-space-size=8 --max-old-space-size=96]
+  --transport-rounds=N         (g) alternating proxy/native sweeps [${DEFAULTS.transportRounds}]
+  --transport-containers=N     containers of each of those sweeps [${DEFAULTS.transportContainers}]
   --only=a,b                   phases: ${PHASES.join(',')} [all]
   --out=FILE                   JSON result [${DEFAULTS.out}]
   --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof`;

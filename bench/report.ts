@@ -1,5 +1,6 @@
 // The benchmark's result: the JSON document written to bench/results/ and the table printed at
 // the end, with each target and whether this run met it.
+import type { TransportsResult } from './transports.js';
 import type { CeilingResult } from './ceiling.js';
 import type { MemoryResult } from './memory.js';
 import type { BenchOptions } from './options.js';
@@ -91,6 +92,7 @@ export interface BenchResult {
   rateLimits?: RateCheck[];
   serviceCap?: ServiceCapCheck;
   memory?: MemoryResult;
+  transports?: TransportsResult;
   targets: TargetCheck[];
   readonly durationSeconds: number;
 }

@@ -14,6 +14,7 @@ import { type BenchResult, type CeilingRun, type RatioRound, formatTable, summar
 import { startSimProcess } from './sim-process.js';
 import { accountPicker, checkRate, checkServiceCap, requestsPerContainer, timedSweep } from './sweeps.js';
 import { createSweepHarness } from './wiring.js';
+import { runTransportsPhase } from './transports.js';
 
 const SEED = 1;
 /** Generated namespaces put 1000 containers in each account (src/sim/generator.ts). */
@@ -137,7 +138,17 @@ async function main(): Promise<number> {
     targets: [],
     durationSeconds: 0,
   };
-  if (opts.only.some((p) => p !== 'memory')) await throughputPhases(opts, result);
+  if (opts.only.some((p) => p !== 'memory' && p !== 'transports')) await throughputPhases(opts, result);
+  if (opts.only.includes('transports')) {
+    say(`(g) transports: the same sweep through the proxy and natively, alternating, ${opts.transportRounds} rounds of ${opts.transportContainers.toLocaleString('en-US')} containers each`);
+    result.transports = await runTransportsPhase({
+      concurrency: opts.concurrency, connections: opts.connections, perServiceConcurrency: opts.perServiceConcurrency,
+      rounds: opts.transportRounds, containersPerRound: opts.transportContainers, progress: say,
+    });
+    for (const t of result.transports.summary) {
+      say(`    ${t.transport}: ${Math.round(t.replicaProbesPerSecond)} replica probes/s, ${t.clientCpuMicrosPerReplicaProbe.toFixed(1)} µs client CPU per replica probe (medians)`);
+    }
+  }
   if (opts.only.includes('memory')) {
     say(`(d) memory: daemon process sweeping ${opts.memContainers.toLocaleString('en-US')} generated containers (simulator in another process), at most ${opts.memMaxSeconds} s`);
     result.memory = await runMemoryPhase({

@@ -19,9 +19,9 @@ export interface SimProcess {
   close(): Promise<void>;
 }
 
-export async function startSimProcess(containers: number, seed = 1): Promise<SimProcess> {
+export async function startSimProcess(containers: number, seed = 1, extraArgs: readonly string[] = []): Promise<SimProcess> {
   const child = spawnNode(
-    [MAIN_JS, 'sim', '--generate', String(containers), '--damaged-share', '0', '--seed', String(seed), '--port', '0'],
+    [MAIN_JS, 'sim', '--generate', String(containers), '--damaged-share', '0', '--seed', String(seed), '--port', '0', ...extraArgs],
     'simulator',
   );
   let url: string;

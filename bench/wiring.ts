@@ -20,6 +20,8 @@ export interface HarnessOptions {
   readonly url: string;
   readonly namespace: string;
   readonly connections: number;
+  /** probe.transport (default proxy). */
+  readonly transport?: 'proxy' | 'native';
 }
 
 export interface SweepRunOptions {
@@ -80,6 +82,7 @@ export async function createSweepHarness(opts: HarnessOptions): Promise<SweepHar
     proxy: { url: opts.url, namespace: opts.namespace, connections: opts.connections },
     account: { url: opts.url },
     state: { dir: join(root, 'state') },
+    ...(opts.transport ? { probe: { transport: opts.transport } } : {}),
   });
   const log = silentLogger();
   const metrics = createMetrics({ version: 'bench' });

@@ -39,6 +39,8 @@ Options:
   --oio-version V        oio-sds line to impersonate: master (default), 7, 5, 4.4 or 4.2 (its
                          proxy's answers and parameters, its bases' admin keys, its account service)
   --no-account-service   no account service in the conscience (conscience/list?type=account: 404, 453)
+  --native               each meta2 service also listens for the native protocol on its own
+                         address (its id, a loopback IP:PORT that must be free)
   --seed N               seed of the generator and of the simulator's random choices (default 1)
   --proxy-workers N      load model: requests the proxy serves at once (default: no limit)
   --proxy-service-ms MS  load model: time each proxy request keeps a worker (default 0.2 with --proxy-workers)
@@ -58,6 +60,7 @@ Options:
       seed: { type: 'string' },
       'oio-version': { type: 'string' },
       'no-account-service': { type: 'boolean' },
+      native: { type: 'boolean' },
       'proxy-workers': { type: 'string' },
       'proxy-service-ms': { type: 'string' },
       'meta2-workers': { type: 'string' },
@@ -90,6 +93,7 @@ Options:
       opts.oioVersion = version as OioVersion;
     }
     if (values['no-account-service']) opts.accountService = false;
+    if (values.native) opts.native = true;
     if (values.seed !== undefined) opts.seed = intOption('sim', 'seed', values.seed, 1, 0);
     if (!opts.scenario && !opts.generate) opts.scenario = demoScenario();
     const load = loadOptions(values, opts.scenario?.load);

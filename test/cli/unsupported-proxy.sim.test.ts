@@ -9,6 +9,7 @@ import { EX_UNSUPPORTED_PROXY } from '../../src/cli/exit-codes.js';
 import { repairCommand } from '../../src/cli/repair.js';
 import { cidFromName } from '../../src/oio/cid.js';
 import { type Simulator, startSimulator } from '../../src/sim/index.js';
+import { freeServiceIds } from '../helpers/free-ports.js';
 
 const [P1, P2, P3] = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133'];
 let sim: Simulator | undefined;
@@ -65,5 +66,35 @@ describe('check and repair through a 4.2.x proxy', () => {
     const s = await start('master');
     const streams = io();
     expect(await repairCommand.run(['acct/ct', '--proxy', s.url, '--ns', 'OPENIO'], streams)).toBe(0);
+  });
+});
+
+describe('check and repair through a 4.2.x proxy with --transport native', () => {
+  it('check reads each replica natively (exit 1, the damaged master named), then repair leaves it and syncs without service_id (exit 0)', async () => {
+    const peers = await freeServiceIds(3);
+    const [m, s1, s2] = peers as [string, string, string];
+    sim = await startSimulator({
+      oioVersion: '4.2',
+      native: true,
+      syncDelayMs: 5,
+      scenario: {
+        services: peers,
+        containers: [{ account: 'acct', name: 'ct', peers, master: m }, { account: 'acct', name: 'slave', peers, master: m }],
+        faults: [
+          { kind: 'drop-keys', account: 'acct', container: 'ct', role: 'master', keys: ['sys.m2.ctime'] },
+          { kind: 'missing-base', account: 'acct', container: 'slave', peer: s1 },
+        ],
+      },
+    });
+    const args = ['--proxy', sim.url, '--ns', 'OPENIO', '--transport', 'native'];
+    const check = io();
+    expect(await checkCommand.run(['acct/ct', ...args], check)).toBe(1);
+    expect(check.out()).toMatch(/Verdict: master-damaged/);
+    const repair = io();
+    expect(await repairCommand.run(['acct/slave', ...args], repair), repair.err() + repair.out()).toBe(0);
+    // The 4.2.x sync reaches every slave (no service_id), from the master re-read healthy just before it.
+    expect(sim.stats().syncCalls).toEqual({ [m]: 1, [s1]: 1, [s2]: 1 });
+    expect(sim.truth(cidFromName('acct', 'slave'))?.replicas.map((r) => r.base)).toEqual(['ok', 'ok', 'ok']);
+    expect(sim.stats().byRoute['POST admin/get_properties'] ?? 0).toBe(0);
   });
 });
