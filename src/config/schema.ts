@@ -241,6 +241,20 @@ export const settingsSchema = z
     shutdown: z.strictObject({ graceSeconds: int(1, 3600).default(30) }).prefault({}),
     progress: z.strictObject({ intervalSeconds: reloadable(int(1, 86_400).default(30)) }).prefault({}),
     fleet: fleetSection.nullable().default(null),
+    suspects: z
+      .strictObject({
+        // Between full sweeps, re-check the suspects this often; 0 = no suspects lane.
+        intervalSeconds: int(0, 86_400).default(300),
+        // Containers re-checked per turn of the lane, the most urgent first.
+        maxPerRun: int(1, 10_000).default(50),
+        // Containers the lane checks at once.
+        concurrency: int(1, 64).default(2),
+        // Suspects kept at most (the least recently seen is dropped first).
+        maxEntries: int(1, 1_000_000).default(1000),
+        // Healthy checks in a row before a suspect leaves the list.
+        clearAfterHealthy: int(1, 100).default(3),
+      })
+      .prefault({}),
     sweep: z
       .strictObject({
         // A container in flight this long with none finished meanwhile is a stalled sweep. null:

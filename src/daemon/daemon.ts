@@ -15,6 +15,8 @@ import { journalRotation } from '../journal/rotation-options.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { ServiceHealth } from '../metrics/service-health.js';
+import { Suspects } from '../sweep/suspects.js';
+import { SuspectsLane } from './suspects-lane.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
 import { FileGateStore, GATE_FILE } from '../sweep/gate-store.js';
 import { publishCompletedSweep } from '../sweep/gauges.js';
@@ -72,6 +74,9 @@ export class Daemon {
   /** oio_repaird_service_* from every container's outcome, labels from the conscience's meta2 list. */
   private readonly serviceHealth: ServiceHealth;
   private readonly fleet: Fleet | null;
+  /** Containers to re-check first, and the lane that re-checks them between sweeps. */
+  private readonly suspects: Suspects;
+  private readonly suspectsLane: SuspectsLane;
 
   private constructor(opts: DaemonOptions, journal: Journal, lock: StateLock) {
     this.opts = opts;
@@ -112,6 +117,25 @@ export class Daemon {
       stateDir: c.state.dir,
       log: this.log.child({ component: 'stall-watch' }),
       metrics: this.metrics,
+    });
+    this.suspects = new Suspects({
+      stateDir: c.state.dir,
+      log: stateLog,
+      maxEntries: c.suspects.maxEntries,
+      clearAfterHealthy: c.suspects.clearAfterHealthy,
+      onBadFile: (bad) => this.metrics.stateFileProblems.inc({ file: 'suspects', problem: bad.problem }),
+    });
+    this.suspectsLane = new SuspectsLane({
+      suspects: this.suspects,
+      intervalMs: c.suspects.intervalSeconds * 1000,
+      maxPerRun: c.suspects.maxPerRun,
+      concurrency: c.suspects.concurrency,
+      // Not in fleet mode: there each container belongs to one member's buckets, walked per epoch.
+      step: () => (this.fleet === null && this.sweeper.unsupportedProxy === null ? this.sweeper.containerStep(this.config) : null),
+      busy: () => this.stopping !== null || this.scheduler.isRunning(),
+      onOutcome: (outcome) => this.serviceHealth.observe(outcome),
+      metrics: this.metrics,
+      log: this.log.child({ component: 'suspects' }),
     });
     this.sd = new SdNotify({ log: this.log.child({ component: 'systemd' }), env: opts.env });
     this.scheduler = new SweepScheduler({
@@ -167,7 +191,9 @@ export class Daemon {
     this.stallTimer = setInterval(() => this.stall.check(), Math.min(5000, Math.max(100, stallTimeoutMs(c) / 4)));
     this.stallTimer.unref();
     this.fleet?.start((walk) => this.sweep(walk));
+    await this.suspects.load();
     await this.scheduler.start();
+    this.suspectsLane.start();
     this.log.info(
       {
         version: VERSION,
@@ -248,12 +274,16 @@ export class Daemon {
       },
       overrides: {
         onContainerDone: (ref) => this.stall.done(ref),
-        onContainerOutcome: (outcome) => this.serviceHealth.observe(outcome),
+        onContainerOutcome: (outcome) => {
+          this.serviceHealth.observe(outcome);
+          this.suspects.observe(outcome);
+        },
         onProgress: (p) => this.reportProgress(p),
         ...(walk ? { select: walk.select, pauseCheckMs: 250 } : {}),
       },
     });
     this.stall.sweepEnded();
+    await this.suspectsLane.save();
     await this.history.record(summary, this.status.sweepEnded(summary));
     if (sweepSucceeded(summary.result)) this.lastSweepTotal = summary.counts.done;
     this.sweepBlocker = summary.error?.permanent ? summary.error.message : null;
@@ -339,6 +369,7 @@ export class Daemon {
     await this.fleet?.stop();
     await this.scheduler.stop();
     await this.scheduler.idle();
+    await this.suspectsLane.stop();
     await this.http?.close();
     await this.sweeper.close();
     await this.stall.flush();

@@ -23,6 +23,8 @@ import { AdaptivePace, exportFixedPace } from '../schedule/adaptive-pace.js';
 import type { PaceSettings } from '../schedule/pace.js';
 import type { ProbeContext, ProbeFn, RepairContext, RepairFn } from '../sweep/process-container.js';
 import { fencedProxy } from '../fleet/fence.js';
+import type { ContainerStepDeps } from '../sweep/process-container.js';
+import type { RepairResult } from '../repair/types.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
 import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
@@ -273,6 +275,49 @@ export class Sweeper {
         signal: AbortSignal.any([run.signal, refused.signal]),
       },
     );
+  }
+
+  /**
+   * The suspects lane's repairs (or, dryRun, previews) with `config`'s verification settings,
+   * through the proxy unfenced: the lane does not run in fleet mode.
+   */
+  private repairer(config: Config): (report: ContainerReport, ctx: RepairContext, dryRun: boolean) => Promise<RepairResult> {
+    const { log, metrics, journal } = this.opts;
+    // Probe and verification read through the same transport, as the line of the proxy requires.
+    const probeWith = this.prober(config);
+    return (report, { reqId, beforeFirstMutation }, dryRun) =>
+      repairContainer(this.proxy, report, {
+        dryRun,
+        journal: repairJournal(journal, { evidenceMaxBytes: config.journal.evidenceMaxBytes }),
+        probe: (ref) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId }),
+        reqId,
+        ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
+        log: log.child({ cid: report.ref.cid, reqId }),
+        metrics,
+        verifyAttempts: config.repair.verifyAttempts,
+        verifyDelayMs: config.repair.verifyDelayMs,
+        awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
+      });
+  }
+
+  /**
+   * What one container needs outside a sweep (the suspects lane): the same probe, repair, gate,
+   * journal and metrics as a sweep's. Call only while the proxy is not refused (unsupportedProxy).
+   */
+  containerStep(config: Config): ContainerStepDeps {
+    const { log, metrics, journal } = this.opts;
+    const probeWith = this.prober(config);
+    const repair = this.repairer(config);
+    return {
+      probe: (ref, ctx) => probeWith(ref, { ...this.oioLine.probeOptions(config), reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) }),
+      repair: (report, ctx) => repair(report, ctx, false),
+      previewRepair: (report, ctx) => repair(report, ctx, true),
+      journal,
+      metrics,
+      log,
+      gate: this.gate,
+      now: Date.now,
+    };
   }
 
   /** The prober of `config.probe.transport`; the native client is created once, at first use. */

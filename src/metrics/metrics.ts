@@ -4,7 +4,7 @@
 // The README's metrics reference and deploy/ (alerts, dashboard) are checked against this file.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ALL_REASON_CODES, type ReasonCode } from '../decisions/codes.js';
-import { DAMAGE_KINDS, REPLICA_HEALTHS } from '../probe/types.js';
+import { DAMAGE_KINDS, REPLICA_HEALTHS, VERDICTS } from '../probe/types.js';
 import { REPAIR_OUTCOMES } from '../repair/types.js';
 import { PACE_REASONS } from '../schedule/pace.js';
 import { createFleetMetrics, type FleetMetrics } from './fleet.js';
@@ -60,6 +60,8 @@ export interface Metrics {
   readonly probePaceP95: Gauge;
   /** Fleet mode (src/metrics/fleet.ts). */
   readonly fleet: FleetMetrics;
+  readonly suspects: Gauge;
+  readonly suspectChecks: Counter<'verdict'>;
 }
 
 export interface MetricsOptions {
@@ -112,6 +114,17 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       name: 'oio_repaird_repairs_total',
       help: 'Container repairs by outcome: succeeded (verified), failed, refused (unsafe), skipped_budget, skipped_cooldown, dry_run.',
       labelNames: ['outcome'] as const,
+      registers,
+    }),
+    suspects: new Gauge({
+      name: 'oio_repaird_suspects',
+      help: 'Containers on the suspects list (found damaged, unreachable or flapping recently), re-checked first by the suspects lane between sweeps.',
+      registers,
+    }),
+    suspectChecks: new Counter({
+      name: 'oio_repaird_suspect_checks_total',
+      help: 'Containers re-checked by the suspects lane, by the verdict of their probe.',
+      labelNames: ['verdict'] as const,
       registers,
     }),
     serviceDamagedReplicas: new Gauge({
@@ -279,7 +292,8 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     m.storageWritable.set({ file }, 1);
     m.storageWriteFailures.inc({ file }, 0);
   }
-  for (const file of ['repair_history', 'sweep_position']) for (const problem of ['corrupt', 'unreadable']) m.stateFileProblems.inc({ file, problem }, 0);
+  for (const file of ['repair_history', 'sweep_position', 'suspects']) for (const problem of ['corrupt', 'unreadable']) m.stateFileProblems.inc({ file, problem }, 0);
+  for (const verdict of VERDICTS) m.suspectChecks.inc({ verdict }, 0);
   for (const route of PROXY_ROUTES) m.proxyAnswersTooLarge.inc({ route }, 0);
   for (const step of ['sync', 'leave', 'await-master', 'set-properties']) m.repairStepDuration.zero({ step });
   // Every route × code class, 5xx and error included: the error-ratio recording rules and the
