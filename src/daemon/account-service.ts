@@ -32,13 +32,6 @@ export class DiscoveredAccountService implements AccountApi {
     private readonly configuredUrl: string | null,
   ) {}
 
-  /** The account service URL in use (null until discovered). */
-  url(): string | null {
-    return this.client ? this.currentUrl : this.configuredUrl;
-  }
-
-  private currentUrl = '';
-
   private async resolve(): Promise<AccountClient> {
     if (this.client) return this.client;
     let url = this.configuredUrl;
@@ -50,7 +43,6 @@ export class DiscoveredAccountService implements AccountApi {
       }
       url = /^https?:\/\//.test(up.addr) ? up.addr : `http://${up.addr}`;
     }
-    this.currentUrl = url;
     this.client = createAccountClient({ ...this.http, url });
     return this.client;
   }

@@ -55,8 +55,7 @@ export async function probeContainerNative(deps: NativeProbeDeps, ref: Container
     return { ref, peers, replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container', requests };
   }
   try {
-    const wrap = opts.onPeer ?? (<T>(_peer: PeerId, read: () => Promise<T>) => read());
-    const reads = await Promise.all(peers.map((peer) => wrap(peer, () => readReplica(deps, ref, peer, call, count))));
+    const reads = await Promise.all(peers.map((peer) => readReplica(deps, ref, peer, call, count)));
     const first = reads.map((r) => classifyRead(ref, r, opts.requiredKeys, true));
     if (first.every((r) => r.health === 'ok') && !opts.alwaysElection) {
       const { verdict, code, reason } = containerVerdict(first);
@@ -65,7 +64,7 @@ export async function probeContainerNative(deps: NativeProbeDeps, ref: Container
     // The role is needed: DB_STATUS last, once every replica has been read.
     const answers = await Promise.all(peers.map((peer) => {
       count();
-      return wrap(peer, () => settle(deps.replicas.status(ref, peer, call)));
+      return settle(deps.replicas.status(ref, peer, call));
     }));
     const seen = answers.flatMap((a) => (a.value ? [a.value] : []));
     const status = seen.length > 0 ? { value: seen } : { error: answers.find((a) => a.error !== undefined)?.error };

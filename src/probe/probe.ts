@@ -15,11 +15,6 @@ export interface ProbeOptions {
   readonly reqId?: string;
   readonly signal?: AbortSignal;
   /**
-   * Wraps each per-peer read, e.g. to cap concurrent reads per meta2 service in a sweep.
-   * Default: run the read at once.
-   */
-  readonly onPeer?: <T>(peer: PeerId, read: () => Promise<T>) => Promise<T>;
-  /**
    * The container's peers when the caller already located it (the sweep does, to gate per
    * meta2 service): the probe then skips its own locate, keeping a healthy probe at R+1 requests.
    */
@@ -76,11 +71,10 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
     return { ref, peers, replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container', requests };
   }
   try {
-    const wrap = opts.onPeer ?? (<T>(_peer: PeerId, read: () => Promise<T>) => read());
     requests += peers.length;
     const reads = await Promise.all(
       peers.map((peer) =>
-        wrap(peer, () => proxy.getProperties(ref, peer, call)).then(
+        proxy.getProperties(ref, peer, call).then(
           (table): Read => ({ peer, table }),
           (error: unknown): Read => ({ peer, error }),
         ),

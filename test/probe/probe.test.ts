@@ -2,7 +2,6 @@
 // reads, the election asked only when something looks wrong, and never a rejection.
 import { describe, expect, it } from 'vitest';
 import { OioNotFoundError, OioUnreachableError } from '../../src/oio/errors.js';
-import type { PeerId } from '../../src/oio/types.js';
 import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS } from '../../src/probe/types.js';
 import { FakeProxy } from '../helpers/fake-proxy.js';
@@ -146,12 +145,5 @@ describe('probeContainer', () => {
     const report = await probeContainer(proxy, REF, { ...opts, signal: ac.signal });
     expect(report.verdict).toBe('unknown');
     expect(proxy.count()).toBe(0);
-  });
-
-  it('runs each read through the onPeer hook', async () => {
-    const proxy = new FakeProxy();
-    const seen: PeerId[] = [];
-    await probeContainer(proxy, REF, { ...opts, onPeer: (peer, read) => { seen.push(peer); return read(); } });
-    expect(seen.sort()).toEqual([P1, P2, P3]);
   });
 });
