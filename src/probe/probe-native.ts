@@ -5,7 +5,7 @@
 // an election and a restore. The verdict is decided by the same pure classification as the proxy
 // probe (classify.ts, judgeElection); never throws.
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi, ReplicaReadApi } from '../oio/types.js';
-import { type ProbeOptions, type Read, classifyRead, failedReport, judgeElection, settle } from './probe.js';
+import { type ProbeOptions, type Read, classifyRead, failedReport, judgeElection, probePeers, settle } from './probe.js';
 import { containerVerdict } from './classify.js';
 import type { ContainerReport } from './types.js';
 
@@ -36,24 +36,12 @@ async function readReplica(deps: NativeProbeDeps, ref: ContainerRef, peer: PeerI
 
 /** Probes one container over the native protocol; see the module comment. Never rejects. */
 export async function probeContainerNative(deps: NativeProbeDeps, ref: ContainerRef, opts: ProbeOptions): Promise<ContainerReport> {
-  let requests = 0;
-  const count = (): void => { requests++; };
   const call: CallOptions = { ...(opts.reqId ? { reqId: opts.reqId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  let peers: readonly PeerId[];
-  try {
-    opts.signal?.throwIfAborted();
-    if (opts.peers) {
-      peers = opts.peers;
-    } else {
-      requests++;
-      peers = await deps.proxy.locate(ref, call);
-    }
-  } catch (err) {
-    return failedReport(ref, [], requests, err, 'locate');
-  }
-  if (peers.length === 0) {
-    return { ref, peers, replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container', requests };
-  }
+  const located = await probePeers(deps.proxy, ref, opts, call);
+  if ('report' in located) return located.report;
+  const { peers } = located;
+  let requests = located.requests;
+  const count = (): void => { requests++; };
   try {
     const reads = await Promise.all(peers.map((peer) => readReplica(deps, ref, peer, call, count)));
     const first = reads.map((r) => classifyRead(ref, r, opts.requiredKeys, true));

@@ -51,10 +51,14 @@ export function failedReport(ref: ContainerRef, peers: readonly PeerId[], reques
   };
 }
 
-/** Probes one container; see the module comment. Never rejects. */
-export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: ProbeOptions): Promise<ContainerReport> {
+/**
+ * The opening of both probes: the container's peers, the caller's or located (one request), with
+ * the requests made; or the report when locate failed or found no peer.
+ */
+export async function probePeers(
+  proxy: Pick<ProxyApi, 'locate'>, ref: ContainerRef, opts: ProbeOptions, call: CallOptions,
+): Promise<{ readonly peers: readonly PeerId[]; readonly requests: number } | { readonly report: ContainerReport }> {
   let requests = 0;
-  const call: CallOptions = { ...(opts.reqId ? { reqId: opts.reqId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
   let peers: readonly PeerId[];
   try {
     opts.signal?.throwIfAborted();
@@ -65,11 +69,21 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
       peers = await proxy.locate(ref, call);
     }
   } catch (err) {
-    return failedReport(ref, [], requests, err, 'locate');
+    return { report: failedReport(ref, [], requests, err, 'locate') };
   }
   if (peers.length === 0) {
-    return { ref, peers, replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container', requests };
+    return { report: { ref, peers, replicas: [], verdict: 'unknown', code: 'WAIT_NO_PEERS', reason: 'no meta2 peer was located for this container', requests } };
   }
+  return { peers, requests };
+}
+
+/** Probes one container; see the module comment. Never rejects. */
+export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: ProbeOptions): Promise<ContainerReport> {
+  const call: CallOptions = { ...(opts.reqId ? { reqId: opts.reqId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
+  const located = await probePeers(proxy, ref, opts, call);
+  if ('report' in located) return located.report;
+  const { peers } = located;
+  let requests = located.requests;
   try {
     requests += peers.length;
     const reads = await Promise.all(
