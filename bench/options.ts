@@ -2,7 +2,7 @@
 // matching BENCH_NAME environment variable (flag wins), so a quick run and a full run are the
 // same program. Defaults keep one full run under ~10 minutes on a 2-core machine.
 
-export const PHASES = ['ceiling', 'sweep', 'limits', 'transports', 'memory'] as const;
+export const PHASES = ['ceiling', 'sweep', 'limits', 'transports', 'adaptive', 'memory'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -37,6 +37,10 @@ export interface BenchOptions {
   /** Phase (g): alternating proxy/native sweeps, and the containers of each. */
   readonly transportRounds: number;
   readonly transportContainers: number;
+  /** Length of each phase of the adaptive-pace run (fixed; quiet; background; quiet). */
+  readonly adaptiveSeconds: number;
+  /** Where the adaptive run's plot (SVG) goes. */
+  readonly adaptiveSvg: string;
   /** Phases to run (default all). */
   readonly only: readonly Phase[];
   /** Where the JSON result goes. */
@@ -63,6 +67,8 @@ export const DEFAULTS: BenchOptions = {
   memMaxSeconds: 540,
   memStopWhenFlat: false,
   memFlatWindow: 200_000,
+  adaptiveSeconds: 20,
+  adaptiveSvg: 'bench/results/adaptive.svg',
   // The heap flags of deploy/systemd/oio-repaird.service's ExecStart: measure what ships.
   memNodeFlags: ['--max-semi-space-size=8', '--max-old-space-size=96'],
   transportRounds: 3,
@@ -139,6 +145,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     memMaxSeconds: num('memMaxSeconds', DEFAULTS.memMaxSeconds),
     memStopWhenFlat: bool('memStopWhenFlat', DEFAULTS.memStopWhenFlat),
     memFlatWindow: int('memFlatWindow', DEFAULTS.memFlatWindow),
+    adaptiveSeconds: num('adaptiveSeconds', DEFAULTS.adaptiveSeconds),
+    adaptiveSvg: raw('adaptiveSvg') ?? DEFAULTS.adaptiveSvg,
     memNodeFlags: raw('memNodeFlags')?.split(/\s+/).filter((f) => f !== '') ?? DEFAULTS.memNodeFlags,
     transportRounds: int('transportRounds', DEFAULTS.transportRounds),
     transportContainers: int('transportContainers', DEFAULTS.transportContainers),
@@ -169,6 +177,8 @@ Flags (defaults in brackets):
   --mem-node-flags="F ..."     node flags for the spawned daemon [the unit's: --max-semi-space-size=8 --max-old-space-size=96]
   --transport-rounds=N         (g) alternating proxy/native sweeps [${DEFAULTS.transportRounds}]
   --transport-containers=N     containers of each of those sweeps [${DEFAULTS.transportContainers}]
+  --adaptive-seconds=S         length of each adaptive-pace phase [${DEFAULTS.adaptiveSeconds}]
+  --adaptive-svg=FILE          the adaptive run's plot [${DEFAULTS.adaptiveSvg}]
   --only=a,b                   phases: ${PHASES.join(',')} [all]
   --out=FILE                   JSON result [${DEFAULTS.out}]
   --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof`;

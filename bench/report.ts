@@ -3,6 +3,7 @@
 import type { TransportsResult } from './transports.js';
 import type { CeilingResult } from './ceiling.js';
 import type { MemoryResult } from './memory.js';
+import type { AdaptiveResult } from './adaptive.js';
 import type { BenchOptions } from './options.js';
 import type { MachineInfo } from './proc.js';
 import type { RateCheck, RequestsPerContainer, ServiceCapCheck, TimedSweep } from './sweeps.js';
@@ -93,6 +94,7 @@ export interface BenchResult {
   serviceCap?: ServiceCapCheck;
   memory?: MemoryResult;
   transports?: TransportsResult;
+  adaptive?: AdaptiveResult;
   targets: TargetCheck[];
   readonly durationSeconds: number;
 }
@@ -151,6 +153,15 @@ export function targetRows(r: BenchResult): TargetCheck[] {
     const inProc = Math.max(0, ...Object.values(s.maxContainersPerService));
     const sim = Math.max(0, ...Object.values(s.simMaxInFlightPerService));
     rows.push({ id: 'f', what: `perServiceConcurrency ${s.cap}: max containers per service (in process / simulator)`, value: `${inProc} / ${sim}`, target: `<= ${s.cap}`, met: s.met });
+  }
+  if (r.adaptive) {
+    const a = r.adaptive;
+    const ms = (v: number): string => `${Number.isFinite(v) ? Math.round(v) : '—'} ms`;
+    rows.push({ id: 'h', what: `fixed rate at the ceiling (${a.ceiling}/s): achieved containers/s, get_properties p95, failed`, value: `${f0(a.fixed.achieved)}, ${ms(a.fixed.p95Ms)}, ${(a.fixed.failureShare * 100).toFixed(1)} %`, target: `p95 over ${a.targetP95Ms} ms`, met: a.fixed.p95Ms > a.targetP95Ms || a.fixed.failureShare > 0.02 });
+    rows.push({ id: 'h', what: 'adaptive, quiet: allowed rate, p95 (settled)', value: `${f0(a.quiet.allowed)}/s, ${ms(a.quiet.p95Ms)}`, target: `p95 <= ${Math.round(a.targetP95Ms * 1.25)} ms`, met: a.quiet.p95Ms <= a.targetP95Ms * 1.25 });
+    rows.push({ id: 'h', what: `adaptive, ${a.backgroundRps} background req/s: allowed rate, p95 (settled)`, value: `${f0(a.busy.allowed)}/s, ${ms(a.busy.p95Ms)}`, target: 'rate below quiet', met: a.busy.allowed < a.quiet.allowed });
+    rows.push({ id: 'h', what: 'adaptive, quiet again: allowed rate, p95 (settled)', value: `${f0(a.recovered.allowed)}/s, ${ms(a.recovered.p95Ms)}`, target: 'rate back above background', met: a.recovered.allowed > a.busy.allowed });
+    rows.push({ id: 'h', what: 'adaptive: seconds to back off / to recover (75 % of quiet)', value: `${a.secondsToBackOff?.toFixed(1) ?? '—'} / ${a.secondsToRecover?.toFixed(1) ?? '—'}`, target: '<= 10 / <= 20', met: a.secondsToBackOff !== null && a.secondsToBackOff <= 10 && a.secondsToRecover !== null && a.secondsToRecover <= 20 });
   }
   return rows;
 }

@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { GeneratedNamespace } from '../src/sim/generator.js';
 import { containerRequests, containersOfAccounts, replayRequests } from './ceiling.js';
 import { mib, runMemoryPhase } from './memory.js';
+import { runAdaptivePhase } from './adaptive.js';
 import { BenchUsageError, USAGE, parseOptions, type BenchOptions } from './options.js';
 import { machineInfo } from './proc.js';
 import { type BenchResult, type CeilingRun, type RatioRound, formatTable, summariseCeiling, summariseRatio, targetRows } from './report.js';
@@ -138,7 +139,7 @@ async function main(): Promise<number> {
     targets: [],
     durationSeconds: 0,
   };
-  if (opts.only.some((p) => p !== 'memory' && p !== 'transports')) await throughputPhases(opts, result);
+  if (opts.only.some((p) => p !== 'memory' && p !== 'transports' && p !== 'adaptive')) await throughputPhases(opts, result);
   if (opts.only.includes('transports')) {
     say(`(g) transports: the same sweep through the proxy and natively, alternating, ${opts.transportRounds} rounds of ${opts.transportContainers.toLocaleString('en-US')} containers each`);
     result.transports = await runTransportsPhase({
@@ -148,6 +149,10 @@ async function main(): Promise<number> {
     for (const t of result.transports.summary) {
       say(`    ${t.transport}: ${Math.round(t.replicaProbesPerSecond)} replica probes/s, ${t.clientCpuMicrosPerReplicaProbe.toFixed(1)} µs client CPU per replica probe (medians)`);
     }
+  }
+  if (opts.only.includes('adaptive')) {
+    await mkdir(dirname(opts.adaptiveSvg), { recursive: true });
+    result.adaptive = await runAdaptivePhase({ phaseSeconds: opts.adaptiveSeconds, concurrency: opts.concurrency, connections: opts.connections, svgPath: opts.adaptiveSvg, progress: say });
   }
   if (opts.only.includes('memory')) {
     say(`(d) memory: daemon process sweeping ${opts.memContainers.toLocaleString('en-US')} generated containers (simulator in another process), at most ${opts.memMaxSeconds} s`);

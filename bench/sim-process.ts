@@ -16,6 +16,8 @@ export interface SimProcess {
   stats(): Promise<SimStats>;
   resetStats(): Promise<void>;
   inject(fault: FaultSpec): Promise<void>;
+  /** Background client traffic of the load model from now on (POST /__sim/load). */
+  setBackground(rps: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function startSimProcess(containers: number, seed = 1, extraArgs: r
     stats: async () => (await control('GET', 'stats')) as SimStats,
     resetStats: async () => void (await control('POST', 'stats/reset')),
     inject: async (fault) => void (await control('POST', 'inject', fault)),
+    setBackground: async (rps) => void (await control('POST', 'load', { backgroundRps: rps })),
     close: async () => void (await child.stop()),
   };
 }

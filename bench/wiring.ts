@@ -22,6 +22,8 @@ export interface HarnessOptions {
   readonly connections: number;
   /** probe.transport (default proxy). */
   readonly transport?: 'proxy' | 'native';
+  /** Extra configuration of the probe section (the adaptive phase turns probe.adaptive on). */
+  readonly probe?: Record<string, unknown>;
 }
 
 export interface SweepRunOptions {
@@ -33,6 +35,8 @@ export interface SweepRunOptions {
   readonly filter?: AccountFilter;
   /** Observe every probe (concurrent containers per service, probe start times). */
   readonly observe?: ProbeObserver;
+  /** Stops the sweep (default: it runs to its end). */
+  readonly signal?: AbortSignal;
 }
 
 /** Watches the probes of a sweep: per meta2 service, how many containers are probed at once. */
@@ -72,6 +76,7 @@ export class ProbeObserver {
 export interface SweepHarness {
   readonly config: Config;
   readonly metrics: Metrics;
+  readonly sweeper: Sweeper;
   run(opts: SweepRunOptions): Promise<SweepSummary>;
   close(): Promise<void>;
 }
@@ -82,7 +87,7 @@ export async function createSweepHarness(opts: HarnessOptions): Promise<SweepHar
     proxy: { url: opts.url, namespace: opts.namespace, connections: opts.connections },
     account: { url: opts.url },
     state: { dir: join(root, 'state') },
-    ...(opts.transport ? { probe: { transport: opts.transport } } : {}),
+    ...(opts.transport || opts.probe ? { probe: { ...(opts.transport ? { transport: opts.transport } : {}), ...opts.probe } } : {}),
   });
   const log = silentLogger();
   const metrics = createMetrics({ version: 'bench' });
@@ -93,11 +98,12 @@ export async function createSweepHarness(opts: HarnessOptions): Promise<SweepHar
   return {
     config,
     metrics,
+    sweeper,
     async run(run) {
       // A fresh state directory per sweep: never resume an earlier benchmark sweep.
       sweeps++;
       return sweeper.run(config, {
-        signal: new AbortController().signal,
+        signal: run.signal ?? new AbortController().signal,
         state: new FileSweepStateStore(join(root, `state-${sweeps}`), log),
         ...(run.observe ? { wrapProbe: (probe: ProbeFn) => run.observe!.wrap(probe) } : {}),
         overrides: {

@@ -12,13 +12,26 @@ export const PACED_ROUTE = 'admin/get_properties';
 /** Latencies kept per interval, at most (the newest overwrite the oldest beyond it). */
 const MAX_SAMPLES = 20_000;
 
+/** Decisions kept in AdaptivePace.history. */
+const HISTORY = 1000;
+
+export interface PaceRecord {
+  /** Epoch ms of the decision. */
+  readonly at: number;
+  readonly rate: number;
+  readonly reason: PaceReason;
+  readonly p95Ms: number | null;
+  readonly requests: number;
+  readonly failures: number;
+}
+
 export interface AdaptivePaceOptions {
   readonly settings: PaceSettings;
   /** How often the rate is reconsidered, ms. */
   readonly intervalMs: number;
   readonly metrics?: Metrics;
   /** Called after each decision (logs, the benchmark's curve). */
-  readonly onDecision?: (d: { rate: number; reason: PaceReason; p95Ms: number | null; requests: number; failures: number }) => void;
+  readonly onDecision?: (d: PaceRecord) => void;
 }
 
 export class AdaptivePace {
@@ -33,6 +46,8 @@ export class AdaptivePace {
   private failures = 0;
   private timer: NodeJS.Timeout | undefined;
   private lastReason: PaceReason = 'start';
+  /** The last decisions, oldest first (at most HISTORY): the benchmark's curves, a status page. */
+  readonly history: PaceRecord[] = [];
 
   constructor(opts: AdaptivePaceOptions) {
     this.settings = opts.settings;
@@ -84,7 +99,10 @@ export class AdaptivePace {
     const d = nextPace(this.limiter.rate, seen, this.settings);
     if (d.rate !== this.limiter.rate) this.limiter.setRate(d.rate);
     this.export(d.reason, seen.p95Ms);
-    this.onDecision?.({ rate: d.rate, reason: d.reason, ...seen });
+    const record = { at: Date.now(), rate: d.rate, reason: d.reason, ...seen };
+    this.history.push(record);
+    if (this.history.length > HISTORY) this.history.shift();
+    this.onDecision?.(record);
   }
 
   start(): void {
