@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
+import { blackoutProblem, type BlackoutEntry } from '../controls/blackouts.js';
 import { NATIVE_DEFAULTS } from '../native/defaults.js';
 import { OIO_VERSION_SETTINGS } from '../oio/versions.js';
 import { DEFAULT_REQUIRED_KEYS, PROBE_TRANSPORTS } from '../probe/types.js';
@@ -19,6 +20,8 @@ export const REPAIR_MODES = ['auto', 'report-only'] as const;
 export const DEFAULT_METRICS_MAX_CONNECTIONS = 64;
 export const DEFAULT_STATE_DIR = '/var/lib/oio-repaird';
 export const JOURNAL_FILE_NAME = 'journal.jsonl';
+/** suspend.maxHours' default (also the CLI's limit when it applies a command without a config). */
+export const DEFAULT_SUSPEND_MAX_HOURS = 168;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 
@@ -133,6 +136,16 @@ const windowEntry = z
   })
   .refine((w) => w.start !== w.end, { message: 'must not start and end at the same time (an empty window)' });
 
+// A day `YYYY-MM-DD`, or {from, to, reason} with dates or local times `YYYY-MM-DDTHH:MM`.
+const blackoutEntry = z
+  .union([z.string(), z.strictObject({ from: z.string(), to: z.string(), reason: z.string().min(1).optional() })], {
+    error: 'must be a date YYYY-MM-DD or { from, to, reason }',
+  })
+  .superRefine((entry, ctx) => {
+    const problem = blackoutProblem(entry as BlackoutEntry);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
 const scheduleSection = z.strictObject({
   cron: reloadable(cronExpression.default('0 */6 * * *')),
   timezone: reloadable(timezone.default('UTC')),
@@ -140,6 +153,26 @@ const scheduleSection = z.strictObject({
   // Read once, at start: a new value matters only at the next start.
   runAtStart: z.boolean().default(true),
   windows: reloadable(z.array(windowEntry).default(() => [])),
+  // Days or ranges (in `timezone`) when no repair is made; probing goes on.
+  blackouts: reloadable(z.array(blackoutEntry).default(() => [])),
+});
+
+// The mass-damage circuit breaker: past these, automatic repair stops until an operator resets it.
+const breakerSection = z.strictObject({
+  maxDamagedShare: reloadable(z.number().min(0).max(1).nullable().default(0.2)),
+  minContainers: reloadable(int(1, 100_000_000).default(1000)),
+  maxDamagedContainers: reloadable(int(0, 100_000_000).nullable().default(null)),
+  // null: count over the running sweep; else a sliding window of this many minutes.
+  windowMinutes: reloadable(int(1, 10_080).nullable().default(null)),
+  // null: open until `oio-repaird breaker reset`; else it closes by itself after this long.
+  coolOffMinutes: reloadable(int(1, 525_600).nullable().default(null)),
+});
+
+const suspendSection = z.strictObject({
+  // Keep probing (and reporting) while suspended; false also pauses the sweep.
+  probe: reloadable(z.boolean().default(true)),
+  // The longest suspension `oio-repaird suspend --for` may ask for.
+  maxHours: reloadable(int(1, 8784).default(DEFAULT_SUSPEND_MAX_HOURS)),
 });
 
 const repairSection = z
@@ -223,6 +256,8 @@ export const settingsSchema = z
       .prefault({}),
     schedule: scheduleSection.prefault({}),
     repair: repairSection.prefault({}),
+    breaker: breakerSection.prefault({}),
+    suspend: suspendSection.prefault({}),
     metrics: metricsSection.prefault({}),
     journal: z
       .strictObject({
@@ -262,6 +297,8 @@ export const settingsSchema = z
         stallSeconds: int(1, 86_400).nullable().default(null),
         // Sweeps a container may stall in a row before the next one skips it.
         stallSkipAfter: int(1, 100).default(2),
+        // A sweep run that lasts this long stops (position saved) and resumes at the next slot; null: no limit.
+        maxDurationSeconds: reloadable(int(1, 31_536_000).nullable().default(null)),
       })
       .prefault({}),
   });

@@ -33,6 +33,7 @@ import { PROXY_HEARTBEAT_MS, proxyStaleLimitMs } from './readiness.js';
 import { SdNotify } from './sd-notify.js';
 import { StatusBoard } from './status.js';
 import { StallWatch, stallTimeoutMs } from './stall-watch.js';
+import { ControlService } from './controls.js';
 import { repairPolicy, Sweeper } from './sweeper.js';
 import { lockStateDir, type StateLock } from './state-lock.js';
 import { StorageHealth } from './storage-health.js';
@@ -77,6 +78,8 @@ export class Daemon {
   /** Containers to re-check first, and the lane that re-checks them between sweeps. */
   private readonly suspects: Suspects;
   private readonly suspectsLane: SuspectsLane;
+  /** Suspension, circuit breaker, blackouts and the control socket. */
+  readonly controls: ControlService;
 
   private constructor(opts: DaemonOptions, journal: Journal, lock: StateLock) {
     this.opts = opts;
@@ -96,11 +99,20 @@ export class Daemon {
       log: stateLog,
       paths: { journal: c.journal.path, repair_history: join(c.state.dir, GATE_FILE), sweep_position: join(c.state.dir, STATE_FILE) },
     });
+    const journalSink = this.storage.journal(this.status.journal);
+    this.controls = new ControlService({
+      stateDir: c.state.dir,
+      log: this.log.child({ component: 'controls' }),
+      metrics: this.metrics,
+      journal: journalSink,
+      config: () => this.config,
+    });
     this.sweeper = new Sweeper({
       config: c,
       log: this.log,
       metrics: this.metrics,
-      journal: this.storage.journal(this.status.journal),
+      journal: journalSink,
+      controls: this.controls,
       onProxyAnswer: () => (this.lastProxyAnswerAt = Date.now()),
       gateStore: new FileGateStore(c.state.dir, stateLog, {
         onSaved: () => this.storage.ok('repair_history'),
@@ -175,6 +187,7 @@ export class Daemon {
   private async startServices(): Promise<void> {
     const c = this.config;
     await this.sweeper.restoreHistory();
+    await this.controls.start();
     await this.restoreLastSweep();
     this.http = await startHttpServer({
       listen: c.metrics.listen,
@@ -239,7 +252,13 @@ export class Daemon {
     }
   }
 
-  private readiness(): { ready: boolean; reason?: string } {
+  private readiness(): { ready: boolean; reason?: string; notes?: readonly string[] } {
+    const state = this.readinessState();
+    const notes = this.controls.readinessNotes();
+    return notes.length > 0 ? { ...state, notes } : state;
+  }
+
+  private readinessState(): { ready: boolean; reason?: string } {
     if (this.stopping) return { ready: false, reason: 'stopping' };
     const stalled = this.stall.stalled;
     if (stalled !== null) return { ready: false, reason: stalled };
@@ -262,6 +281,7 @@ export class Daemon {
   private async sweep(walk?: FleetWalk): Promise<SweepSummary> {
     this.status.sweepStarted();
     const fleet = this.fleet;
+    this.controls.sweepStarted();
     const summary = await this.sweeper.run(this.config, {
       signal: walk ? AbortSignal.any([this.stopSweeps.signal, walk.signal]) : this.stopSweeps.signal,
       state: walk ? new MemorySweepStateStore() : this.state,
@@ -270,7 +290,10 @@ export class Daemon {
       wrapProbe: (probe) => (ref, ctx) => {
         if (this.stall.shouldSkip(ref)) return Promise.resolve(this.stall.skippedReport(ref));
         this.stall.started(ref);
-        return probe(ref, ctx);
+        return probe(ref, ctx).then((report) => {
+          this.controls.observe(report);
+          return report;
+        });
       },
       overrides: {
         onContainerDone: (ref) => this.stall.done(ref),
@@ -309,7 +332,7 @@ export class Daemon {
       unrepairableCount: this.lastUnrepairableCount(),
       budgetRemaining: this.sweeper.gate.remaining(),
       runbookUrl: '/runbook',
-    }, this.history.list()));
+    }, this.history.list(), this.controls.statusLines()));
   }
 
   private lastUnrepairableCount(): number {
@@ -372,6 +395,7 @@ export class Daemon {
     await this.suspectsLane.stop();
     await this.http?.close();
     await this.sweeper.close();
+    await this.controls.close();
     await this.stall.flush();
     this.storage.close();
     await this.journal.close();

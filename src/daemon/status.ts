@@ -47,7 +47,7 @@ export class StatusBoard {
     return this.journal.unrepairable();
   }
 
-  view(context: StatusContext, lastSweeps: readonly SweepRecord[], now = new Date()): StatusView {
+  view(context: StatusContext, lastSweeps: readonly SweepRecord[], safety: readonly string[] | null = null, now = new Date()): StatusView {
     return {
       ...context,
       now,
@@ -55,7 +55,7 @@ export class StatusBoard {
       lastSweeps,
       recent: this.journal.recent(),
       unrepairable: this.journal.unrepairable(),
-      safety: null,
+      safety,
     };
   }
 }

@@ -3,6 +3,7 @@
 // together. The Daemon adds the schedule and the process life around it; the benchmark runs the
 // very same sweeps, so what it measures is what ships.
 import type { Config } from '../config/schema.js';
+import type { ControlBlock } from '../controls/gates.js';
 import type { AccountFilter } from '../discover/enumerate.js';
 import { repairJournal } from '../journal/entries.js';
 import type { JournalSink } from '../journal/types.js';
@@ -26,7 +27,7 @@ import { fencedProxy } from '../fleet/fence.js';
 import type { ContainerStepDeps } from '../sweep/process-container.js';
 import type { RepairResult } from '../repair/types.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
-import { RepairGate, type RepairPolicy } from '../sweep/repair-gate.js';
+import { RepairGate, type GateSnapshot, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
 import { bindBudgetGauge } from '../sweep/sweep-metrics.js';
 import { runSweep, type SweepOptions, type SweepSummary } from '../sweep/sweep.js';
@@ -53,6 +54,22 @@ export function repairPolicy(config: Config): RepairPolicy {
  */
 export function requestDeadlineMs(config: Pick<Config, 'proxy'>): number {
   return config.proxy.connectTimeoutMs + 2 * config.proxy.requestTimeoutMs;
+}
+
+/**
+ * sweep.maxDurationSeconds: a signal that stops the sweep run (it saves its position, ends
+ * `interrupted`, and the next scheduled sweep resumes it) once it has lasted that long.
+ */
+export function sweepTimeLimit(config: Pick<Config, 'sweep'>, log: Logger): { readonly signal: AbortSignal; clear(): void } {
+  const seconds = config.sweep.maxDurationSeconds;
+  const stop = new AbortController();
+  if (seconds === null) return { signal: stop.signal, clear: () => undefined };
+  const timer = setTimeout(() => {
+    log.warn({ maxDurationSeconds: seconds }, 'sweep reached sweep.maxDurationSeconds: it stops here and resumes at the next scheduled slot');
+    stop.abort(new Error('sweep.maxDurationSeconds reached'));
+  }, seconds * 1000);
+  timer.unref();
+  return { signal: stop.signal, clear: () => clearTimeout(timer) };
 }
 
 export function accountFilter(config: Config): AccountFilter {
@@ -100,6 +117,18 @@ export interface SweeperOptions {
    * checked before every sync, leave and set_properties (src/fleet/fence.ts).
    */
   readonly fence?: { readonly reason: (cid: string) => string | null; readonly onRefused: () => void };
+  /** Operator controls (breaker, suspension, blackouts): src/daemon/controls.ts. */
+  readonly controls?: RepairControls;
+}
+
+/** What the sweep asks of the operator controls. */
+export interface RepairControls {
+  /** The controls holding repairs back now, most severe first (empty: none). */
+  blocks(): readonly ControlBlock[];
+  /** Throws (with the control's outcome) when a control holds repairs back; called right before each mutation. */
+  assertMayMutate(): void;
+  /** False while probing is paused too (suspended with suspend.probe off). */
+  probingAllowed(): boolean;
 }
 
 /** What the daemon (or the benchmark) asks of one sweep: how to stop it, where it keeps its state. */
@@ -153,7 +182,11 @@ export class Sweeper {
     this.oioLine.start(c, this.proxy);
     const store = opts.gateStore;
     // Every reservation and outcome is saved; a repair waits for its reservation to be on disk.
-    this.gate = new RepairGate(repairPolicy(c), store ? { persist: (snapshot) => store.save(snapshot) } : {});
+    const controls = opts.controls;
+    this.gate = new RepairGate(repairPolicy(c), {
+      ...(store ? { persist: (snapshot: GateSnapshot) => store.save(snapshot) } : {}),
+      ...(controls ? { controls: () => controls.blocks() } : {}),
+    });
     bindBudgetGauge(opts.metrics, this.gate);
     if (!c.probe.adaptive.enabled) exportFixedPace(opts.metrics, c.probe.probesPerSecond);
   }
@@ -192,6 +225,7 @@ export class Sweeper {
     // required keys and how an empty table reads follow the line, known once the sweep's check ran.
     const probeWith = this.prober(config);
     const verify = (ref: ContainerRef, reqId: string) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId });
+    const controls = this.opts.controls;
     const repair = (report: ContainerReport, { reqId, beforeFirstMutation }: RepairContext, dryRun: boolean) =>
       repairContainer(repairProxy, report, {
         dryRun,
@@ -199,6 +233,9 @@ export class Sweeper {
         probe: (ref) => verify(ref, reqId),
         reqId,
         ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
+        // The operator controls are asked again right before every mutating request: a
+        // suspension or a breaker that starts mid-repair stops it before its next step.
+        ...(controls ? { beforeEachMutation: () => controls.assertMayMutate() } : {}),
         log: log.child({ cid: report.ref.cid, reqId }),
         metrics,
         verifyAttempts: config.repair.verifyAttempts,
@@ -245,8 +282,11 @@ export class Sweeper {
     const windows = config.schedule.windows;
     const inWindow = windows.length > 0 ? windowGate(windows, config.schedule.timezone) : undefined;
     const allowed = run.allowed;
-    const isAllowedNow = allowed ? () => allowed() && (inWindow?.() ?? true) : inWindow;
+    const isAllowedNow = allowed || inWindow || controls
+      ? () => (allowed?.() ?? true) && (inWindow?.() ?? true) && (controls?.probingAllowed() ?? true)
+      : undefined;
     const repairNow: RepairFn = (report, ctx) => repair(report, ctx, false);
+    const limit = sweepTimeLimit(config, log);
     return runSweep(
       {
         accounts: this.accounts,
@@ -272,9 +312,9 @@ export class Sweeper {
         ...(isAllowedNow ? { isAllowedNow } : {}),
         ...(run.expectedTotal !== undefined ? { expectedTotal: run.expectedTotal } : {}),
         ...run.overrides,
-        signal: AbortSignal.any([run.signal, refused.signal]),
+        signal: AbortSignal.any([run.signal, refused.signal, limit.signal]),
       },
-    );
+    ).finally(() => limit.clear());
   }
 
   /**

@@ -48,6 +48,7 @@ export const REASON_CODES = {
   SKIPPED_WINDOW: { kind: 'skip', meaning: 'outside the schedule\'s time windows: the sweep is paused' },
   SKIPPED_SUSPENDED: { kind: 'skip', meaning: 'repairs are suspended by an operator' },
   BREAKER_OPEN: { kind: 'skip', meaning: 'the mass-damage circuit breaker is open: automatic repair stopped, probing goes on' },
+  SKIPPED_BLACKOUT: { kind: 'skip', meaning: 'a blackout of `schedule.blackouts` is in force: no repair, probing goes on' },
   SKIPPED_NOT_JOURNALED: { kind: 'skip', meaning: 'the detection could not be written to the journal: no repair without a record' },
   SKIPPED_STALLED: { kind: 'skip', meaning: 'the container stalled `sweep.stallSkipAfter` sweeps in a row: not probed this sweep' },
 

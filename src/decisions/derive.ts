@@ -21,6 +21,9 @@ const BY_OUTCOME: Readonly<Record<RepairOutcome, ReasonCode>> = {
   skipped_budget: 'SKIPPED_BUDGET',
   skipped_cooldown: 'SKIPPED_COOLDOWN',
   dry_run: 'REPAIR_DRY_RUN',
+  skipped_breaker: 'BREAKER_OPEN',
+  skipped_suspended: 'SKIPPED_SUSPENDED',
+  skipped_blackout: 'SKIPPED_BLACKOUT',
 };
 
 /** The code of a report's verdict: its own, or the verdict's usual one (a failed probe: PROBE_FAILED). */

@@ -19,6 +19,8 @@ export interface Readiness {
   readonly ready: boolean;
   /** Why not ready (sent as JSON with the 503). */
   readonly reason?: string;
+  /** What the daemon holds back while it works (a suspension, an open breaker): lines of the body. */
+  readonly notes?: readonly string[];
 }
 
 export interface HttpServerOptions {
@@ -157,8 +159,10 @@ function serveReadiness(res: ServerResponse, opts: HttpServerOptions): void {
     opts.log.error({ err }, 'readiness check failed');
     readiness = { ready: false, reason: `readiness check failed: ${(err as Error).message}` };
   }
-  if (readiness.ready) send(res, 200, 'text/plain; charset=utf-8', 'ready\n');
-  else send(res, 503, 'application/json', `${JSON.stringify({ ready: false, reason: readiness.reason ?? 'not ready' })}\n`);
+  // Notes (a suspension, an open circuit breaker) say what the daemon holds back while it works.
+  const notes = readiness.notes ?? [];
+  if (readiness.ready) send(res, 200, 'text/plain; charset=utf-8', `ready\n${notes.map((n) => `${n}\n`).join('')}`);
+  else send(res, 503, 'application/json', `${JSON.stringify({ ready: false, reason: readiness.reason ?? 'not ready', ...(notes.length > 0 ? { notes } : {}) })}\n`);
 }
 
 function send(res: ServerResponse, status: number, contentType: string, body: string): void {

@@ -25,8 +25,8 @@ export interface StatusView {
   readonly unrepairableCount: number;
   readonly budgetRemaining: number;
   /**
-   * Circuit breakers and suspensions (per meta2 service, per container), once the daemon has
-   * them. Each line is shown as is, escaped; an empty list says "none".
+   * The operator controls: the circuit breaker (open, or its counts), the suspension, a blackout
+   * in force. Each line is shown as is, escaped; null or an empty list says "none".
    */
   readonly safety: readonly string[] | null;
   readonly runbookUrl: string;
@@ -116,9 +116,10 @@ function unrepairableSection(v: StatusView): string {
 }
 
 function safetySection(v: StatusView): string {
-  if (v.safety === null) return '<p class="none">No circuit breakers or suspensions in this version.</p>';
-  if (v.safety.length === 0) return '<p class="none">None open.</p>';
-  return `<ul>${v.safety.map((s) => `<li>${escapeHtml(s)}</li>`).join('')}</ul>`;
+  if (v.safety === null || v.safety.length === 0) return '<p class="none">None.</p>';
+  // The controls that hold repairs back now stand out; the others are information.
+  const holding = (line: string): boolean => /^(circuit breaker open|repairs suspended|blackout)/.test(line);
+  return `<ul>${v.safety.map((s) => `<li${holding(s) ? ' class="bad"' : ''}>${escapeHtml(s)}</li>`).join('')}</ul>`;
 }
 
 const STYLE = `

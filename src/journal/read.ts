@@ -35,7 +35,7 @@ export interface JournalScan {
   readonly malformedLines: readonly number[];
 }
 
-const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['detection', 'evidence', 'step-start', 'step-end', 'verify', 'escalate', 'repair']);
+const ENTRY_TYPES: ReadonlySet<string> = new Set<JournalEntryType>(['detection', 'evidence', 'step-start', 'step-end', 'verify', 'escalate', 'repair', 'control']);
 const MALFORMED_LINES_KEPT = 10;
 
 /** The last `limit` entries matching the filter, in file order. Malformed lines are skipped. */
@@ -196,6 +196,8 @@ function details(entry: JournalEntry): string {
       return `round ${entry.round} ${esc(entry.verdict)}${codeText(entry)}: ${esc(entry.reason)} [after: ${replicas(entry.after)}]`;
     case 'repair':
       return `${esc(entry.outcome)}${codeText(entry)}: ${esc(entry.reason)}`;
+    case 'control':
+      return `${esc(entry.action)} by ${esc(entry.by)}${entry.until ? ` until ${esc(entry.until)}` : ''}: ${esc(entry.reason)}${entry.breaker ? ` [${esc(entry.breaker.detail)}]` : ''}`;
   }
 }
 

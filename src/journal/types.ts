@@ -2,6 +2,7 @@
 // per-peer state before and after. Written by src/journal/journal.ts, read back by
 // `oio-repaird journal`. A sink's append() resolves only once the line is on disk.
 import type { ReasonCode } from '../decisions/codes.js';
+import type { ControlAction, OpenBreaker } from '../controls/types.js';
 import type { PeerId } from '../oio/types.js';
 import type { ReplicaHealth, Role, Verdict } from '../probe/types.js';
 import type { IneffectiveAction, PeerEvidence, RepairOutcome, RepairStep, StepResultStatus } from '../repair/types.js';
@@ -71,7 +72,20 @@ export type JournalEntry =
       readonly reason: string;
     })
   | (EntryBase & Coded & { readonly type: 'verify'; readonly round: number; readonly verdict: Verdict; readonly reason: string; readonly after: readonly JournalReplica[] })
-  | (EntryBase & Coded & { readonly type: 'repair'; readonly outcome: RepairOutcome; readonly reason: string });
+  | (EntryBase & Coded & { readonly type: 'repair'; readonly outcome: RepairOutcome; readonly reason: string })
+  | (EntryBase & {
+      /**
+       * An operator control changed (suspend, resume, expiry, breaker open/reset/cool-off): it
+       * concerns the whole namespace, so `cid` is `*`. `by` says who, `reason` why, `until` (ISO)
+       * when a suspension ends; `breaker` the counts that opened it.
+       */
+      readonly type: 'control';
+      readonly action: ControlAction;
+      readonly by: string;
+      readonly reason: string;
+      readonly until?: string;
+      readonly breaker?: OpenBreaker;
+    });
 
 export type JournalEntryType = JournalEntry['type'];
 

@@ -4,6 +4,7 @@
 // The README's metrics reference and deploy/ (alerts, dashboard) are checked against this file.
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { ALL_REASON_CODES, type ReasonCode } from '../decisions/codes.js';
+import { BREAKER_REASONS } from '../controls/types.js';
 import { DAMAGE_KINDS, REPLICA_HEALTHS, VERDICTS } from '../probe/types.js';
 import { REPAIR_OUTCOMES } from '../repair/types.js';
 import { PACE_REASONS } from '../schedule/pace.js';
@@ -62,6 +63,10 @@ export interface Metrics {
   readonly fleet: FleetMetrics;
   readonly suspects: Gauge;
   readonly suspectChecks: Counter<'verdict'>;
+  readonly circuitBreakerOpen: Gauge<'reason'>;
+  readonly suspended: Gauge;
+  readonly suspendedUntil: Gauge;
+  readonly blackoutActive: Gauge;
 }
 
 export interface MetricsOptions {
@@ -112,7 +117,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     repairs: new Counter({
       name: 'oio_repaird_repairs_total',
-      help: 'Container repairs by outcome: succeeded (verified), failed, refused (unsafe), skipped_budget, skipped_cooldown, dry_run.',
+      help: 'Container repairs by outcome: succeeded (verified), failed, refused (unsafe), skipped_budget, skipped_cooldown, dry_run, skipped_breaker, skipped_suspended, skipped_blackout (held back by an operator control).',
       labelNames: ['outcome'] as const,
       registers,
     }),
@@ -279,7 +284,32 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
       registers,
     }),
     fleet: createFleetMetrics(registers),
+    circuitBreakerOpen: new Gauge({
+      name: 'oio_repaird_circuit_breaker_open',
+      help: '1 while the mass-damage circuit breaker is open, with the reason it opened (damaged_share, damaged_count, state_unreadable): no automatic repair until `oio-repaird breaker reset` (or breaker.coolOffMinutes); probing goes on.',
+      labelNames: ['reason'] as const,
+      registers,
+    }),
+    suspended: new Gauge({
+      name: 'oio_repaird_suspended',
+      help: '1 while repairs are suspended by `oio-repaird suspend` (no mutating request is sent), 0 otherwise.',
+      registers,
+    }),
+    suspendedUntil: new Gauge({
+      name: 'oio_repaird_suspended_until_timestamp_seconds',
+      help: 'Unix time at which the current suspension ends by itself; 0 when not suspended.',
+      registers,
+    }),
+    blackoutActive: new Gauge({
+      name: 'oio_repaird_blackout_active',
+      help: '1 while a blackout of schedule.blackouts is in force (no repair; probing goes on), 0 otherwise.',
+      registers,
+    }),
   };
+  for (const reason of BREAKER_REASONS) m.circuitBreakerOpen.set({ reason }, 0);
+  m.suspended.set(0);
+  m.suspendedUntil.set(0);
+  m.blackoutActive.set(0);
 
   for (const result of PROBE_RESULTS) m.probes.inc({ result }, 0);
   for (const kind of DETECTION_KINDS) m.detections.inc({ kind }, 0);

@@ -15,7 +15,7 @@ import type { ContainerReport } from '../probe/types.js';
 import { agreedMaster, planRepair } from './plan.js';
 import { describeSteps, overwritesReplicas } from './steps.js';
 import { judgeSync, judgeWrite, roleEvidence, roleIn } from './evidence.js';
-import type { IneffectiveAction, RepairEvent, RepairOutcome, RepairPlan, RepairRecorder, RepairResult, RepairStep, StepResult } from './types.js';
+import { REPAIR_OUTCOMES, type IneffectiveAction, type RepairEvent, type RepairOutcome, type RepairPlan, type RepairRecorder, type RepairResult, type RepairStep, type StepResult } from './types.js';
 
 export interface RepairOptions {
   readonly dryRun: boolean;
@@ -44,6 +44,12 @@ export interface RepairOptions {
    * when it carries `skipped_budget` or `skipped_cooldown`, else `failed`, and the reason says why.
    */
   readonly beforeFirstMutation?: () => Promise<void>;
+  /**
+   * Called right before EVERY mutating step (the first one after beforeFirstMutation). If it
+   * throws (an operator control now holds repairs back: a suspension, the circuit breaker), that
+   * step and the rest are not sent; the outcome is the error's `skipped_*` outcome.
+   */
+  readonly beforeEachMutation?: () => void;
 }
 
 type Answer = { readonly peer: PeerId; readonly status: number; readonly message: string };
@@ -62,10 +68,14 @@ class NotStarted extends Error {
   readonly outcome: RepairOutcome;
   /** The cause's `reasonCode` when it gives one (e.g. a gate that closed meanwhile), else the outcome's. */
   readonly code: ReasonCode;
-  constructor(override readonly cause: unknown) {
+  /** Set when earlier steps of the repair were sent (it stopped part-way). */
+  readonly stoppedAt: string | undefined;
+  constructor(override readonly cause: unknown, stoppedAt?: string) {
     super(errorText(cause));
+    this.stoppedAt = stoppedAt;
     const wanted = (cause as { outcome?: unknown } | null)?.outcome;
-    this.outcome = wanted === 'skipped_budget' || wanted === 'skipped_cooldown' ? wanted : 'failed';
+    // A gate that said no at the last moment (budget, cooldown, an operator control) keeps its outcome.
+    this.outcome = typeof wanted === 'string' && wanted.startsWith('skipped_') && (REPAIR_OUTCOMES as readonly string[]).includes(wanted) ? (wanted as RepairOutcome) : 'failed';
     const code = (cause as { reasonCode?: unknown } | null)?.reasonCode;
     this.code = isReasonCode(code) ? code : outcomeCode({ outcome: this.outcome });
   }
@@ -111,6 +121,8 @@ class RepairRun {
   private readonly cfg: typeof DEFAULTS;
   /** beforeFirstMutation has run (and not thrown). */
   private mutationAllowed = false;
+  /** A mutating step was sent (beforeEachMutation passed at least once). */
+  private sentMutation = false;
   /** The running step's start entry is written. */
   private stepStarted = false;
   /** Actions proven useless so far: the planner never repeats them. */
@@ -163,7 +175,7 @@ class RepairRun {
           result = await this.runStep(round, step);
         } catch (err) {
           if (!(err instanceof NotStarted)) throw err;
-          return this.finish(err.outcome, `not started, nothing was sent: ${errorText(err.cause)}`, true, err.code);
+          return this.finish(err.outcome, err.stoppedAt ? `${err.stoppedAt}, nothing more sent: ${errorText(err.cause)}` : `not started, nothing was sent: ${errorText(err.cause)}`, true, err.code);
         }
         results.push(result);
         if (result.status === 'failed') {
@@ -246,6 +258,14 @@ class RepairRun {
         throw new NotStarted(err);
       }
       this.mutationAllowed = true;
+    }
+    if (MUTATING.has(step.kind)) {
+      try {
+        this.opts.beforeEachMutation?.();
+      } catch (err) {
+        throw new NotStarted(err, this.sentMutation ? `stopped before ${step.kind} in round ${round}` : undefined);
+      }
+      this.sentMutation = true;
     }
     const started = performance.now();
     let result: StepResult;

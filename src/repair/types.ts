@@ -121,10 +121,14 @@ export interface RepairRecorder {
 }
 
 /** Outcome label as exported in oio_repaird_repairs_total{outcome}. */
-export type RepairOutcome = 'succeeded' | 'failed' | 'refused' | 'skipped_budget' | 'skipped_cooldown' | 'dry_run';
+export type RepairOutcome =
+  | 'succeeded' | 'failed' | 'refused' | 'skipped_budget' | 'skipped_cooldown' | 'dry_run'
+  /** Held back by an operator control (src/controls/gates.ts): breaker open, suspended, blackout. */
+  | 'skipped_breaker' | 'skipped_suspended' | 'skipped_blackout';
 
 export const REPAIR_OUTCOMES: readonly RepairOutcome[] = [
   'succeeded', 'failed', 'refused', 'skipped_budget', 'skipped_cooldown', 'dry_run',
+  'skipped_breaker', 'skipped_suspended', 'skipped_blackout',
 ];
 
 export interface RepairResult {

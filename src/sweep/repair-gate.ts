@@ -6,6 +6,7 @@
 // container's cooldown as if the attempt failed) and hands the new history to `persist`; the
 // caller awaits saved() before the first mutating request, so a crash at any later point can
 // never give back what was spent. recordOutcome() then replaces the provisional entry.
+import type { ControlBlock } from '../controls/gates.js';
 import type { ReasonCode } from '../decisions/codes.js';
 import type { ContainerReport } from '../probe/types.js';
 import type { RepairOutcome } from '../repair/types.js';
@@ -49,7 +50,7 @@ type SkipOutcome = Exclude<RepairOutcome, 'succeeded' | 'failed'>;
  */
 export interface GateCheck {
   /** Which rule: mode, repair-master, hold, cooldown, budget-sweep, budget-hour. */
-  readonly gate: 'mode' | 'repair-master' | 'hold' | 'cooldown' | 'budget-sweep' | 'budget-hour';
+  readonly gate: 'mode' | 'repair-master' | 'breaker' | 'suspension' | 'blackout' | 'hold' | 'cooldown' | 'budget-sweep' | 'budget-hour';
   /** The code this check gives when it blocks (src/decisions/codes.ts). */
   readonly code: ReasonCode;
   /** True when it holds the repair back now. */
@@ -67,7 +68,17 @@ const SKIP_OUTCOME: Readonly<Partial<Record<ReasonCode, SkipOutcome>>> = {
   SKIPPED_COOLDOWN: 'skipped_cooldown',
   SKIPPED_BACKOFF: 'skipped_cooldown',
   SKIPPED_BUDGET: 'skipped_budget',
+  BREAKER_OPEN: 'skipped_breaker',
+  SKIPPED_SUSPENDED: 'skipped_suspended',
+  SKIPPED_BLACKOUT: 'skipped_blackout',
 };
+
+/** The operator controls (src/controls/gates.ts) as gate checks, in force or not. */
+const CONTROL_GATES = [
+  { gate: 'breaker', code: 'BREAKER_OPEN', quiet: 'circuit breaker closed' },
+  { gate: 'suspension', code: 'SKIPPED_SUSPENDED', quiet: 'not suspended' },
+  { gate: 'blackout', code: 'SKIPPED_BLACKOUT', quiet: 'no blackout in force' },
+] as const;
 
 export interface Attempts {
   /** Consecutive failures (0 after a success). */
@@ -105,6 +116,8 @@ export interface RepairGateOptions {
    * Rejects when the history could not be written.
    */
   readonly persist?: (snapshot: GateSnapshot) => Promise<void>;
+  /** The operator controls that hold repairs back now (breaker, suspension, blackout): src/controls/gates.ts. */
+  readonly controls?: () => readonly ControlBlock[];
 }
 
 export class RepairGate {
@@ -125,6 +138,7 @@ export class RepairGate {
   private readonly onChange: () => void;
   private readonly persist: ((snapshot: GateSnapshot) => Promise<void>) | undefined;
   private lastSave: Promise<void> = Promise.resolve();
+  private readonly controls: (() => readonly ControlBlock[]) | undefined;
 
   constructor(policy: RepairPolicy, opts: RepairGateOptions | (() => number) = {}) {
     const o = typeof opts === 'function' ? { now: opts } : opts;
@@ -132,6 +146,7 @@ export class RepairGate {
     this.now = o.now ?? Date.now;
     this.onChange = o.onChange ?? (() => undefined);
     this.persist = o.persist;
+    this.controls = o.controls;
   }
 
   /** The history to persist (expired entries left out). */
@@ -243,6 +258,15 @@ export class RepairGate {
     }
     const reportOnly = p.mode === 'report-only';
     out.push({ gate: 'mode', code: 'SKIPPED_REPORT_ONLY', blocks: reportOnly, detail: reportOnly ? `report-only mode: would repair (${report.verdict})` : `repair.mode is ${p.mode}` });
+    if (this.controls) {
+      const inForce = this.controls();
+      for (const c of CONTROL_GATES) {
+        const block = inForce.find((b) => b.code === c.code);
+        out.push(block
+          ? { gate: c.gate, code: c.code, blocks: true, detail: block.reason, ...(block.until !== null ? { until: block.until } : {}) }
+          : { gate: c.gate, code: c.code, blocks: false, detail: c.quiet });
+      }
+    }
     const held = now < this.noRepairsBefore;
     out.push({
       gate: 'hold',

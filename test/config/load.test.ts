@@ -31,7 +31,7 @@ describe('parseConfigText', () => {
       transport: 'proxy', native: { connectTimeoutMs: 1000, requestTimeoutMs: 5000, maxFrameBytes: 4 * 1024 * 1024 },
       adaptive: { enabled: false, floor: 10, targetP95Ms: 250, maxErrorRate: 0.02, increaseStep: 10, decreaseFactor: 0.7, intervalMs: 2000, minSamples: 20 },
     });
-    expect(config.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC', jitterSeconds: 0, runAtStart: true, windows: [] });
+    expect(config.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC', jitterSeconds: 0, runAtStart: true, windows: [], blackouts: [] });
     expect(config.repair.mode).toBe('auto');
     expect(config.repair.dryRun).toBe(false);
     expect(config.repair.budgetPerSweep).toBe(50);

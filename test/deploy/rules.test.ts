@@ -10,7 +10,7 @@ const EXPECTED_ALERTS = [
   'OioRepairdDown', 'OioRepairdCorruptionDetected', 'OioRepairdUnrepairableContainers',
   'OioRepairdRepairsFailing', 'OioRepairdRepairBudgetExhausted', 'OioRepairdSweepOverdue',
   'OioRepairdSweepIncomplete', 'OioRepairdProxyErrorsHigh', 'OioRepairdConfigReloadFailed', 'OioRepairdUnsupportedProxy',
-  'OioRepairdStorageNotWritable', 'OioRepairdStateFileCorrupt', 'OioRepairdSweepStalled', 'OioRepairdServiceKeepsNeedingRepairs',
+  'OioRepairdStorageNotWritable', 'OioRepairdStateFileCorrupt', 'OioRepairdSweepStalled', 'OioRepairdServiceKeepsNeedingRepairs', 'OioRepairdCircuitBreakerOpen',
 ];
 
 const rules = loadRules();

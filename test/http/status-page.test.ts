@@ -61,7 +61,13 @@ describe('renderStatusPage', () => {
     expect(empty).toContain('No sweep has ended yet.');
     expect(empty).toContain('Nothing detected or repaired recently.');
     expect(empty).toContain('None in the last completed sweep.');
-    expect(empty).toContain('No circuit breakers or suspensions in this version.');
+    expect(empty).toContain('<h2>Circuit breakers and suspensions</h2>\n<p class="none">None.</p>');
+  });
+
+  it('shows the operator controls, the ones holding repairs back first and marked', () => {
+    const html = renderStatusPage(view({ safety: ['repairs suspended until 2026-12-02T14:00:00.000Z by alice: <migration>', 'circuit breaker closed: 3 damaged of 900 judged in this sweep'] }));
+    expect(html).toContain('<li class="bad">repairs suspended until 2026-12-02T14:00:00.000Z by alice: &lt;migration&gt;</li>');
+    expect(html).toContain('<li>circuit breaker closed: 3 damaged of 900 judged in this sweep</li>');
   });
 
   it('needs nothing from outside: no script, no external stylesheet, image or font', () => {
