@@ -2,12 +2,14 @@
 // time, which gates stop a repair now (breaker, suspension, blackout), each with its reason code,
 // the repair outcome it is counted under and when it ends. The repair gate asks for the first
 // one; `explain` can show them all. No I/O, no clock: `now` is an argument.
+import type { ReasonCode } from '../decisions/codes.js';
 import type { ActiveBlackout } from './blackouts.js';
 import type { ControlState, OpenBreaker, Suspension } from './types.js';
 
 /** Outcomes of oio_repaird_repairs_total{outcome} for a repair a control held back. */
 export type ControlOutcome = 'skipped_breaker' | 'skipped_suspended' | 'skipped_blackout';
-export type ControlCode = 'BREAKER_OPEN' | 'SKIPPED_SUSPENDED' | 'SKIPPED_BLACKOUT';
+/** Their codes in the reason-code catalogue (src/decisions/codes.ts). */
+export type ControlCode = Extract<ReasonCode, 'BREAKER_OPEN' | 'SKIPPED_SUSPENDED' | 'SKIPPED_BLACKOUT'>;
 
 export interface ControlBlock {
   readonly code: ControlCode;
