@@ -79,7 +79,7 @@ unseen), 64 bad usage, 76 unsupported proxy, 78 bad configuration.`,
       const now = Date.now();
       const plan = planRepair(report);
       const state = await readDaemonState(config.state.dir);
-      const gates = explainGates({ policy: repairPolicy(config), windows: config.schedule.windows, timezone: config.schedule.timezone, stallSkipAfter: config.sweep.stallSkipAfter, state, report, now });
+      const gates = explainGates({ policy: repairPolicy(config), windows: config.schedule.windows, timezone: config.schedule.timezone, blackouts: config.schedule.blackouts, stallSkipAfter: config.sweep.stallSkipAfter, state, report, now });
       const explanation = explain({ report, plan, gates, now });
       if (values.json) println(io.stdout, JSON.stringify(explanation, null, 2));
       else println(io.stdout, formatExplanation(explanation, { report: formatReport(report), plan: formatPlan(plan) }, config.state.dir));

@@ -26,6 +26,11 @@ const stateSchema = z.object({
     .nullable(),
 });
 
+/** Parses the file's text (throws when it is not a valid state); also used by `explain`, read-only. */
+export function parseControlState(text: string): ControlState {
+  return stateSchema.parse(JSON.parse(text)) as ControlState;
+}
+
 export type ControlLoad =
   | { readonly kind: 'none' }
   | { readonly kind: 'restored'; readonly state: ControlState }
@@ -40,8 +45,7 @@ export class ControlStore {
 
   async load(): Promise<ControlLoad> {
     let bad: BadStateFile | undefined;
-    const parse = (text: string): ControlState => stateSchema.parse(JSON.parse(text)) as ControlState;
-    const state = await readStateFile(this.path, parse, this.log, 'operator controls (suspension, circuit breaker)', 'the circuit breaker is opened until an operator resets it', (b) => (bad = b));
+    const state = await readStateFile(this.path, parseControlState, this.log, 'operator controls (suspension, circuit breaker)', 'the circuit breaker is opened until an operator resets it', (b) => (bad = b));
     if (state) return { kind: 'restored', state };
     return bad ? { kind: 'bad', bad } : { kind: 'none' };
   }

@@ -3,6 +3,9 @@
 // the repair gate's own checks (mode, master repair, hold, cooldown or backoff, budgets) on the
 // saved repair history. Each gate carries its reason code; the first that blocks decides.
 import { isWithinWindows, type TimeWindow } from '../schedule/windows.js';
+import { activeBlackout, type BlackoutEntry } from '../controls/blackouts.js';
+import { controlBlocks, type ControlBlock } from '../controls/gates.js';
+import { NO_CONTROLS } from '../controls/types.js';
 import { keyOf } from '../daemon/stall-watch.js';
 import type { ContainerReport } from '../probe/types.js';
 import { RepairGate, type GateCheck, type RepairPolicy } from '../sweep/repair-gate.js';
@@ -13,6 +16,8 @@ export interface GateInputs {
   readonly policy: RepairPolicy;
   readonly windows: readonly TimeWindow[];
   readonly timezone: string;
+  /** schedule.blackouts (in `timezone`). */
+  readonly blackouts: readonly BlackoutEntry[];
   /** sweep.stallSkipAfter: a container that stalled this many sweeps in a row is skipped once. */
   readonly stallSkipAfter: number;
   readonly state: DaemonState;
@@ -45,8 +50,8 @@ export function stallGate(input: Pick<GateInputs, 'state' | 'report' | 'stallSki
 }
 
 /** The repair gate rebuilt from the saved history, as the running (or next) sweep sees it. */
-export function restoredGate(policy: RepairPolicy, state: DaemonState, now: number): RepairGate {
-  const gate = new RepairGate(policy, () => now);
+export function restoredGate(policy: RepairPolicy, state: DaemonState, now: number, controls: () => readonly ControlBlock[] = () => []): RepairGate {
+  const gate = new RepairGate(policy, { now: () => now, controls });
   if (state.gate.kind === 'read') gate.restore(state.gate.value);
   const saved = state.gate.kind === 'read' ? state.gate.value.sweep : undefined;
   const running = state.sweep.kind === 'read' ? state.sweep.value.sweepId : undefined;
@@ -72,6 +77,16 @@ export function explainGates(input: GateInputs): ExplainGate[] {
     });
   }
   const sweepRunning = state.sweep.kind === 'read';
-  const checks = restoredGate(input.policy, state, now).checks(input.report);
+  const controls = state.controls.kind === 'read' ? state.controls.value : NO_CONTROLS;
+  const blocks = controlBlocks(controls, activeBlackout(input.blackouts, input.timezone, now), now);
+  if (state.controls.kind === 'bad') {
+    gates.push({
+      gate: 'state',
+      code: 'BREAKER_OPEN',
+      blocks: true,
+      detail: `the operator controls ${state.controls.path} are unusable (${state.controls.error}): a daemon reading them opens the circuit breaker`,
+    });
+  }
+  const checks = restoredGate(input.policy, state, now, () => blocks).checks(input.report);
   return [...gates, ...checks.map((c) => fromCheck(c, sweepRunning))];
 }

@@ -4,6 +4,8 @@
 // no lock is taken (the daemon holds it while it runs).
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { CONTROLS_FILE, parseControlState } from '../controls/store.js';
+import type { ControlState } from '../controls/types.js';
 import { parseStallFile, STALL_FILE_NAME } from '../daemon/stall-watch.js';
 import { GATE_FILE, parseGateSnapshot } from '../sweep/gate-store.js';
 import type { GateSnapshot } from '../sweep/repair-gate.js';
@@ -21,15 +23,18 @@ export interface DaemonState {
   readonly sweep: StateRead<SweepCheckpoint>;
   /** `account/container` → sweeps it stalled in a row (src/daemon/stall-watch.ts). */
   readonly stalls: StateRead<Record<string, number>>;
+  /** The operator controls: suspension and circuit breaker (src/controls/). */
+  readonly controls: StateRead<ControlState>;
 }
 
 export async function readDaemonState(dir: string): Promise<DaemonState> {
-  const [gate, sweep, stalls] = await Promise.all([
+  const [gate, sweep, stalls, controls] = await Promise.all([
     readState(join(dir, GATE_FILE), parseGateSnapshot),
     readState(join(dir, STATE_FILE), parseCheckpoint),
     readState(join(dir, STALL_FILE_NAME), parseStallFile),
+    readState(join(dir, CONTROLS_FILE), parseControlState),
   ]);
-  return { dir, gate, sweep, stalls };
+  return { dir, gate, sweep, stalls, controls };
 }
 
 export async function readState<T>(path: string, parse: (text: string) => T): Promise<StateRead<T>> {

@@ -10,6 +10,7 @@ import { stringify } from 'yaml';
 import type { Explanation } from '../../src/decisions/explain.js';
 import { cidFromName } from '../../src/oio/cid.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { CONTROLS_FILE } from '../../src/controls/store.js';
 import { STALL_FILE_NAME } from '../../src/daemon/stall-watch.js';
 import { GATE_FILE } from '../../src/sweep/gate-store.js';
 import type { GateSnapshot } from '../../src/sweep/repair-gate.js';
@@ -80,6 +81,9 @@ describe('explain', () => {
       ['window', 'SKIPPED_WINDOW', false],
       ['stalled', 'SKIPPED_STALLED', false],
       ['mode', 'SKIPPED_REPORT_ONLY', false],
+      ['breaker', 'BREAKER_OPEN', false],
+      ['suspension', 'SKIPPED_SUSPENDED', false],
+      ['blackout', 'SKIPPED_BLACKOUT', false],
       ['hold', 'SKIPPED_HOLD', false],
       ['cooldown', 'SKIPPED_COOLDOWN', false],
       ['budget-sweep', 'SKIPPED_BUDGET', false],
@@ -129,6 +133,29 @@ describe('explain', () => {
     const { doc } = await explainJson('slave-lacks-key', config);
     expect(gate(doc, 'stalled')).toMatchObject({ blocks: true, code: 'SKIPPED_STALLED' });
     expect(doc.decision).toMatchObject({ action: 'skip', code: 'SKIPPED_STALLED' });
+  });
+
+  it('shows a suspension with who, why and until when, and an open circuit breaker', async () => {
+    const until = Date.now() + 2 * HOUR;
+    const suspended = await setup();
+    await writeFile(join(suspended.stateDir, CONTROLS_FILE), JSON.stringify({ version: 1, suspension: { since: Date.now(), until, reason: 'freeze', by: 'alice' }, breaker: null }));
+    const s = (await explainJson('slave-lacks-key', suspended.config)).doc;
+    expect(gate(s, 'suspension')).toMatchObject({ blocks: true, code: 'SKIPPED_SUSPENDED', until: new Date(until).toISOString(), detail: expect.stringContaining('alice') });
+    expect(s.decision).toMatchObject({ action: 'skip', code: 'SKIPPED_SUSPENDED' });
+    const broken = await setup();
+    const breaker = { openedAt: Date.now() - 60_000, reason: 'damaged_share', detail: '30% damaged', damaged: 300, judged: 1000, coolOffUntil: null };
+    await writeFile(join(broken.stateDir, CONTROLS_FILE), JSON.stringify({ version: 1, suspension: null, breaker }));
+    const b = (await explainJson('slave-lacks-key', broken.config)).doc;
+    expect(gate(b, 'breaker')).toMatchObject({ blocks: true, code: 'BREAKER_OPEN' });
+    expect(b.decision).toMatchObject({ action: 'skip', code: 'BREAKER_OPEN' });
+  });
+
+  it('shows a blackout in force', async () => {
+    const day = (k: number) => new Date(Date.now() + k * 24 * HOUR).toISOString().slice(0, 10);
+    const { config } = await setup({ schedule: { timezone: 'UTC', blackouts: [{ from: day(-1), to: day(1), reason: 'freeze' }] } });
+    const { doc } = await explainJson('slave-lacks-key', config);
+    expect(gate(doc, 'blackout')).toMatchObject({ blocks: true, code: 'SKIPPED_BLACKOUT' });
+    expect(doc.decision).toMatchObject({ action: 'skip', code: 'SKIPPED_BLACKOUT' });
   });
 
   it('shows report-only mode and master repair switched off', async () => {
