@@ -205,5 +205,13 @@ export class ZkSession extends EventEmitter {
     clearInterval(this.heartbeat);
     this.moveTo('closed');
     this.client.close();
+    // Closed while (re)connecting, the client's connect() puts it back to CONNECTING and it
+    // retries forever, which keeps the process alive after a stop: no reconnection after close,
+    // and the socket goes a second later (time for CLOSE_SESSION to reach a live server).
+    const manager = (this.client as unknown as { connectionManager?: { connect: () => void; socket?: { destroy(): void } } }).connectionManager;
+    if (manager) {
+      manager.connect = () => undefined;
+      setTimeout(() => manager.socket?.destroy(), 1000).unref();
+    }
   }
 }
