@@ -226,7 +226,14 @@ export class FleetMember extends EventEmitter {
         session.close();
       }
       this.emit('change');
+      // Watches fire once and a missed one is silent: the epoch (a small node) is also read
+      // again every session timeout, so a member never waits on an epoch it did not see start.
+      const reread = setInterval(() => {
+        if (session.state === 'connected') void this.refreshEpoch(session).catch(() => undefined);
+      }, this.opts.sessionTimeoutMs);
+      reread.unref();
       await ended;
+      clearInterval(reread);
       this.joined = false;
       this.owned = new Set();
       this.leaderNow = false;

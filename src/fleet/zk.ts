@@ -173,9 +173,11 @@ export class ZkSession extends EventEmitter {
       return { data: data ?? Buffer.alloc(0), version: stat.version, owner: stat.ephemeralOwner.toString('hex') };
     } catch (err) {
       if (isZkError(err, 'ZK_NO_NODE')) {
-        // getData sets no watch on a missing node: watch its creation instead.
-        if (watch) await this.call<unknown>(path, (cb) => this.client.exists(path, watch, cb));
-        return null;
+        // getData sets no watch on a missing node: watch its creation instead. Created between
+        // the two calls, the node is read again (else its creation would go unseen for good).
+        if (!watch) return null;
+        const stat = await this.call<zookeeper.Stat | undefined>(path, (cb) => this.client.exists(path, watch, (e, st) => cb(e, st)));
+        return stat ? this.get(path, watch) : null;
       }
       throw err;
     }
