@@ -4,6 +4,7 @@
 // revive it): the owner opens a new one and re-creates its ephemeral nodes and watches.
 // Every call is bounded (opTimeoutMs), and a heartbeat turns a silent server into `suspended`.
 import { EventEmitter } from 'node:events';
+import { createRequire } from 'node:module';
 import zookeeper from 'node-zookeeper-client';
 
 /** connected: calls go through. suspended: disconnected, the session may still come back. expired/closed: dead for good. */
@@ -44,6 +45,32 @@ export interface ZkSessionOptions {
   /** Bound of every call and of the first connection. */
   readonly opTimeoutMs: number;
 }
+
+/**
+ * A reply the client cannot parse (seen after a server restart: `Unknown code: 2086010880` from
+ * a misaligned header) throws inside the client's socket 'data' listener, where nothing can
+ * catch it: the whole daemon died (exit 70). Contained here, as the client itself treats an
+ * unknown op code: drop the buffered bytes and the connection, which it re-opens; the calls in
+ * flight end as connection loss or by their own deadline, and fencing covers the gap.
+ */
+function containUnparsableReplies(): void {
+  const require = createRequire(import.meta.url);
+  const manager = require('node-zookeeper-client/lib/ConnectionManager.js') as {
+    prototype: { onSocketData(this: { pendingBuffer: Buffer | null; socket?: { destroy(): void } }, buffer: Buffer): void; __contained?: boolean };
+  };
+  if (manager.prototype.__contained === true) return;
+  const onSocketData = manager.prototype.onSocketData;
+  manager.prototype.onSocketData = function (this, buffer) {
+    try {
+      onSocketData.call(this, buffer);
+    } catch {
+      this.pendingBuffer = null;
+      this.socket?.destroy();
+    }
+  };
+  manager.prototype.__contained = true;
+}
+containUnparsableReplies();
 
 const CODES: ReadonlyMap<number, ZkErrorCode> = new Map([
   [zookeeper.Exception.NO_NODE, 'ZK_NO_NODE'],
