@@ -51,6 +51,7 @@ export const REASON_CODES = {
   SKIPPED_BLACKOUT: { kind: 'skip', meaning: 'a blackout of `schedule.blackouts` is in force: no repair, probing goes on' },
   SKIPPED_NOT_JOURNALED: { kind: 'skip', meaning: 'the detection could not be written to the journal: no repair without a record' },
   SKIPPED_STALLED: { kind: 'skip', meaning: 'the container stalled `sweep.stallSkipAfter` sweeps in a row: not probed this sweep' },
+  SKIPPED_FLEET_LOCK: { kind: 'skip', meaning: 'fleet mode: another member holds the container\'s fleet lock (it is repairing it): nothing sent, the next epoch looks again' },
 
   // Escalations: an action was proven useless.
   ESCALATED: { kind: 'escalation', meaning: 'an action had no effect (re-read): the next round does something else' },

@@ -4,6 +4,7 @@
 // when the configuration has a `fleet` section; without it none of this exists.
 import { hostname } from 'node:os';
 import type { Config } from '../config/schema.js';
+import type { ReasonCode } from '../decisions/codes.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { RepairFn } from '../sweep/process-container.js';
@@ -16,8 +17,9 @@ export type FleetConfig = NonNullable<Config['fleet']>;
 /** Thrown by the repair wrapper when another member holds the container's lock: nothing was sent. */
 export class FleetLockHeld extends Error {
   readonly code = 'FLEET_LOCK_HELD';
-  /** The executor reports it as skipped (the other member is repairing it), not failed. */
+  /** The executor reports it as skipped (the other member is repairing it), not failed: a cooldown's outcome, its own code. */
   readonly outcome = 'skipped_cooldown';
+  readonly reasonCode = 'SKIPPED_FLEET_LOCK' satisfies ReasonCode;
   constructor(cid: string) {
     super(`another fleet member holds the lock of ${cid}: it is repairing it`);
     this.name = 'FleetLockHeld';
