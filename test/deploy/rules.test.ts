@@ -11,6 +11,7 @@ const EXPECTED_ALERTS = [
   'OioRepairdRepairsFailing', 'OioRepairdRepairBudgetExhausted', 'OioRepairdSweepOverdue',
   'OioRepairdSweepIncomplete', 'OioRepairdProxyErrorsHigh', 'OioRepairdConfigReloadFailed', 'OioRepairdUnsupportedProxy',
   'OioRepairdStorageNotWritable', 'OioRepairdStateFileCorrupt', 'OioRepairdSweepStalled', 'OioRepairdServiceKeepsNeedingRepairs', 'OioRepairdCircuitBreakerOpen',
+  'OioRepairdFleetSmallerThanExpected', 'OioRepairdFleetBucketsUnowned', 'OioRepairdFleetSessionLost',
 ];
 
 const rules = loadRules();
