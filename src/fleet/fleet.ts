@@ -124,7 +124,11 @@ export class Fleet {
     const up = m.mayMutate();
     f.sessionUp.set(up ? 1 : 0);
     f.members.set(up ? m.members.length : 0);
-    f.ownedBuckets.set(m.ownedBuckets().size);
+    const owned = m.ownedBuckets();
+    f.ownedBuckets.set(owned.size);
+    let ownedDone = 0;
+    for (const b of owned) if (m.isDone(b)) ownedDone += 1;
+    f.ownedBucketsDone.set(ownedDone);
     f.epoch.set(m.epoch?.epoch ?? 0);
     f.bucketsDone.set(m.doneBuckets());
     f.leader.set(m.isLeader ? 1 : 0);

@@ -32,8 +32,8 @@ describe('Grafana dashboard deploy/grafana/oio-repaird.json', () => {
     expect(vars.get('instance')).toMatchObject({ type: 'query', datasource: { uid: DS_UID } });
   });
 
-  it('is laid out in the rows overview, sweeps, probes, repairs, process', () => {
-    expect(rows.map((r) => r.title)).toEqual(['Overview', 'Sweeps', 'Probes', 'Repairs', 'Process']);
+  it('is laid out in the rows overview, sweeps, probes, repairs, fleet, process', () => {
+    expect(rows.map((r) => r.title)).toEqual(['Overview', 'Sweeps', 'Probes', 'Repairs', 'Fleet', 'Process']);
   });
 
   it('has unique panel ids and no overlapping panels', () => {
@@ -103,6 +103,12 @@ describe('Grafana dashboard deploy/grafana/oio-repaird.json', () => {
     expect(exprs('Probes')).toMatch(/sum by \(le, route\).*oio_repaird_proxy_request_duration_seconds_bucket/);
     expect(exprs('Repairs')).toMatch(/sum by \(outcome\).*oio_repaird_repairs_total/);
     expect(exprs('Repairs')).toContain('oio_repaird_repair_budget_remaining');
+    for (const fleet of [
+      'oio_repaird_fleet_members', 'oio_repaird_fleet_expected_members', 'oio_repaird_fleet_session_up', 'oio_repaird_fleet_epoch',
+      'oio_repaird_fleet_buckets_done', 'oio_repaird_fleet_owned_buckets_done', 'oio_repaird_fleet_lock_contention_total',
+      'oio_repaird_fleet_fenced_requests_total', 'oio_repaird_fleet_budget_remaining',
+    ]) expect(exprs('Fleet')).toContain(fleet);
+    expect(exprs('Fleet')).toMatch(/sum by \(job\) \(oio_repaird_fleet_owned_buckets\{/);
     expect(exprs('Process')).toContain('process_resident_memory_bytes');
     expect(exprs('Process')).toContain('nodejs_eventloop_lag_seconds');
   });

@@ -18,8 +18,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { DaemonProcess, REPO_ROOT, cleanEnv, testConfig, waitUntil, writeYaml } from '../helpers/daemon-process.js';
 import {
-  alertmanagerAlerts, brokenCopies, emptyPanels, findMonitoringTools, firing, freePort, liveToolsRequired, loudSkip,
-  panelQueries, query, rulesIn, startAlertmanager, startPrometheus, testCopyOfRules, TEST_FOR, waitFiring,
+  alertmanagerAlerts, alertRuleEvaluations, brokenCopies, emptyPanels, findMonitoringTools, firing, freePort, liveToolsRequired, loudSkip,
+  panelQueries, prometheusAlerts, query, rulesIn, startAlertmanager, startPrometheus, testCopyOfRules, TEST_FOR, waitFiring,
   waitInAlertmanager, waitResolved, type ToolProcess,
 } from '../helpers/monitoring.js';
 
@@ -187,6 +187,22 @@ live(() => {
   it('the unrepairable alert is still firing after all that: nothing resolved it', async () => {
     expect(await firing(prom, UNREPAIRABLE, { instance })).toBeDefined();
     expect((await alertmanagerAlerts(am)).some((a) => a.labels['alertname'] === UNREPAIRABLE)).toBe(true);
+  });
+
+  it('the fleet alerts stay quiet on a daemon alone, whose fleet series all exist', async () => {
+    for (const series of ['oio_repaird_fleet_enabled', 'oio_repaird_fleet_members', 'oio_repaird_fleet_expected_members', 'oio_repaird_fleet_owned_buckets', 'oio_repaird_fleet_session_up']) {
+      expect(await query(prom, `${series}{job="${JOB}",instance="${instance}"}`), series).toHaveLength(1);
+    }
+    // Every fleet rule evaluated on those series (a `for:` of 2 s would show it pending at least).
+    const fleetRules = rulesIn(RULES).flatMap((r) => (r.alert?.startsWith('OioRepairdFleet') ? [r.alert] : []));
+    expect(fleetRules).toHaveLength(3);
+    const seen = Date.now();
+    await waitUntil('the fleet rules evaluated since', async () => {
+      const evaluated = await alertRuleEvaluations(prom);
+      return fleetRules.every((a) => (evaluated.get(a) ?? 0) > seen);
+    }, { timeoutMs: 10_000, intervalMs: 100 });
+    const fleetAlerts = (await prometheusAlerts(prom)).filter((a) => a.labels['alertname']?.startsWith('OioRepairdFleet'));
+    expect(fleetAlerts).toEqual([]);
   });
 
   it('every recording rule produces series', async () => {

@@ -193,6 +193,12 @@ export async function prometheusAlerts(prom: ToolProcess): Promise<PromAlert[]> 
   return (await getJson<{ data: { alerts: PromAlert[] } }>(`${prom.url}/api/v1/alerts`)).data.alerts;
 }
 
+/** When Prometheus last evaluated each alerting rule (ms since the epoch), by alert name. */
+export async function alertRuleEvaluations(prom: ToolProcess): Promise<Map<string, number>> {
+  const body = await getJson<{ data: { groups: Array<{ rules: Array<{ name: string; lastEvaluation: string }> }> } }>(`${prom.url}/api/v1/rules?type=alert`);
+  return new Map(body.data.groups.flatMap((g) => g.rules.map((r) => [r.name, Date.parse(r.lastEvaluation)] as const)));
+}
+
 /** Alertmanager's active alerts. */
 export async function alertmanagerAlerts(am: ToolProcess): Promise<AmAlert[]> {
   return getJson<AmAlert[]>(`${am.url}/api/v2/alerts?active=true&silenced=false&inhibited=false`);
