@@ -2,8 +2,8 @@
 // event to journal (who, why, until) and the sentence to answer. Shared by the daemon (through
 // its control socket) and the CLI when no daemon runs (it then applies the command to the state
 // file itself, under the state directory's lock). Also the expiry rule (a suspension or a
-// breaker's cool-off that ended) and the `--for` duration syntax.
-import type { JournalEntry } from '../journal/types.js';
+// breaker's cool-off that ended) and the `--for` duration syntax. The event's journal entry is
+// built with the others, in src/journal/entries.ts.
 import { breakerInForce, iso, suspensionInForce } from './gates.js';
 import type { ControlCommand, ControlEvent, ControlState } from './types.js';
 
@@ -109,19 +109,4 @@ export function formatDuration(ms: number): string {
     left -= n * size;
   }
   return out.join('') || '0s';
-}
-
-/** The journal entry of a control event: namespace-wide, so its `cid` is `*`. */
-export function controlEntry(e: ControlEvent): JournalEntry {
-  return {
-    ts: iso(e.at),
-    cid: '*',
-    reqId: `control-${e.at.toString(36)}`,
-    type: 'control',
-    action: e.action,
-    by: e.by,
-    reason: e.reason,
-    ...(e.until !== undefined ? { until: iso(e.until) } : {}),
-    ...(e.breaker ? { breaker: e.breaker } : {}),
-  };
 }

@@ -1,6 +1,9 @@
-// Every journal entry is built here, from what the sweep saw (a detection, a repair not made)
-// and from what the repair executor records (src/repair/types.ts RepairEvent): the replicas
-// summarized (no admin tables: they can be large), the time and the container added.
+// Every journal entry is built here, from what the sweep saw (a detection, a repair not made),
+// from what the repair executor records (src/repair/types.ts RepairEvent): the replicas
+// summarized (no admin tables: they can be large), the time and the container added; and from
+// the operator controls' events (src/controls/types.ts ControlEvent: who, why, until).
+import { iso } from '../controls/gates.js';
+import type { ControlEvent } from '../controls/types.js';
 import { verdictCode } from '../decisions/derive.js';
 import type { ContainerRef } from '../oio/types.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
@@ -76,4 +79,19 @@ export interface RepairJournalOptions {
 export function repairJournal(sink: JournalSink, opts: RepairJournalOptions = {}): RepairRecorder {
   const now = opts.now ?? Date.now;
   return { record: (ref, reqId, event) => sink.append(repairEntry(ref, reqId, now(), event, opts.evidenceMaxBytes)) };
+}
+
+/** The journal entry of an operator control's event: namespace-wide, so its `cid` is `*`. */
+export function controlEntry(e: ControlEvent): JournalEntry {
+  return {
+    ts: iso(e.at),
+    cid: '*',
+    reqId: `control-${e.at.toString(36)}`,
+    type: 'control',
+    action: e.action,
+    by: e.by,
+    reason: e.reason,
+    ...(e.until !== undefined ? { until: iso(e.until) } : {}),
+    ...(e.breaker ? { breaker: e.breaker } : {}),
+  };
 }

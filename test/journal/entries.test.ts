@@ -1,6 +1,6 @@
 // Journal entries are built in one module: what each one records, and in which shape.
 import { describe, expect, it } from 'vitest';
-import { detectionEntry, journalReplicas, repairEntry, repairJournal } from '../../src/journal/entries.js';
+import { controlEntry, detectionEntry, journalReplicas, repairEntry, repairJournal } from '../../src/journal/entries.js';
 import type { JournalEntry } from '../../src/journal/types.js';
 import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS } from '../../src/probe/types.js';
@@ -55,5 +55,21 @@ describe('journal entries', () => {
     const recorder = repairJournal({ append: async (e) => void written.push(e) }, { now: () => T0 });
     await recorder.record(REF, 'r', { type: 'repair', code: 'REPAIR_FAILED', outcome: 'failed', reason: 'x' });
     expect(written).toEqual([repairEntry(REF, 'r', T0, { type: 'repair', code: 'REPAIR_FAILED', outcome: 'failed', reason: 'x' })]);
+  });
+
+  it('record an operator control namespace-wide (cid `*`): who, why, until, and the breaker that opened', () => {
+    const until = T0 + 7_200_000;
+    expect(controlEntry({ action: 'suspend', at: T0, by: 'alice', reason: 'freeze', until })).toEqual({
+      ts: '2026-01-02T03:04:05.000Z',
+      cid: '*',
+      reqId: `control-${T0.toString(36)}`,
+      type: 'control',
+      action: 'suspend',
+      by: 'alice',
+      reason: 'freeze',
+      until: '2026-01-02T05:04:05.000Z',
+    });
+    const breaker = { openedAt: T0, reason: 'damaged_share', detail: '30 of 100', damaged: 30, judged: 100, coolOffUntil: null } as const;
+    expect(controlEntry({ action: 'breaker-open', at: T0, by: 'oio-repaird', reason: '30 of 100', breaker })).toMatchObject({ type: 'control', action: 'breaker-open', cid: '*', breaker });
   });
 });
