@@ -13,6 +13,7 @@ import { breakerInForce, controlBlock, controlBlocks, iso, probingAllowed, suspe
 import { ControlStore } from '../controls/store.js';
 import { controlEntry } from '../journal/entries.js';
 import { BREAKER_REASONS, NO_CONTROLS, type ControlCommand, type ControlEvent, type ControlState } from '../controls/types.js';
+import type { ReasonCode } from '../decisions/codes.js';
 import type { JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -30,16 +31,18 @@ export interface ControlServiceOptions {
   readonly tickMs?: number;
 }
 
-/** Thrown before a mutating request while a control holds repairs back; carries the outcome. */
+/**
+ * Thrown before a mutating request of a repair under way while a control holds repairs back; read
+ * by the executor: the outcome is the control's (skipped_suspended…), the code STOPPED_BY_CONTROL
+ * (the gate had let the attempt through: it is not a failure of the container, no backoff).
+ */
 export class HeldByControlError extends Error {
   readonly code = 'REPAIRD_HELD_BY_CONTROL';
-  /** Read by the executor: the repair's outcome and reason code. */
   readonly outcome: ControlBlock['outcome'];
-  readonly reasonCode: ControlBlock['code'];
+  readonly reasonCode = 'STOPPED_BY_CONTROL' satisfies ReasonCode;
   constructor(readonly block: ControlBlock) {
     super(block.reason);
     this.outcome = block.outcome;
-    this.reasonCode = block.code;
   }
 }
 

@@ -325,6 +325,7 @@ export class Sweeper {
     const { log, metrics, journal } = this.opts;
     // Probe and verification read through the same transport, as the line of the proxy requires.
     const probeWith = this.prober(config);
+    const controls = this.opts.controls;
     return (report, { reqId, beforeFirstMutation }, dryRun) =>
       repairContainer(this.proxy, report, {
         dryRun,
@@ -332,6 +333,8 @@ export class Sweeper {
         probe: (ref) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId }),
         reqId,
         ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
+        // As in a sweep: a control that begins mid-repair stops it before its next mutation.
+        ...(controls ? { beforeEachMutation: () => controls.assertMayMutate() } : {}),
         log: log.child({ cid: report.ref.cid, reqId }),
         metrics,
         verifyAttempts: config.repair.verifyAttempts,

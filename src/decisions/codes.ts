@@ -61,6 +61,7 @@ export const REASON_CODES = {
   REPAIR_SUCCEEDED: { kind: 'outcome', meaning: 'repaired, and every replica was re-read healthy' },
   REPAIR_FAILED: { kind: 'outcome', meaning: 'a step failed, or the verification ran out before every replica was healthy' },
   REPAIR_DRY_RUN: { kind: 'outcome', meaning: 'planned only (`--dry-run`, or report-only mode): nothing sent' },
+  STOPPED_BY_CONTROL: { kind: 'outcome', meaning: 'a suspension, the circuit breaker or a blackout began while the repair ran: it stopped before its next mutating request; not a failed attempt (no backoff)' },
 } as const satisfies Record<string, ReasonCodeInfo>;
 
 export type ReasonCode = keyof typeof REASON_CODES;

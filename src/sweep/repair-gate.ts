@@ -73,6 +73,9 @@ const SKIP_OUTCOME: Readonly<Partial<Record<ReasonCode, SkipOutcome>>> = {
   SKIPPED_BLACKOUT: 'skipped_blackout',
 };
 
+/** Outcomes of an attempt stopped by an operator control: not the container's failure. */
+const CONTROL_OUTCOMES: ReadonlySet<RepairOutcome> = new Set<RepairOutcome>(['skipped_breaker', 'skipped_suspended', 'skipped_blackout']);
+
 /** The operator controls (src/controls/gates.ts) as gate checks, in force or not. */
 const CONTROL_GATES = [
   { gate: 'breaker', code: 'BREAKER_OPEN', quiet: 'circuit breaker closed' },
@@ -305,13 +308,22 @@ export class RepairGate {
   }
 
   /**
-   * Records how an attempt allowed by decide() ended. `succeeded` starts the cooldown; any other
-   * outcome of an attempt (failed, or refused by the planner mid-way) counts as a failure.
+   * Records how an attempt allowed by decide() ended. `succeeded` starts the cooldown. An attempt
+   * an operator control stopped (a suspension, the breaker or a blackout that began while it ran:
+   * STOPPED_BY_CONTROL) says nothing about the container: its history goes back to what it was
+   * before the attempt, neither backoff nor cooldown (the budget it reserved stays spent: a step
+   * may have been sent). Any other outcome (failed, or refused by the planner mid-way) counts as
+   * a failure.
    */
   recordOutcome(cid: string, outcome: RepairOutcome): void {
     const before = this.pending.has(cid) ? this.pending.get(cid) : this.lookup(cid, this.now());
     this.pending.delete(cid);
-    this.record(cid, outcome, before);
+    if (CONTROL_OUTCOMES.has(outcome)) {
+      if (before) this.attempts.set(cid, before);
+      else this.attempts.delete(cid);
+    } else {
+      this.record(cid, outcome, before);
+    }
     this.changed();
   }
 

@@ -8,6 +8,8 @@ import type { JournalEntry, JournalSink } from '../../src/journal/types.js';
 import { probeContainer } from '../../src/probe/probe.js';
 import { DEFAULT_REQUIRED_KEYS, type ContainerReport } from '../../src/probe/types.js';
 import { repairContainer, type RepairOptions } from '../../src/repair/execute.js';
+import type { ControlBlock } from '../../src/controls/gates.js';
+import { HeldByControlError } from '../../src/daemon/controls.js';
 import { FakeProxy, MUTATING_ROUTES } from '../helpers/fake-proxy.js';
 import { capturingLogger } from '../helpers/capture-log.js';
 import { createLogger } from '../../src/log.js';
@@ -267,6 +269,22 @@ describe('repairContainer', () => {
     const plain = await repairContainer(s.proxy, await s.probe(), s.options({ beforeFirstMutation: () => Promise.reject(new Error('state dir read-only')) }));
     expect(plain).toMatchObject({ outcome: 'failed', reason: expect.stringContaining('state dir read-only') });
     expect(s.proxy.mutations()).toEqual([]);
+  });
+
+  it('stops before its next mutating step when an operator control begins mid-plan: the control\'s outcome, STOPPED_BY_CONTROL, nothing more sent', async () => {
+    const s = setup();
+    s.proxy.peer(P2).corrupt = true;
+    let calls = 0;
+    const suspension: ControlBlock = { code: 'SKIPPED_SUSPENDED', outcome: 'skipped_suspended', reason: 'repairs suspended until 2026-12-24T00:00:00.000Z by alice: freeze', until: Date.parse('2026-12-24') };
+    // The leave passes; the suspension starts before the sync of the next round.
+    const beforeEachMutation = (): void => {
+      if (++calls > 1) throw new HeldByControlError(suspension);
+    };
+    const result = await repairContainer(s.proxy, await s.probe(), s.options({ beforeEachMutation }));
+    expect(result).toMatchObject({ outcome: 'skipped_suspended', code: 'STOPPED_BY_CONTROL', reason: expect.stringContaining('repairs suspended until') });
+    expect(result.reason).toMatch(/^stopped before sync in round 2, nothing more sent/);
+    expect(s.proxy.mutations().map((c) => c.route)).toEqual(['admin/leave']);
+    expect(s.journal.entries.at(-1)).toMatchObject({ type: 'repair', outcome: 'skipped_suspended', code: 'STOPPED_BY_CONTROL' });
   });
 
   it('never calls beforeFirstMutation in a dry run or when nothing is to be done', async () => {

@@ -146,6 +146,27 @@ describe('RepairGate cooldown and backoff', () => {
     expect(gate.decide(withVerdict('repairable')).action).toBe('repair');
   });
 
+  it.each(['skipped_suspended', 'skipped_breaker', 'skipped_blackout'] as const)('does not count an attempt an operator control stopped (%s) as a failure: no backoff, the history as before it', (outcome) => {
+    const { gate, clock } = gateAt({ cooldownSeconds: 0, backoffSeconds: 60 });
+    gate.decide(withVerdict('repairable'));
+    gate.recordOutcome(ref().cid, 'failed');
+    clock.t += 60_000;
+    // One failure behind it: the next attempt is stopped by a control, then the control lifts.
+    expect(gate.decide(withVerdict('repairable')).action).toBe('repair');
+    gate.recordOutcome(ref().cid, outcome);
+    expect(gate.decide(withVerdict('repairable')).action).toBe('repair');
+    // ...and the failure count did not grow: a real failure now waits the 2nd backoff (120 s), not the 3rd.
+    gate.recordOutcome(ref().cid, 'failed');
+    clock.t += 119_000;
+    expect(gate.decide(withVerdict('repairable'))).toMatchObject({ code: 'SKIPPED_BACKOFF' });
+    clock.t += 1_000;
+    expect(gate.decide(withVerdict('repairable')).action).toBe('repair');
+    const fresh = gateAt().gate;
+    fresh.decide(withVerdict('repairable', 2));
+    fresh.recordOutcome(ref(2).cid, outcome);
+    expect(fresh.tracked).toBe(0);
+  });
+
   it('forgets expired history, so its map stays bounded by recent attempts', () => {
     const { gate, clock } = gateAt({ maxPerHour: 1000, maxPerSweep: 1000 });
     for (let n = 0; n < 50; n++) {
