@@ -29,6 +29,12 @@ export interface ControlServiceOptions {
   readonly now?: () => number;
   /** How often expiries and blackouts are checked (default 1 s). */
   readonly tickMs?: number;
+  /** Told whether each save of controls.json reached the disk (storage health, /readyz). */
+  readonly storage?: { ok(): void; failed(err: unknown): void };
+  /** How long after a failed save it is tried again (default 5 s). */
+  readonly retrySaveMs?: number;
+  /** Writes the state file (tests inject a failing one); default: controls.json, atomically. */
+  readonly save?: (state: ControlState) => Promise<void>;
 }
 
 /**
@@ -56,6 +62,8 @@ export class ControlService {
   private ticker: NodeJS.Timeout | undefined;
   /** Writes and commands, one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** When the last save failed (ms), or null: what is in memory is on disk. */
+  private unsavedSince: number | null = null;
 
   constructor(opts: ControlServiceOptions) {
     this.opts = opts;
@@ -169,7 +177,7 @@ export class ControlService {
       // Written and fsynced before it is acted on (and before the operator is told it is done).
       const touched = cmd.op === 'breaker-reset' ? 'breaker' : 'suspension';
       const next: ControlState = { ...this.state, [touched]: applied.state[touched] };
-      await this.store.save(next);
+      await this.persist(next);
       this.state = { ...this.state, [touched]: applied.state[touched] };
       if (cmd.op === 'breaker-reset') this.tally.reset();
       await this.changed([applied.event]);
@@ -192,9 +200,13 @@ export class ControlService {
     this.publish();
   }
 
-  /** Ends suspensions and cool-offs that ran out; follows blackouts (gauge). */
+  /** Ends suspensions and cool-offs that ran out; follows blackouts (gauge); saves again after a failed save. */
   private tick(): void {
     const now = this.now();
+    if (this.unsavedSince !== null && now - this.unsavedSince >= (this.opts.retrySaveMs ?? 5000)) {
+      this.unsavedSince = now;
+      void this.serially(() => this.saveCurrent());
+    }
     const { events } = expire(this.state, now);
     if (events.length > 0) {
       this.state = expire(this.state, now).state;
@@ -206,12 +218,27 @@ export class ControlService {
     this.publish();
   }
 
+  /** Saves the state in memory; a failure is reported (storage health) and retried by tick(). */
   private async saveCurrent(): Promise<void> {
     try {
-      await this.store.save(this.state);
+      await this.persist(this.state);
     } catch (err) {
       this.opts.log.error({ err, path: this.store.path }, 'saving the operator controls failed: the change holds in memory but would not survive a restart');
     }
+  }
+
+  /** Writes `state` and tells storage health how it went; rejects when it could not be written. */
+  private async persist(state: ControlState): Promise<void> {
+    try {
+      await (this.opts.save ?? ((s: ControlState) => this.store.save(s)))(state);
+    } catch (err) {
+      // A failed command changed nothing in memory: a retry then saves what is in force.
+      this.unsavedSince = this.now();
+      this.opts.storage?.failed(err);
+      throw err;
+    }
+    this.unsavedSince = null;
+    this.opts.storage?.ok();
   }
 
   /** Publishes, logs and journals events (already applied and saved). */

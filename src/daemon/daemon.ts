@@ -33,6 +33,7 @@ import { PROXY_HEARTBEAT_MS, proxyStaleLimitMs } from './readiness.js';
 import { SdNotify } from './sd-notify.js';
 import { StatusBoard } from './status.js';
 import { StallWatch, stallTimeoutMs } from './stall-watch.js';
+import { CONTROLS_FILE } from '../controls/store.js';
 import { ControlService } from './controls.js';
 import { repairPolicy, Sweeper } from './sweeper.js';
 import { lockStateDir, type StateLock } from './state-lock.js';
@@ -97,7 +98,7 @@ export class Daemon {
     this.storage = new StorageHealth({
       metrics: this.metrics,
       log: stateLog,
-      paths: { journal: c.journal.path, repair_history: join(c.state.dir, GATE_FILE), sweep_position: join(c.state.dir, STATE_FILE) },
+      paths: { journal: c.journal.path, repair_history: join(c.state.dir, GATE_FILE), sweep_position: join(c.state.dir, STATE_FILE), controls: join(c.state.dir, CONTROLS_FILE) },
     });
     const journalSink = this.storage.journal(this.status.journal);
     this.controls = new ControlService({
@@ -106,6 +107,7 @@ export class Daemon {
       metrics: this.metrics,
       journal: journalSink,
       config: () => this.config,
+      storage: { ok: () => this.storage.ok('controls'), failed: (err) => this.storage.failed('controls', err) },
     });
     this.sweeper = new Sweeper({
       config: c,

@@ -1,9 +1,11 @@
-// Whether the daemon can write what it must write: the journal, the repair history and the sweep
-// position. A failed write (disk full, read-only filesystem, I/O error) makes the daemon unready
-// with the reason, sets oio_repaird_storage_writable{file} to 0 and logs once; repairs stop by
-// themselves (no journal line, or no saved reservation, means no mutating request). While a file
+// Whether the daemon can write what it must write: the journal, the repair history, the sweep
+// position and the operator controls. A failed write (disk full, read-only filesystem, I/O error)
+// makes the daemon unready with the reason, sets oio_repaird_storage_writable{file} to 0 and logs
+// once; repairs stop by themselves (no journal line, or no saved reservation, means no mutating
+// request); controls that cannot be saved hold in memory only (lost at a restart). While a file
 // is failing, a small write probe in its directory runs every few seconds, so the daemon notices
-// on its own when space is back, even between sweeps; the next real write confirms it.
+// on its own when space is back, even between sweeps; the next real write confirms it. The repair
+// history and the controls retry their own save instead (a probe would not put their state on disk).
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
@@ -26,7 +28,19 @@ const LABELS: Readonly<Record<StorageFile, string>> = {
   journal: 'the journal',
   repair_history: 'the repair history',
   sweep_position: 'the sweep position',
+  controls: 'the operator controls',
 };
+
+/** What a failing file costs, for the log line and /readyz. */
+const CONSEQUENCE: Readonly<Record<StorageFile, string>> = {
+  journal: 'no repairs until it can be written',
+  repair_history: 'no repairs until it can be written',
+  sweep_position: 'no repairs until it can be written',
+  controls: 'the suspension and the circuit breaker hold in memory only, a restart would lose them',
+};
+
+/** Files that save themselves again (the directory probe would not save their state). */
+const RETRY_THEIR_OWN_SAVE: ReadonlySet<StorageFile> = new Set<StorageFile>(['repair_history', 'controls']);
 
 export class StorageHealth {
   private readonly opts: StorageHealthOptions;
@@ -53,7 +67,7 @@ export class StorageHealth {
     const known = this.failing.has(file);
     this.failing.set(file, message);
     if (!known) {
-      this.opts.log.error({ file, path: this.opts.paths[file], error: message }, `cannot write ${LABELS[file]}: no repairs until it can be written`);
+      this.opts.log.error({ file, path: this.opts.paths[file], error: message }, `cannot write ${LABELS[file]}: ${CONSEQUENCE[file]}`);
     }
     this.startProbing();
   }
@@ -62,7 +76,8 @@ export class StorageHealth {
   problem(): string | undefined {
     if (this.failing.size === 0) return undefined;
     const parts = [...this.failing].map(([file, message]) => `cannot write ${LABELS[file]} ${this.opts.paths[file]} (${message})`);
-    return `${parts.join('; ')}: repairs stopped`;
+    const onlyControls = [...this.failing.keys()].every((file) => file === 'controls');
+    return `${parts.join('; ')}: ${onlyControls ? CONSEQUENCE.controls : 'repairs stopped'}`;
   }
 
   /** Wraps a journal so that its appends report here. */
@@ -114,13 +129,13 @@ export class StorageHealth {
     this.timer = undefined;
   }
 
-  /** The repair history retries its own save; the others are probed in their directory. */
+  /** The repair history and the controls retry their own save; the others are probed in their directory. */
   private async probe(): Promise<void> {
     if (this.probing) return;
     this.probing = true;
     try {
       for (const file of [...this.failing.keys()]) {
-        if (file === 'repair_history') continue;
+        if (RETRY_THEIR_OWN_SAVE.has(file)) continue;
         if (await this.canWrite(dirname(this.opts.paths[file]))) this.ok(file);
       }
     } finally {

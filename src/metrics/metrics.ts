@@ -20,7 +20,7 @@ export const PROXY_ROUTES = [
 ] as const;
 export const CODE_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;
 /** Values of the `file` label of the storage metrics: what the daemon writes to disk. */
-export const STORAGE_FILES = ['journal', 'repair_history', 'sweep_position'] as const;
+export const STORAGE_FILES = ['journal', 'repair_history', 'sweep_position', 'controls'] as const;
 export type StorageFile = (typeof STORAGE_FILES)[number];
 
 export interface Metrics {
@@ -251,7 +251,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     }),
     storageWritable: new Gauge({
       name: 'oio_repaird_storage_writable',
-      help: '1 if the last write of this file (journal, repair_history, sweep_position) reached the disk, 0 if it failed (disk full, read-only): no repair is made while the journal or the repair history cannot be written.',
+      help: '1 if the last write of this file (journal, repair_history, sweep_position, controls) reached the disk, 0 if it failed (disk full, read-only): no repair is made while the journal or the repair history cannot be written; operator controls that cannot be saved hold in memory only.',
       labelNames: ['file'] as const,
       registers,
     }),

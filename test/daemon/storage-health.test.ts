@@ -20,7 +20,7 @@ describe('StorageHealth', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const { log, lines } = capturingLogger();
     const dir = await tempDir();
-    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's') }, probeIntervalMs: 60_000 });
+    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'c') }, probeIntervalMs: 60_000 });
     let fail = true;
     const journal = health.journal({ append: async () => { if (fail) throw enospc(); } });
     expect(health.problem()).toBeUndefined();
@@ -42,7 +42,7 @@ describe('StorageHealth', () => {
     const { log } = capturingLogger();
     const base = await tempDir();
     const dir = join(base, 'not-yet');
-    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's') }, probeIntervalMs: 10 });
+    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'c') }, probeIntervalMs: 10 });
     health.failed('sweep_position', new Error('EROFS: read-only file system'));
     await new Promise((r) => setTimeout(r, 50));
     expect(health.problem()).toMatch(/sweep position/);
