@@ -2,9 +2,9 @@
 // keep-alive pool per service (at most `connectionsPerService` sockets, one request at a time on
 // each), a connect timeout, one total deadline per request (also sent as TO), a frame-size cap,
 // and every socket failure mapped to OioUnreachableError / OioTimeoutError, every bad byte to
-// OioProtocolError. Returns the meta2's status as it is; reader.ts turns it into typed values.
+// OioBadAnswerError. Returns the meta2's status as it is; reader.ts turns it into typed values.
 import { createConnection, type Socket } from 'node:net';
-import { OioError, OioProtocolError, OioTimeoutError, OioUnreachableError } from '../oio/errors.js';
+import { OioError, OioBadAnswerError, OioTimeoutError, OioUnreachableError } from '../oio/errors.js';
 import type { PeerId } from '../oio/types.js';
 import { NativeDecodeError, decodeMessage, paramValue } from './der.js';
 import { FrameReader, NativeFrameError } from './frame.js';
@@ -251,13 +251,13 @@ export class NativeClient {
     try {
       request = build(target);
     } catch (err) {
-      throw new OioProtocolError(`native request not built: ${(err as Error).message}`, { route: 'native', peer, reqId, cause: err });
+      throw new OioBadAnswerError(`native request not built: ${(err as Error).message}`, { route: 'native', peer, reqId, cause: err });
     }
     const route = `native/${request.name}`;
     const ctx = { route, peer, reqId };
     if (this.closed) throw new OioUnreachableError('native client closed', ctx);
     const address = parsePeerAddress(peer);
-    if (!address) throw new OioProtocolError(`not a meta2 address (IP:PORT expected): ${JSON.stringify(peer)}`, ctx);
+    if (!address) throw new OioBadAnswerError(`not a meta2 address (IP:PORT expected): ${JSON.stringify(peer)}`, ctx);
     opts.signal?.throwIfAborted();
     let pool = this.pools.get(peer);
     if (!pool) {
@@ -347,7 +347,7 @@ function parseReply(der: Buffer, reqId: string): NativeReply {
   return { status: Number(s), message, ...(m.body === undefined ? {} : { body: m.body }) };
 }
 
-/** Socket errors → unreachable or timeout; bad bytes → protocol error; aborts pass through. */
+/** Socket errors → unreachable or timeout; bad bytes → a bad answer; aborts pass through. */
 function mapError(err: unknown, ctx: { route: string; peer: PeerId; reqId: string }, deadlineAt: number): Error {
   if (err instanceof OioError) {
     if (err.peer !== undefined) return err;
@@ -355,7 +355,7 @@ function mapError(err: unknown, ctx: { route: string; peer: PeerId; reqId: strin
     return new Ctor(err.message, { ...ctx, cause: err });
   }
   if (err instanceof NativeDecodeError || err instanceof NativeFrameError) {
-    return new OioProtocolError(`bad native reply: ${err.message}`, { ...ctx, cause: err });
+    return new OioBadAnswerError(`bad native reply: ${err.message}`, { ...ctx, cause: err });
   }
   if (isCode(err, ['DEADLINE', 'ETIMEDOUT'])) return new OioTimeoutError(`${ctx.route} timed out: ${(err as Error).message}`, { ...ctx, cause: err });
   if (isCode(err, [...UNREACHABLE_CODES, 'EOF'])) {

@@ -2,7 +2,7 @@
 // the proxy client produces (AdminTable, PeerAnswer), so src/probe classifies both alike. The
 // only code that knows the native replies' bodies: DB_PGET's JSON object of string values,
 // DB_HAS's JSON string, DB_STATUS's master address in MSG. An unknown shape is an error.
-import { OioPeerStatusError, OioProtocolError } from '../oio/errors.js';
+import { OioPeerStatusError, OioBadAnswerError } from '../oio/errors.js';
 import type { AdminTable, CallOptions, ContainerRef, PeerAnswer, PeerId, ReplicaReadApi } from '../oio/types.js';
 import type { NativeCallOptions, NativeClient, NativeReply } from './client.js';
 
@@ -21,20 +21,20 @@ function nativeReqId(reqId: string): string {
 
 /** The admin table of a DB_PGET body: `user.*` rows become properties (prefix removed), as through the proxy. */
 export function adminTableOf(body: Buffer | undefined, route: string, peer: PeerId): AdminTable {
-  if (body === undefined) throw new OioProtocolError('DB_PGET answered 200 without a body', { route, peer });
+  if (body === undefined) throw new OioBadAnswerError('DB_PGET answered 200 without a body', { route, peer });
   let doc: unknown;
   try {
     doc = JSON.parse(body.toString('utf8'));
   } catch (err) {
-    throw new OioProtocolError('DB_PGET body is not JSON', { route, peer, cause: err });
+    throw new OioBadAnswerError('DB_PGET body is not JSON', { route, peer, cause: err });
   }
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new OioProtocolError('DB_PGET body is not a JSON object', { route, peer });
+    throw new OioBadAnswerError('DB_PGET body is not a JSON object', { route, peer });
   }
   const properties: Record<string, string> = {};
   const system: Record<string, string> = {};
   for (const [key, value] of Object.entries(doc as Record<string, unknown>)) {
-    if (typeof value !== 'string') throw new OioProtocolError(`DB_PGET value of ${JSON.stringify(key)} is not a string`, { route, peer });
+    if (typeof value !== 'string') throw new OioBadAnswerError(`DB_PGET value of ${JSON.stringify(key)} is not a string`, { route, peer });
     if (key.startsWith('user.')) properties[key.slice(5)] = value;
     else system[key] = value;
   }

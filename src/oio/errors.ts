@@ -96,7 +96,7 @@ export class OioPeerStatusError extends OioError {
 }
 
 /** The answer did not parse or had the wrong shape (malformed JSON, missing fields, too large). */
-export class OioProtocolError extends OioError {
+export class OioBadAnswerError extends OioError {
   override readonly code = 'OIO_BAD_ANSWER';
 }
 

@@ -12,7 +12,7 @@ import {
   OioHttpError,
   OioNotFoundError,
   OioServiceTypeUnknownError,
-  OioProtocolError,
+  OioBadAnswerError,
   OioTimeoutError,
   OioUnavailableError,
   OioUnreachableError,
@@ -357,7 +357,7 @@ function parseJson(text: string, ctx: OioErrorContext): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
-    throw new OioProtocolError(`${ctx.route}: answer is not valid JSON (${(err as Error).message})`, { ...ctx, cause: err });
+    throw new OioBadAnswerError(`${ctx.route}: answer is not valid JSON (${(err as Error).message})`, { ...ctx, cause: err });
   }
 }
 
@@ -439,7 +439,7 @@ function transportFailure(err: unknown, ctx: OioErrorContext, signal: AbortSigna
   }
   if (ctx.httpStatus !== undefined) {
     // The socket broke after the headers came: a truncated answer, not a missing one.
-    return { ok: false, error: new OioProtocolError(`${ctx.route}: answer truncated (${text})`, { ...ctx, cause: err }), retryable: false };
+    return { ok: false, error: new OioBadAnswerError(`${ctx.route}: answer truncated (${text})`, { ...ctx, cause: err }), retryable: false };
   }
   if (code !== undefined && UNREACHABLE_CODES.has(code)) {
     return { ok: false, error: new OioUnreachableError(`${ctx.route}: ${code}: ${text}`, { ...ctx, cause: err }), retryable: true };

@@ -1,8 +1,8 @@
 // Explicit parsers for every JSON shape the proxy and the account service send, applied once at
-// the edge: raw `unknown` in, typed values of types.ts out, or an OioProtocolError that names the
+// the edge: raw `unknown` in, typed values of types.ts out, or an OioBadAnswerError that names the
 // route, the peer and what was wrong. Hand-written rather than zod so each message says exactly
 // which peer's entry was bad, and so the peer order of the envelope (JSON key order) is kept.
-import { OioProtocolError } from './errors.js';
+import { OioBadAnswerError } from './errors.js';
 import type { AdminTable, ElectionDebug, PeerAnswer, PeerId, ServiceInfo } from './types.js';
 
 type JsonObject = Record<string, unknown>;
@@ -12,7 +12,7 @@ function isObject(value: unknown): value is JsonObject {
 }
 
 function fail(route: string, what: string, peer?: string): never {
-  throw new OioProtocolError(`${route}: ${peer === undefined ? '' : `peer ${peer} `}${what}`, {
+  throw new OioBadAnswerError(`${route}: ${peer === undefined ? '' : `peer ${peer} `}${what}`, {
     route,
     ...(peer === undefined ? {} : { peer }),
   });

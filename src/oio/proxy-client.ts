@@ -1,7 +1,7 @@
 // ProxyApi over HTTP: the only code that knows the proxy's routes and parameters. Reads always
 // go to one named peer with `local=1` (a read without it may CREATE empty bases); election
 // actions are never retried here, because the repair planner decides what to do after a failure.
-import { OioHttpError, OioProtocolError, OioUnavailableError, OioUnreachableError, OioUnsupportedProxyError } from './errors.js';
+import { OioHttpError, OioBadAnswerError, OioUnavailableError, OioUnreachableError, OioUnsupportedProxyError } from './errors.js';
 import { OioHttp, type HttpClientOptions, type QueryValue } from './http.js';
 import { debugBody, parseAdminTable, parsePeerAnswers, parseReference, parseServices, stringBody, type BodyParser } from './parse.js';
 import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi, ServiceInfo } from './types.js';
@@ -166,7 +166,7 @@ export class ProxyClient implements ProxyApi {
     });
     const text = answer.text.trim();
     if (answer.statusCode === 204 || (answer.statusCode === 200 && (text === '' || text === '{}'))) return;
-    throw new OioProtocolError(`${route}: unexpected answer ${answer.statusCode} ${JSON.stringify(text.slice(0, 200))} (expected 204, or 200 {} before master)`, {
+    throw new OioBadAnswerError(`${route}: unexpected answer ${answer.statusCode} ${JSON.stringify(text.slice(0, 200))} (expected 204, or 200 {} before master)`, {
       route, httpStatus: answer.statusCode, reqId: answer.reqId,
     });
   }

@@ -5,7 +5,7 @@
 // RAW answers: a sync or a write only ever relies on a master whose own answers were all good.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { OioHttpError, OioProtocolError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
+import { OioHttpError, OioBadAnswerError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
 import type { AdminTable, ElectionDebug, PeerAnswer, PeerId, ProxyApi } from '../../src/oio/types.js';
 import { checkKeys } from '../../src/probe/classify.js';
 import { probeContainer } from '../../src/probe/probe.js';
@@ -45,7 +45,7 @@ const readArb: fc.Arbitrary<Read> = fc.oneof(
     { error: new OioUnreachableError('refused', ctx) },
     { error: new OioTimeoutError('deadline', ctx) },
     { error: new OioUnavailableError('No service replied', ctx) },
-    { error: new OioProtocolError('bad JSON', ctx) },
+    { error: new OioBadAnswerError('bad JSON', ctx) },
     { error: new OioHttpError('HTTP 500', { ...ctx, httpStatus: 500 }) },
     { error: new Error('not an OioError') },
   ), weight: 2 },

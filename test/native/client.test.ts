@@ -8,7 +8,7 @@ import { NativeClient, parsePeerAddress, type NativeClientOptions } from '../../
 import { decodeMessage, encodeMessage, type NativeMessage } from '../../src/native/der.js';
 import { FrameReader, frame } from '../../src/native/frame.js';
 import { READ_REQUEST_NAMES, dbHas } from '../../src/native/requests.js';
-import { OioError, OioProtocolError, OioTimeoutError, OioUnreachableError } from '../../src/oio/errors.js';
+import { OioError, OioBadAnswerError, OioTimeoutError, OioUnreachableError } from '../../src/oio/errors.js';
 import { failure } from '../helpers/failure.js';
 import { closedPortUrl } from '../helpers/fake-http.js';
 
@@ -115,7 +115,7 @@ describe('NativeClient', () => {
     const big = await scripted((_m, socket) => socket.write(Buffer.from([0, 0, 0x20, 0])));
     expect((await failure(client.has(big.peer, CID))).message).toMatch(/above the 4096-byte cap/);
     const other = await scripted((m, socket) => socket.write(ok({ ...m, id: 'not-yours' })));
-    expect(await failure(client.has(other.peer, CID))).toBeInstanceOf(OioProtocolError);
+    expect(await failure(client.has(other.peer, CID))).toBeInstanceOf(OioBadAnswerError);
     const nan = await scripted((m, socket) => socket.write(ok(m, 'OK')));
     expect((await failure(client.has(nan.peer, CID))).message).toMatch(/not a number/);
   });

@@ -4,7 +4,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createAccountClient, type AccountClient } from '../../src/oio/account-client.js';
-import { OioNotFoundError, OioProtocolError } from '../../src/oio/errors.js';
+import { OioNotFoundError, OioBadAnswerError } from '../../src/oio/errors.js';
 import { startFakeHttp, type FakeHttpServer, type RecordedRequest, type RouteTable } from '../helpers/fake-http.js';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -181,6 +181,6 @@ describe('AccountClient.listContainers', () => {
 
   it('refuses a page of the wrong shape', async () => {
     const { accounts } = await setup({ 'GET /v1.0/account/containers': { json: { listing: [{ name: 'x' }] } } });
-    await expect(collect(accounts.listContainers('a'))).rejects.toBeInstanceOf(OioProtocolError);
+    await expect(collect(accounts.listContainers('a'))).rejects.toBeInstanceOf(OioBadAnswerError);
   });
 });

@@ -7,7 +7,7 @@ import {
   OioAnswerTooLargeError,
   OioHttpError,
   OioNotFoundError,
-  OioProtocolError,
+  OioBadAnswerError,
   OioTimeoutError,
   OioUnavailableError,
   OioUnreachableError,
@@ -240,7 +240,7 @@ describe('OioHttp bad answers', () => {
   it('refuses malformed JSON on a 200', async () => {
     const { http } = await setup({ 'GET /x': { text: '{"properties":{', headers: { 'content-type': 'application/json' } } });
     const err = await failure(http.request({ method: 'GET', path: '/x', route: 'admin/get_properties', idempotent: true }));
-    expect(err).toBeInstanceOf(OioProtocolError);
+    expect(err).toBeInstanceOf(OioBadAnswerError);
     expect(err).toMatchObject({ code: 'OIO_BAD_ANSWER', httpStatus: 200 });
     expect(err.message).toContain('not valid JSON');
   });
@@ -254,7 +254,7 @@ describe('OioHttp bad answers', () => {
       },
     });
     const err = await failure(http.request({ method: 'GET', path: '/x', route: 'admin/get_properties', idempotent: true }));
-    expect(err).toBeInstanceOf(OioProtocolError);
+    expect(err).toBeInstanceOf(OioBadAnswerError);
     expect(err.message).toContain('truncated');
   });
 

@@ -1,7 +1,7 @@
 // The edge parsers: real answers (oio-api.md, oio-real-behaviour.md) in, typed values out, and
-// every wrong shape refused with an OioProtocolError saying what was wrong and where.
+// every wrong shape refused with an OioBadAnswerError saying what was wrong and where.
 import { describe, expect, it } from 'vitest';
-import { OioProtocolError } from '../../src/oio/errors.js';
+import { OioBadAnswerError } from '../../src/oio/errors.js';
 import {
   debugBody,
   parseAccountPage,
@@ -45,7 +45,7 @@ describe('parsePeerAnswers', () => {
 
   it('refuses an entry without a numeric status, naming the route and the peer', () => {
     const bad = { '127.0.0.1:6131': { status: { status: '200', message: 'OK' }, body: '' } };
-    expect(() => parsePeerAnswers('admin/has', bad, stringBody)).toThrow(OioProtocolError);
+    expect(() => parsePeerAnswers('admin/has', bad, stringBody)).toThrow(OioBadAnswerError);
     expect(() => parsePeerAnswers('admin/has', bad, stringBody)).toThrow(
       'admin/has: peer 127.0.0.1:6131 entry has no numeric status',
     );
@@ -102,7 +102,7 @@ describe('debugBody', () => {
 
   it('refuses wrongly typed fields', () => {
     expect(() => debugBody({ local: { state: 3 } }, 'admin/debug', 'p:1')).toThrow(/peer p:1 debug "local.state" is a number/);
-    expect(() => debugBody({ log: [1] }, 'admin/debug', 'p:1')).toThrow(OioProtocolError);
+    expect(() => debugBody({ log: [1] }, 'admin/debug', 'p:1')).toThrow(OioBadAnswerError);
     expect(() => debugBody('{nope', 'admin/debug', 'p:1')).toThrow(/not JSON/);
     expect(() => debugBody([1], 'admin/debug', 'p:1')).toThrow(/is an array/);
   });
@@ -126,7 +126,7 @@ describe('parseAdminTable', () => {
       'admin/get_properties: peer p:1 "system.sys.m2.ctime" is a number, not a string',
     );
     expect(() => parseAdminTable('admin/get_properties', { properties: [], system: {} })).toThrow(/"properties" is an array/);
-    expect(() => parseAdminTable('admin/get_properties', 'x')).toThrow(OioProtocolError);
+    expect(() => parseAdminTable('admin/get_properties', 'x')).toThrow(OioBadAnswerError);
   });
 });
 
@@ -208,7 +208,7 @@ describe('listing pages', () => {
 
   it('refuses wrong listing shapes', () => {
     expect(() => parseAccountPage('account/list', { listing: [{ name: 'a' }] })).toThrow(/listing\[0\]/);
-    expect(() => parseAccountPage('account/list', 'a')).toThrow(OioProtocolError);
+    expect(() => parseAccountPage('account/list', 'a')).toThrow(OioBadAnswerError);
     expect(() => parseContainerPage('account/containers', { listing: [{ name: 'a' }] })).toThrow(/listing\[0\] is not a \[name/);
     expect(() => parseContainerPage('account/containers', { id: 'x' })).toThrow('account/containers: "listing" is missing, not an array');
   });

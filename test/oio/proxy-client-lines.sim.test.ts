@@ -4,7 +4,7 @@
 // error, and sync never carries check_type (not parsed before 5.9.0).
 import { afterEach, describe, expect, it } from 'vitest';
 import { cidFromName } from '../../src/oio/cid.js';
-import { OioProtocolError, OioUnsupportedProxyError } from '../../src/oio/errors.js';
+import { OioBadAnswerError, OioUnsupportedProxyError } from '../../src/oio/errors.js';
 import { createProxyClient, type ProxyClient } from '../../src/oio/proxy-client.js';
 import type { ContainerRef } from '../../src/oio/types.js';
 import { type OioVersion, type Simulator, startSimulator } from '../../src/sim/index.js';
@@ -79,7 +79,7 @@ describe('set_properties answers', () => {
     });
     client = createProxyClient({ url: fake.url, namespace: 'OPENIO', retries: 0 });
     const err = await failure(client.setProperties(NAMED, { 'sys.m2.ctime': '1500000000000001' }));
-    expect(err).toBeInstanceOf(OioProtocolError);
+    expect(err).toBeInstanceOf(OioBadAnswerError);
     expect((err as Error).message).toMatch(/expected 204, or 200 \{\} before master/);
   });
 });

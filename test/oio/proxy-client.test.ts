@@ -2,7 +2,7 @@
 // method (route, method, parameters, encoding, body) and how answers map to typed values/errors.
 import { afterEach, describe, expect, it } from 'vitest';
 import { cidFromName } from '../../src/oio/cid.js';
-import { OioNotFoundError, OioProtocolError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
+import { OioNotFoundError, OioBadAnswerError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
 import { createProxyClient, type ProxyClient } from '../../src/oio/proxy-client.js';
 import type { ContainerRef } from '../../src/oio/types.js';
 import { startFakeHttp, type FakeHttpServer, type RouteTable } from '../helpers/fake-http.js';
@@ -127,7 +127,7 @@ describe('ProxyClient.getProperties', () => {
   it('refuses a table with non-string values', async () => {
     const { proxy } = await setup({ [route]: { json: { properties: {}, system: { 'sys.m2.ctime': 1795580730589743 } } } });
     const err = await failure(proxy.getProperties(byCid, P1));
-    expect(err).toBeInstanceOf(OioProtocolError);
+    expect(err).toBeInstanceOf(OioBadAnswerError);
     expect(err.message).toContain(`peer ${P1}`);
   });
 });
@@ -245,7 +245,7 @@ describe('ProxyClient per-peer actions', () => {
   it('refuses a per-peer answer of the wrong shape', async () => {
     const { proxy } = await setup({ 'POST /v3.0/OPENIO/admin/has': { json: { [P1]: { status: { message: 'OK' }, body: '' } } } });
     const err = await failure(proxy.has(byCid, [P1]));
-    expect(err).toBeInstanceOf(OioProtocolError);
+    expect(err).toBeInstanceOf(OioBadAnswerError);
     expect(err.message).toBe(`admin/has: peer ${P1} entry has no numeric status`);
   });
 });

@@ -1,7 +1,7 @@
 // Specification of the pure classification: replica health, election view and container verdict.
 import { describe, expect, it } from 'vitest';
 import type { ReasonCode } from '../../src/decisions/codes.js';
-import { OioHttpError, OioProtocolError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
+import { OioHttpError, OioBadAnswerError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../../src/oio/errors.js';
 import type { PeerAnswer } from '../../src/oio/types.js';
 import { classifyReplica, containerVerdict, electionView, electionViewFromDebug, type ReplicaInput } from '../../src/probe/classify.js';
 import { DEFAULT_REQUIRED_KEYS, REPLICA_HEALTHS, VERDICTS, type ReplicaHealth, type Verdict } from '../../src/probe/types.js';
@@ -28,7 +28,7 @@ describe('classifyReplica', () => {
     { name: 'the read error wins over has', in: { readError: new OioTimeoutError('t', { route }), has: has(431) }, health: 'timeout' },
     { name: 'has 431 is a missing base (behind 200 + empty maps)', in: { table: EMPTY_TABLE, has: has(431, 'Container not found : (2) No such file or directory') }, health: 'missing-base' },
     { name: 'has 511 is a corrupt base', in: { table: EMPTY_TABLE, has: has(511, 'corrupt') }, health: 'corrupt-base' },
-    { name: 'has 431 wins over a non-network read error', in: { readError: new OioProtocolError('bad json', { route }), has: has(431) }, health: 'missing-base' },
+    { name: 'has 431 wins over a non-network read error', in: { readError: new OioBadAnswerError('bad json', { route }), has: has(431) }, health: 'missing-base' },
     { name: 'has code 2 (connection refused) is unreachable', in: { table: healthyTable(), has: has(2, 'Connection refused') }, health: 'unreachable' },
     { name: 'has code 8 (service marked down) is unreachable', in: { table: healthyTable(), has: has(8, 'Request avoided') }, health: 'unreachable' },
     { name: 'has code 7 (read timeout) is a timeout', in: { table: healthyTable(), has: has(7, 'Timeout (30.0000s)') }, health: 'timeout' },

@@ -8,7 +8,7 @@ import { decodeMessage, encodeMessage, paramValue, type NativeParam } from '../.
 import { FrameReader, frame } from '../../src/native/frame.js';
 import { NativeClient } from '../../src/native/client.js';
 import { cidFromName } from '../../src/oio/cid.js';
-import { OioProtocolError, OioTimeoutError, OioUnreachableError } from '../../src/oio/errors.js';
+import { OioBadAnswerError, OioTimeoutError, OioUnreachableError } from '../../src/oio/errors.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { failure } from '../helpers/failure.js';
 import { freeServiceIds } from '../helpers/free-ports.js';
@@ -161,7 +161,7 @@ describe('simulated meta2 native port', () => {
     expect(await c.has(b, CID)).toEqual({ status: 503, message: 'Service unavailable' });
     expect((await c.has(b, CID)).status).toBe(200);
     s.inject({ kind: 'malformed-json', service: d, count: 1 });
-    expect(await failure(c.pget(d, CID))).toBeInstanceOf(OioProtocolError);
+    expect(await failure(c.pget(d, CID))).toBeInstanceOf(OioBadAnswerError);
     expect((await c.pget(d, CID)).status).toBe(200);
     s.inject({ kind: 'slow', service: d, ms: 3000 });
     const started = Date.now();
