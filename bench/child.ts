@@ -13,6 +13,8 @@ export interface Child {
   readonly process: ChildProcess;
   /** Resolves with the first stdout line matching `re` (rejects if the process exits first). */
   waitForLine(re: RegExp, timeoutMs: number): Promise<RegExpExecArray>;
+  /** Calls `listener` with every stdout line from now on. */
+  lines(listener: (line: string) => void): void;
   /** Last lines of stderr and stdout, for error messages. */
   tail(): string;
   stop(graceMs?: number): Promise<number | null>;
@@ -28,8 +30,10 @@ export function spawnNode(args: readonly string[], label: string, nodeFlags: rea
     if (recent.length > 20) recent.shift();
   };
   const waiters: Array<{ re: RegExp; resolve: (m: RegExpExecArray) => void }> = [];
+  const listeners: Array<(line: string) => void> = [];
   createInterface({ input: child.stdout }).on('line', (line) => {
     remember(line);
+    for (const l of listeners) l(line);
     for (let k = waiters.length - 1; k >= 0; k--) {
       const w = waiters[k] as (typeof waiters)[number];
       const m = w.re.exec(line);
@@ -46,6 +50,7 @@ export function spawnNode(args: readonly string[], label: string, nodeFlags: rea
     pid,
     process: child,
     tail: () => recent.join('\n'),
+    lines: (listener) => void listeners.push(listener),
     waitForLine(re, timeoutMs) {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new ChildError(`${label}: no line matching ${re} within ${timeoutMs} ms\n${recent.join('\n')}`)), timeoutMs);

@@ -2,7 +2,7 @@
 // matching BENCH_NAME environment variable (flag wins), so a quick run and a full run are the
 // same program. Defaults keep one full run under ~10 minutes on a 2-core machine.
 
-export const PHASES = ['ceiling', 'sweep', 'limits', 'transports', 'adaptive', 'memory'] as const;
+export const PHASES = ['ceiling', 'sweep', 'limits', 'transports', 'adaptive', 'memory', 'fleet'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -41,6 +41,12 @@ export interface BenchOptions {
   readonly adaptiveSeconds: number;
   /** Where the adaptive run's plot (SVG) goes. */
   readonly adaptiveSvg: string;
+  /** Phase (i), fleet mode: namespace size, and each member's probesPerSecond and concurrency. */
+  readonly fleetContainers: number;
+  readonly fleetProbesPerSecond: number;
+  readonly fleetConcurrency: number;
+  /** The fleet sizes measured (1 is needed for the ratio). */
+  readonly fleetSizes: readonly number[];
   /** Phases to run (default all). */
   readonly only: readonly Phase[];
   /** Where the JSON result goes. */
@@ -73,6 +79,10 @@ export const DEFAULTS: BenchOptions = {
   memNodeFlags: ['--max-semi-space-size=8', '--max-old-space-size=96'],
   transportRounds: 3,
   transportContainers: 5_000,
+  fleetContainers: 20_000,
+  fleetProbesPerSecond: 400,
+  fleetConcurrency: 8,
+  fleetSizes: [1, 2, 3],
   only: PHASES,
   out: 'bench/results/latest.json',
   cpuProfDir: null,
@@ -150,6 +160,10 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     memNodeFlags: raw('memNodeFlags')?.split(/\s+/).filter((f) => f !== '') ?? DEFAULTS.memNodeFlags,
     transportRounds: int('transportRounds', DEFAULTS.transportRounds),
     transportContainers: int('transportContainers', DEFAULTS.transportContainers),
+    fleetContainers: int('fleetContainers', DEFAULTS.fleetContainers),
+    fleetProbesPerSecond: num('fleetProbesPerSecond', DEFAULTS.fleetProbesPerSecond),
+    fleetConcurrency: int('fleetConcurrency', DEFAULTS.fleetConcurrency),
+    fleetSizes: raw('fleetSizes')?.split(',').map((s) => positiveNumber('fleetSizes', s.trim(), true)) ?? DEFAULTS.fleetSizes,
     only: only as Phase[],
     out: raw('out') ?? DEFAULTS.out,
     cpuProfDir: raw('cpuProfDir') ?? null,
@@ -179,6 +193,10 @@ Flags (defaults in brackets):
   --transport-containers=N     containers of each of those sweeps [${DEFAULTS.transportContainers}]
   --adaptive-seconds=S         length of each adaptive-pace phase [${DEFAULTS.adaptiveSeconds}]
   --adaptive-svg=FILE          the adaptive run's plot [${DEFAULTS.adaptiveSvg}]
+  --fleet-containers=N         (i) fleet namespace size [${DEFAULTS.fleetContainers}]
+  --fleet-probes-per-second=R  (i) probesPerSecond of each member [${DEFAULTS.fleetProbesPerSecond}]
+  --fleet-concurrency=N        (i) probe concurrency of each member [${DEFAULTS.fleetConcurrency}]
+  --fleet-sizes=1,2,3          (i) fleet sizes measured [${DEFAULTS.fleetSizes.join(',')}]
   --only=a,b                   phases: ${PHASES.join(',')} [all]
   --out=FILE                   JSON result [${DEFAULTS.out}]
   --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof`;

@@ -4,6 +4,7 @@ import type { TransportsResult } from './transports.js';
 import type { CeilingResult } from './ceiling.js';
 import type { MemoryResult } from './memory.js';
 import type { AdaptiveResult } from './adaptive.js';
+import { FLEET_RATIO_TARGET, type FleetResult } from './fleet.js';
 import type { BenchOptions } from './options.js';
 import type { MachineInfo } from './proc.js';
 import type { RateCheck, RequestsPerContainer, ServiceCapCheck, TimedSweep } from './sweeps.js';
@@ -95,6 +96,7 @@ export interface BenchResult {
   memory?: MemoryResult;
   transports?: TransportsResult;
   adaptive?: AdaptiveResult;
+  fleet?: FleetResult;
   targets: TargetCheck[];
   readonly durationSeconds: number;
 }
@@ -162,6 +164,16 @@ export function targetRows(r: BenchResult): TargetCheck[] {
     rows.push({ id: 'h', what: `adaptive, ${a.backgroundRps} background req/s: allowed rate, p95 (settled)`, value: `${f0(a.busy.allowed)}/s, ${ms(a.busy.p95Ms)}`, target: 'rate below quiet', met: a.busy.allowed < a.quiet.allowed });
     rows.push({ id: 'h', what: 'adaptive, quiet again: allowed rate, p95 (settled)', value: `${f0(a.recovered.allowed)}/s, ${ms(a.recovered.p95Ms)}`, target: 'rate back above background', met: a.recovered.allowed > a.busy.allowed });
     rows.push({ id: 'h', what: 'adaptive: seconds to back off / to recover (75 % of quiet)', value: `${a.secondsToBackOff?.toFixed(1) ?? '—'} / ${a.secondsToRecover?.toFixed(1) ?? '—'}`, target: '<= 10 / <= 20', met: a.secondsToBackOff !== null && a.secondsToBackOff <= 10 && a.secondsToRecover !== null && a.secondsToRecover <= 20 });
+  }
+  if (r.fleet?.skipped) rows.push({ id: 'i', what: 'fleet mode: SKIPPED', value: r.fleet.reason, target: '', met: null });
+  if (r.fleet && !r.fleet.skipped) {
+    const fl = r.fleet;
+    for (const run of fl.runs) {
+      const ratio = fl.ratios.find((x) => x.members === run.members);
+      rows.push({ id: 'i', what: `fleet of ${run.members}, ${f0(fl.containers)} containers, ${fl.probesPerSecond}/s each: steady epoch ${run.steady.seconds.toFixed(1)} s (startup epoch ${run.startup.seconds.toFixed(1)} s), containers/s`, value: f0(run.containersPerSecond), target: '', met: null });
+      if (ratio && run.members > 1) rows.push({ id: 'i', what: `fleet of ${run.members}: rate / (${run.members} × one member)`, value: ratio.ratio.toFixed(3), target: `>= ${FLEET_RATIO_TARGET}`, met: ratio.met });
+      rows.push({ id: 'i', what: `fleet of ${run.members}: ZooKeeper packets per container (${f0(run.zkPackets)} in the epoch)`, value: run.zkPacketsPerContainer.toFixed(4), target: 'about 0', met: run.zkPacketsPerContainer < 0.05 });
+    }
   }
   return rows;
 }

@@ -1,7 +1,7 @@
 // `npm run bench`: measures the daemon against the simulator on loopback, in one run —
 // (a) the raw undici ceiling, (b) the sweep's rate, (c) their ratio, (d) the daemon's peak RSS
 // over a million lazily generated containers, (e) proxy requests per healthy container, (f) how
-// closely probesPerSecond and perServiceConcurrency hold — then prints a table and writes JSON.
+// closely probesPerSecond and perServiceConcurrency hold, (i) fleet mode with 1, 2 and 3 members — then prints a table and writes JSON.
 // Sizes and durations: see options.ts (`npm run bench -- --help`).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -9,6 +9,7 @@ import { GeneratedNamespace } from '../src/sim/generator.js';
 import { containerRequests, containersOfAccounts, replayRequests } from './ceiling.js';
 import { mib, runMemoryPhase } from './memory.js';
 import { runAdaptivePhase } from './adaptive.js';
+import { runFleetPhase } from './fleet.js';
 import { BenchUsageError, USAGE, parseOptions, type BenchOptions } from './options.js';
 import { machineInfo } from './proc.js';
 import { type BenchResult, type CeilingRun, type RatioRound, formatTable, summariseCeiling, summariseRatio, targetRows } from './report.js';
@@ -139,7 +140,7 @@ async function main(): Promise<number> {
     targets: [],
     durationSeconds: 0,
   };
-  if (opts.only.some((p) => p !== 'memory' && p !== 'transports' && p !== 'adaptive')) await throughputPhases(opts, result);
+  if (opts.only.some((p) => p !== 'memory' && p !== 'transports' && p !== 'adaptive' && p !== 'fleet')) await throughputPhases(opts, result);
   if (opts.only.includes('transports')) {
     say(`(g) transports: the same sweep through the proxy and natively, alternating, ${opts.transportRounds} rounds of ${opts.transportContainers.toLocaleString('en-US')} containers each`);
     result.transports = await runTransportsPhase({
@@ -169,6 +170,12 @@ async function main(): Promise<number> {
       progress: say,
     });
     say(`    ${result.memory.ended}: ${result.memory.swept} containers, peak RSS ${mib(result.memory.peakRssBytes)} MiB`);
+  }
+  if (opts.only.includes('fleet')) {
+    say(`(i) fleet: 1, 2 and 3 built daemons, one simulator process and a standalone ZooKeeper; sizes ${opts.fleetSizes.join(', ')}`);
+    result.fleet = await runFleetPhase({
+      containers: opts.fleetContainers, probesPerSecond: opts.fleetProbesPerSecond, concurrency: opts.fleetConcurrency, sizes: opts.fleetSizes, progress: say,
+    });
   }
   result.targets = targetRows(result);
   (result as { durationSeconds: number }).durationSeconds = (performance.now() - started) / 1000;

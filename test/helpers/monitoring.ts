@@ -54,15 +54,7 @@ export function findMonitoringTools(): MonitoringTools {
   return { ok: true, prometheus, alertmanager };
 }
 
-/** In CI (or with OIO_REQUIRE_LIVE_TOOLS=1) a missing program fails the tests instead of skipping them. */
-export function liveToolsRequired(): boolean {
-  return process.env['OIO_REQUIRE_LIVE_TOOLS'] === '1' || process.env['CI'] === 'true';
-}
-
-export function loudSkip(what: string, reason: string): void {
-  const bar = '!'.repeat(100);
-  console.warn(`\n${bar}\n!!! SKIPPED: ${what}\n!!! ${reason}\n!!! CI never skips these (.ci/run installs the programs).\n${bar}\n`);
-}
+export { liveToolsRequired, loudSkip } from './live-tools.js';
 
 // ---------------------------------------------------------------------------------------------
 // Processes

@@ -9,7 +9,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freeLoopbackPorts } from './free-ports.js';
-import { liveToolsRequired, loudSkip } from './monitoring.js';
+import { liveToolsRequired, loudSkip } from './live-tools.js';
 
 const JARS = ['zookeeper.jar', 'zookeeper-jute.jar', 'slf4j-api.jar', 'slf4j-simple.jar'];
 const JAVA_DIR = process.env['OIO_ZOOKEEPER_JARS'] ?? '/usr/share/java';
@@ -70,6 +70,11 @@ export class ZooKeeperServer {
 
   get port(): number {
     return this.node.clientPort;
+  }
+
+  /** The java process's pid (CPU figures of the benchmark), or undefined before start(). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   async writeConfig(): Promise<string> {
