@@ -147,6 +147,7 @@ export class Daemon {
       // Not in fleet mode: there each container belongs to one member's buckets, walked per epoch.
       step: () => (this.fleet === null && this.sweeper.unsupportedProxy === null ? this.sweeper.containerStep(this.config) : null),
       busy: () => this.stopping !== null || this.scheduler.isRunning(),
+      limiter: () => this.sweeper.probeLimiter(this.config),
       onOutcome: (outcome) => this.serviceHealth.observe(outcome),
       metrics: this.metrics,
       log: this.log.child({ component: 'suspects' }),

@@ -2,13 +2,16 @@
 // urgent suspects (at most suspects.maxPerRun, suspects.concurrency at a time) exactly as a sweep
 // checks a container (probe, gate, repair, journal), so damage that comes back is repaired in
 // minutes instead of at the next sweep, for the cost of a few containers' probes. It yields to a
-// full sweep (which re-checks everything anyway) and goes through the same repair gate (budget,
-// cooldown, and whatever else the gate refuses).
+// full sweep (which re-checks everything anyway), goes through the same repair gate (budget,
+// cooldown, and whatever else the gate refuses), and takes a token of the sweep's own probe
+// limiter (probe.probesPerSecond, or the adaptive pace) before each container: sweep and lane
+// together never probe faster than the proxy was promised.
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ContainerRef } from '../oio/types.js';
 import { processContainer, type ContainerOutcome, type ContainerStepDeps } from '../sweep/process-container.js';
+import type { RateLimiter } from '../sweep/limiter.js';
 import type { Suspects } from '../sweep/suspects.js';
 
 export interface SuspectsLaneOptions {
@@ -20,6 +23,8 @@ export interface SuspectsLaneOptions {
   readonly step: () => ContainerStepDeps | null;
   /** True while a full sweep runs or the daemon stops: the lane skips its turn. */
   readonly busy: () => boolean;
+  /** The probe limiter shared with the sweeps: one token per container checked. */
+  readonly limiter: () => Pick<RateLimiter, 'take'>;
   /** Every outcome, also given to the suspects list (per-service health). */
   readonly onOutcome?: (outcome: ContainerOutcome) => void;
   /** Saving the list failed (storage health). */
@@ -36,6 +41,8 @@ export class SuspectsLane {
   private stopped = false;
   private readonly runTag = randomBytes(3).toString('hex');
   private checks = 0;
+  /** Aborts the lane's waits for a limiter token at stop(). */
+  private readonly stopping = new AbortController();
 
   constructor(opts: SuspectsLaneOptions) {
     this.opts = opts;
@@ -55,6 +62,7 @@ export class SuspectsLane {
   /** No further runs; waits for the one in flight (its containers run to their end). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.stopping.abort(new Error('suspects lane stopped'));
     clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
   }
@@ -72,16 +80,24 @@ export class SuspectsLane {
     if (!step) return 0;
     const refs = suspects.next(this.opts.maxPerRun);
     log.info({ suspects: suspects.size, checking: refs.length }, 'suspects lane: re-checking suspects');
+    const limiter = this.opts.limiter();
     let index = 0;
+    let checked = 0;
     const worker = async (): Promise<void> => {
       while (index < refs.length && !this.stopped) {
         const ref = refs[index++] as ContainerRef;
+        try {
+          await limiter.take(this.stopping.signal);
+        } catch {
+          return; // stopped while waiting for its turn: not checked
+        }
         await this.check(step, ref);
+        checked += 1;
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.opts.concurrency, refs.length) }, worker));
     await this.save();
-    return refs.length;
+    return checked;
   }
 
   private async check(step: ContainerStepDeps, ref: ContainerRef): Promise<void> {

@@ -27,6 +27,7 @@ import { fencedProxy } from '../fleet/fence.js';
 import type { ContainerStepDeps } from '../sweep/process-container.js';
 import type { RepairResult } from '../repair/types.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
+import { RateLimiter } from '../sweep/limiter.js';
 import { RepairGate, type GateSnapshot, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
 import { bindBudgetGauge } from '../sweep/sweep-metrics.js';
@@ -164,6 +165,8 @@ export class Sweeper {
   private native: OpenedNative | undefined;
   /** The adaptive pace while probe.adaptive.enabled (it spans sweeps: what it learnt is kept). */
   private pace: AdaptivePace | undefined;
+  /** probe.probesPerSecond's token bucket otherwise, shared by the sweeps and the suspects lane. */
+  private fixedLimiter: RateLimiter | undefined;
 
   constructor(opts: SweeperOptions) {
     this.opts = opts;
@@ -217,7 +220,9 @@ export class Sweeper {
   /** One sweep with `config`'s probe, schedule-window, repair and progress settings. */
   run(config: Config, run: SweepRequest): Promise<SweepSummary> {
     const { log, metrics, journal } = this.opts;
-    const rateLimiter = this.applyPace(config);
+    const shared = this.probeLimiter(config);
+    // The benchmark's own probesPerSecond (run.overrides) replaces the fixed bucket, never the adaptive pace.
+    const rateLimiter = this.pace || run.overrides?.probesPerSecond === undefined ? shared : undefined;
     const proxy = this.proxy;
     const fence = this.opts.fence;
     const repairProxy = fence ? fencedProxy(proxy, fence.reason, fence.onRefused) : proxy;
@@ -378,6 +383,19 @@ export class Sweeper {
       this.opts.log.info({ transport: 'native', ...n }, 'replicas are read on each meta2 native port (repairs still go through the proxy)');
     }
     return prober(this.proxy, this.native.replicas);
+  }
+
+  /**
+   * The probe limiter of `config`, shared by the sweeps and the suspects lane: the adaptive
+   * pace's when probe.adaptive is on, else one long-lived token bucket at probe.probesPerSecond.
+   */
+  probeLimiter(config: Config): Pick<RateLimiter, 'take'> {
+    const adaptive = this.applyPace(config);
+    if (adaptive) return adaptive;
+    const rate = config.probe.probesPerSecond;
+    if (!this.fixedLimiter) this.fixedLimiter = new RateLimiter(rate);
+    else if (this.fixedLimiter.rate !== rate) this.fixedLimiter.setRate(rate);
+    return this.fixedLimiter;
   }
 
   /** Adaptive pace on or off as `config` says; its limiter when on. */
