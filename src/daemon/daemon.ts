@@ -17,6 +17,7 @@ import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { ServiceHealth } from '../metrics/service-health.js';
 import { Suspects } from '../sweep/suspects.js';
 import { SuspectsLane } from './suspects-lane.js';
+import { ServiceHealthFile } from './service-health-file.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
 import { FileGateStore, GATE_FILE } from '../sweep/gate-store.js';
 import { publishCompletedSweep } from '../sweep/gauges.js';
@@ -75,6 +76,8 @@ export class Daemon {
   private readonly lock: StateLock;
   /** oio_repaird_service_* from every container's outcome, labels from the conscience's meta2 list. */
   private readonly serviceHealth: ServiceHealth;
+  /** Where serviceHealth is kept across restarts. */
+  private readonly serviceHealthFile: ServiceHealthFile;
   private readonly fleet: Fleet | null;
   /** Containers to re-check first, and the lane that re-checks them between sweeps. */
   private readonly suspects: Suspects;
@@ -95,6 +98,7 @@ export class Daemon {
     // Fleet mode only with a `fleet` section: without it, nothing of src/fleet/ runs.
     this.fleet = c.fleet ? new Fleet({ config: c.fleet, namespace: c.proxy.namespace, log: this.log, metrics: this.metrics, limits: () => ({ maxPerHour: this.config.repair.budgetPerHour, maxPerSweep: this.config.repair.budgetPerSweep }) }) : null;
     const stateLog = this.log.child({ component: 'state' });
+    this.serviceHealthFile = new ServiceHealthFile(c.state.dir, this.serviceHealth, stateLog, (bad) => this.metrics.stateFileProblems.inc({ file: 'service_health', problem: bad.problem }));
     this.storage = new StorageHealth({
       metrics: this.metrics,
       log: stateLog,
@@ -149,6 +153,7 @@ export class Daemon {
       busy: () => this.stopping !== null || this.scheduler.isRunning(),
       limiter: () => this.sweeper.probeLimiter(this.config),
       onOutcome: (outcome) => this.serviceHealth.observe(outcome),
+      onSaved: () => void this.serviceHealthFile.save(),
       metrics: this.metrics,
       log: this.log.child({ component: 'suspects' }),
     });
@@ -192,6 +197,7 @@ export class Daemon {
     await this.sweeper.restoreHistory();
     await this.controls.start();
     await this.restoreLastSweep();
+    await this.serviceHealthFile.load();
     this.http = await startHttpServer({
       listen: c.metrics.listen,
       registry: this.metrics.registry,
@@ -310,6 +316,7 @@ export class Daemon {
     });
     this.stall.sweepEnded();
     await this.suspectsLane.save();
+    await this.serviceHealthFile.save();
     await this.history.record(summary, this.status.sweepEnded(summary));
     if (sweepSucceeded(summary.result)) this.lastSweepTotal = summary.counts.done;
     this.sweepBlocker = summary.error?.permanent ? summary.error.message : null;
@@ -396,6 +403,7 @@ export class Daemon {
     await this.scheduler.stop();
     await this.scheduler.idle();
     await this.suspectsLane.stop();
+    await this.serviceHealthFile.save();
     await this.http?.close();
     await this.sweeper.close();
     await this.controls.close();

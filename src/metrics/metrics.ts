@@ -322,7 +322,7 @@ export function createMetrics(opts: MetricsOptions = {}): Metrics {
     m.storageWritable.set({ file }, 1);
     m.storageWriteFailures.inc({ file }, 0);
   }
-  for (const file of ['repair_history', 'sweep_position', 'suspects']) for (const problem of ['corrupt', 'unreadable']) m.stateFileProblems.inc({ file, problem }, 0);
+  for (const file of ['repair_history', 'sweep_position', 'suspects', 'service_health']) for (const problem of ['corrupt', 'unreadable']) m.stateFileProblems.inc({ file, problem }, 0);
   for (const verdict of VERDICTS) m.suspectChecks.inc({ verdict }, 0);
   for (const route of PROXY_ROUTES) m.proxyAnswersTooLarge.inc({ route }, 0);
   for (const step of ['sync', 'leave', 'await-master', 'set-properties']) m.repairStepDuration.zero({ step });

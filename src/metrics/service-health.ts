@@ -4,6 +4,8 @@
 // oio_repaird_service_damaged_replicas{service} and oio_repaird_service_repairs_total{service}.
 // The label set is bounded to the meta2 services the conscience lists (setServices), each
 // pre-created at 0; a peer the conscience does not list is tracked but never becomes a label.
+// What is tracked is saved (src/daemon/service-health-file.ts) and restored at start, so the
+// gauges do not drop to 0 at a restart and climb back only as the next sweep goes.
 import type { Logger } from '../log.js';
 import type { PeerId } from '../oio/types.js';
 import { DAMAGE_KINDS } from '../probe/types.js';
@@ -17,6 +19,12 @@ export const MAX_TRACKED_CONTAINERS = 100_000;
 
 const DAMAGED: ReadonlySet<string> = new Set(DAMAGE_KINDS);
 
+/** `<state.dir>/service-health.json`: the damaged containers and their services, so a restart keeps the gauges. */
+export interface ServiceHealthSnapshot {
+  readonly version: 1;
+  readonly damaged: readonly (readonly [cid: string, services: readonly PeerId[]])[];
+}
+
 export class ServiceHealth {
   /** cid → the services holding its damaged replicas, as last probed. Only damaged containers. */
   private readonly damagedOf = new Map<string, readonly PeerId[]>();
@@ -24,6 +32,7 @@ export class ServiceHealth {
   private readonly damaged = new Map<PeerId, number>();
   private labelled = new Set<PeerId>();
   private warnedFull = false;
+  private changed = false;
 
   constructor(
     private readonly metrics: Pick<Metrics, 'serviceDamagedReplicas' | 'serviceRepairs'>,
@@ -59,6 +68,25 @@ export class ServiceHealth {
     this.setDamaged(report.ref.cid, final.replicas.filter((r) => DAMAGED.has(r.health)).map((r) => r.peer));
   }
 
+  /** What to persist: each damaged container's services, as last probed (bounded like the map). */
+  snapshot(): ServiceHealthSnapshot {
+    return { version: 1, damaged: [...this.damagedOf].map(([cid, peers]) => [cid, [...peers]] as const) };
+  }
+
+  /** Takes back a snapshot (at start, before any probe): the gauges read as before the restart. */
+  restore(snapshot: ServiceHealthSnapshot): void {
+    for (const [cid, peers] of snapshot.damaged) this.setDamaged(cid, peers);
+  }
+
+  /** Changed since the last markSaved() (a save is worth it). */
+  get dirty(): boolean {
+    return this.changed;
+  }
+
+  markSaved(): void {
+    this.changed = false;
+  }
+
   /** Damaged replicas on `service` as last seen (labelled or not). */
   damagedOn(service: PeerId): number {
     return this.damaged.get(service) ?? 0;
@@ -71,6 +99,8 @@ export class ServiceHealth {
       this.warnedFull = true;
       return;
     }
+    if (before.length === 0 && peers.length === 0) return;
+    this.changed = true;
     for (const p of before) this.add(p, -1);
     for (const p of peers) this.add(p, 1);
     if (peers.length > 0) this.damagedOf.set(cid, peers);
