@@ -9,8 +9,6 @@ import { println, type Command } from './command.js';
 import { UsageError } from './usage-error.js';
 
 export const checkConfigCommand: Command = {
-  name: 'check-config',
-  summary: 'validate the configuration file and exit 0, or 78 with every problem',
   usage: `Usage: oio-repaird check-config [--config FILE] [--quiet]
 
 Reads FILE (default $OIO_REPAIRD_CONFIG or /etc/oio-repaird/config.yaml), applies the

@@ -26,8 +26,6 @@ export function requiredKeys(value: string | undefined): readonly string[] {
 }
 
 export const checkCommand: Command = {
-  name: 'check',
-  summary: 'probe every replica of one container and print its health',
   usage: `Usage: oio-repaird check ACCOUNT/CONTAINER [options]
        oio-repaird check --cid CID [options]
 

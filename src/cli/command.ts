@@ -8,9 +8,8 @@ export interface CliIO {
   readonly env: NodeJS.ProcessEnv;
 }
 
+/** What a command's module exports; its name and summary are in commands.ts. */
 export interface Command {
-  readonly name: string;
-  readonly summary: string;
   /** Full usage text printed by `--help` and after a usage error. */
   readonly usage: string;
   /** Resolves to the process exit code. Throws UsageError for bad arguments. */

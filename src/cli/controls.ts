@@ -11,8 +11,6 @@ function noPositionals(command: string, positionals: readonly string[]): void {
 }
 
 export const suspendCommand: Command = {
-  name: 'suspend',
-  summary: 'suspend repairs for a while (probing goes on); survives restarts, ends by itself',
   usage: `Usage: oio-repaird suspend --for DURATION --reason TEXT [options]
 
 Suspends automatic repair on the running daemon: no mutating request (sync, leave,
@@ -38,8 +36,6 @@ ${CONTROL_OPTIONS_USAGE}`,
 };
 
 export const resumeCommand: Command = {
-  name: 'resume',
-  summary: 'end a suspension now',
   usage: `Usage: oio-repaird resume [options]
 
 Ends the suspension in force (journaled with who and why); repairs start again with the
@@ -56,8 +52,6 @@ ${CONTROL_OPTIONS_USAGE}`,
 };
 
 export const breakerCommand: Command = {
-  name: 'breaker',
-  summary: 'show the circuit breaker and suspension (status), or close an open breaker (reset)',
   usage: `Usage: oio-repaird breaker status|reset [options]
 
 status  prints the circuit breaker (open: since when, why, on what counts) and the suspension

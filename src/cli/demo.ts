@@ -39,8 +39,6 @@ progress: { intervalSeconds: 5 }
 }
 
 export const demoCommand: Command = {
-  name: 'demo',
-  summary: 'run the simulator with a damaged demo namespace and the daemon against it',
   usage: `Usage: oio-repaird demo [--metrics-port PORT] [--json]
 
 Starts the built-in simulated namespace (see \`oio-repaird sim\`) holding the seed's fault

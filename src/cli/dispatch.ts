@@ -36,11 +36,12 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     println(io.stdout, VERSION);
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     println(io.stderr, `oio-repaird: unknown command ${JSON.stringify(name)}\n\n${mainUsage()}`);
     return EX_USAGE;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     println(io.stdout, command.usage);
     return 0;
@@ -49,10 +50,10 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
     return await command.run(rest, io);
   } catch (err) {
     if (err instanceof UsageError) {
-      println(io.stderr, `oio-repaird ${command.name}: ${err.message}\n\n${command.usage}`);
+      println(io.stderr, `oio-repaird ${entry.name}: ${err.message}\n\n${command.usage}`);
       return EX_USAGE;
     }
-    println(io.stderr, `oio-repaird ${command.name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    println(io.stderr, `oio-repaird ${entry.name}: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return EX_SOFTWARE;
   }
 }

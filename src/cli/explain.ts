@@ -31,8 +31,6 @@ export function formatExplanation(e: Explanation, text: { report: string; plan: 
 }
 
 export const explainCommand: Command = {
-  name: 'explain',
-  summary: 'show what the daemon would do with one container now, and why (changes nothing)',
   usage: `Usage: oio-repaird explain ACCOUNT/CONTAINER [options]
        oio-repaird explain --cid CID [options]
 

@@ -9,8 +9,6 @@ import { println, type Command } from './command.js';
 import { containerTarget } from './target.js';
 
 export const journalCommand: Command = {
-  name: 'journal',
-  summary: 'print recent journal entries (detections, repair steps) for a container or all',
   usage: `Usage: oio-repaird journal [ACCOUNT/CONTAINER | --cid CID] [options]
 
 Options:

@@ -48,8 +48,6 @@ function printingSink(io: CliIO, json: boolean, file?: JournalSink): JournalSink
 }
 
 export const repairCommand: Command = {
-  name: 'repair',
-  summary: 'repair one container safely (election sync / leave), then verify',
   usage: `Usage: oio-repaird repair ACCOUNT/CONTAINER [options]
        oio-repaird repair --cid CID [options]
 

@@ -72,8 +72,6 @@ export function runbookUrls(rulesText: string): Map<string, string> {
 }
 
 export const rulesCommand: Command = {
-  name: 'rules',
-  summary: 'print or install the Prometheus alert rules, with runbook links for your site',
   usage: `Usage: oio-repaird rules [--runbook-base URL] [--out FILE]
 
 Prints the shipped alert and recording rules. Each alert's runbook_url is BASE#<alert name in

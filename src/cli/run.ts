@@ -68,8 +68,6 @@ export async function startDaemon(config: Config, configPath: string, env: NodeJ
 }
 
 export const runCommand: Command = {
-  name: 'run',
-  summary: 'run the repair daemon (sweeps on a schedule, /metrics, journal)',
   usage: `Usage: oio-repaird run [--config FILE]
 
 Runs the daemon: sweeps every container of the namespace on the configured schedule, probes

@@ -21,8 +21,6 @@ export function untilSignal(): Promise<NodeJS.Signals> {
 }
 
 export const simCommand: Command = {
-  name: 'sim',
-  summary: 'run the simulated OpenIO namespace (proxy and account service)',
   usage: `Usage: oio-repaird sim [options]
 
 Serves the OpenIO proxy routes (/v3.0/{NS}/…), the account service routes (/v1.0/account/…)
