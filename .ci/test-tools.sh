@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Puts the real programs the live tests drive where they find them, as .ci/run does before
 # `npm test`: Prometheus and Alertmanager (extracted from Debian's .debs into a cache dir, never
-# installed or started as services) for test/e2e/alerts.live.e2e.test.ts, and Chromium (apt) for
+# installed or started as services) for test/e2e/alerts.live.test.ts, and Chromium (apt) for
 # the status page's browser test, and ZooKeeper (apt: Debian's zookeeper, java) for the fleet
 # tests. Prints the paths; writes them to $CACHE/test-tools.env for
 # .ci/run to source. Idempotent; runs as root on Debian 12 with CI=true and no stdin.

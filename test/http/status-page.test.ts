@@ -1,6 +1,6 @@
 // The status page (GET /) and the runbook page (GET /runbook): rendered from what the daemon
 // knows, every journal value escaped, links to /metrics, /readyz and the runbook; and the HTTP
-// server serves such pages as HTML. The real browser test is test/e2e/status-page.browser.e2e.test.ts.
+// server serves such pages as HTML. The real browser test is test/e2e/status-page.browser.test.ts.
 import { readFileSync } from 'node:fs';
 import { request } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';

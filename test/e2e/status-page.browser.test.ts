@@ -15,7 +15,7 @@ import { liveToolsRequired, loudSkip } from '../helpers/monitoring.js';
 const chromium = findChromium();
 const title = 'the status page in headless Chromium';
 
-if (!chromium && !liveToolsRequired()) loudSkip(`${title} (test/e2e/status-page.browser.e2e.test.ts)`, 'no chromium (apt-get install --no-install-recommends chromium, or set OIO_CHROMIUM)');
+if (!chromium && !liveToolsRequired()) loudSkip(`${title} (test/e2e/status-page.browser.test.ts)`, 'no chromium (apt-get install --no-install-recommends chromium, or set OIO_CHROMIUM)');
 
 describe.skipIf(!chromium && !liveToolsRequired())(title, () => {
   it('renders without console errors, loads nothing from outside, and shows the damage the daemon found', { timeout: 90_000 }, async () => {

@@ -53,7 +53,7 @@ function live(fn: () => void): void {
     });
     return;
   }
-  loudSkip('the live alert tests (test/e2e/alerts.live.e2e.test.ts)', tools.reason);
+  loudSkip('the live alert tests (test/e2e/alerts.live.test.ts)', tools.reason);
   describe.skip('alerts, live', fn);
 }
 
