@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { codeClass, type Metrics } from '../metrics/metrics.js';
 import type { HttpClientOptions, RequestObserver } from '../oio/http.js';
 import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
-import type { ContainerRef } from '../oio/types.js';
+import type { ContainerRef, ProxyApi } from '../oio/types.js';
 import { OioUnsupportedProxyError } from '../oio/errors.js';
 import { inspectProxy, isUnsupportedProxy } from '../probe/proxy-guard.js';
 import { OioLineState } from './oio-line-state.js';
@@ -120,6 +120,11 @@ export interface SweeperOptions {
   readonly fence?: { readonly reason: (cid: string) => string | null; readonly onRefused: () => void };
   /** Operator controls (breaker, suspension, blackouts): src/daemon/controls.ts. */
   readonly controls?: RepairControls;
+  /**
+   * Wraps the proxy calls of locates, probes, repairs and verifications (the fault-matrix tests
+   * watch every mutating call with it, and play faults the simulator has not).
+   */
+  readonly wrapProxy?: (proxy: ProxyApi) => ProxyApi;
 }
 
 /** What the sweep asks of the operator controls. */
@@ -161,6 +166,8 @@ export class Sweeper {
   /** The oio-sds line (proxy.oioVersion, or detected each sweep): what the client sends, which keys are required. */
   readonly oioLine: OioLineState;
   private readonly opts: SweeperOptions;
+  /** The proxy as locates, probes and repairs call it: `proxy`, or wrapped by `opts.wrapProxy`. */
+  private readonly calls: ProxyApi;
   /** The native transport's sockets, opened by the first sweep configured for it. */
   private native: OpenedNative | undefined;
   /** The adaptive pace while probe.adaptive.enabled (it spans sweeps: what it learnt is kept). */
@@ -180,6 +187,7 @@ export class Sweeper {
       onRequest: paced(proxyRequestObserver(opts.metrics, opts.onProxyAnswer), () => this.pace),
     };
     this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
+    this.calls = opts.wrapProxy ? opts.wrapProxy(this.proxy) : this.proxy;
     this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
     this.oioLine = new OioLineState(opts.log);
     this.oioLine.start(c, this.proxy);
@@ -225,7 +233,7 @@ export class Sweeper {
     const rateLimiter = this.pace || run.overrides?.probesPerSecond === undefined ? shared : undefined;
     const proxy = this.proxy;
     const fence = this.opts.fence;
-    const repairProxy = fence ? fencedProxy(proxy, fence.reason, fence.onRefused) : proxy;
+    const repairProxy = fence ? fencedProxy(this.calls, fence.reason, fence.onRefused) : this.calls;
     // Probe and verification read through the same transport; repairs go through the proxy. The
     // required keys and how an empty table reads follow the line, known once the sweep's check ran.
     const probeWith = this.prober(config);
@@ -295,7 +303,7 @@ export class Sweeper {
     return runSweep(
       {
         accounts: this.accounts,
-        locate: (ref, ctx) => proxy.locate(ref, { reqId: ctx.reqId }),
+        locate: (ref, ctx) => this.calls.locate(ref, { reqId: ctx.reqId }),
         probe: run.wrapProbe ? run.wrapProbe(probe) : probe,
         repair: run.wrapRepair ? run.wrapRepair(repairNow) : repairNow,
         // report-only mode: the plan goes to the journal as dry-run steps, nothing is changed.
@@ -332,7 +340,7 @@ export class Sweeper {
     const probeWith = this.prober(config);
     const controls = this.opts.controls;
     return (report, { reqId, beforeFirstMutation }, dryRun) =>
-      repairContainer(this.proxy, report, {
+      repairContainer(this.calls, report, {
         dryRun,
         journal: repairJournal(journal, { evidenceMaxBytes: config.journal.evidenceMaxBytes }),
         probe: (ref) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId }),
@@ -370,7 +378,7 @@ export class Sweeper {
 
   /** The prober of `config.probe.transport`; the native client is created once, at first use. */
   private prober(config: Config): Prober {
-    if (config.probe.transport !== 'native') return prober(this.proxy);
+    if (config.probe.transport !== 'native') return prober(this.calls);
     if (!this.native) {
       const n = config.probe.native;
       this.native = openNative({
@@ -382,7 +390,7 @@ export class Sweeper {
       });
       this.opts.log.info({ transport: 'native', ...n }, 'replicas are read on each meta2 native port (repairs still go through the proxy)');
     }
-    return prober(this.proxy, this.native.replicas);
+    return prober(this.calls, this.native.replicas);
   }
 
   /**

@@ -1,4 +1,4 @@
-// The fault matrix: one case per fault, each run through the daemon's real pieces against the
+// The fault matrix: one case per fault, each run through the daemon's own Sweeper against the
 // simulator over real HTTP (see world.ts). Every row checks the same four things: nothing
 // crashed (no unhandled rejection), nothing unsafe reached the simulator (no sync while its
 // master was damaged, no mutating call on a container the sweep saw as unknown or
@@ -193,7 +193,7 @@ describe('fault matrix: failing meta2 services', () => {
     const w = await start({
       containers: [box('c1', [S1, S2, S3]), box('c2', [S1, S2, S4])],
       faults: [{ kind: 'slow', service: S3, ms: 5_000 }],
-      http: { headersTimeoutMs: 300, bodyTimeoutMs: 300 },
+      proxy: { requestTimeoutMs: 300 },
     });
     const summary = await w.sweep();
     // The deadline failed the whole election call: a probe error, so the sweep is incomplete.
@@ -480,7 +480,7 @@ describe('fault matrix: the world changes between probe and repair', () => {
     const report = await w.probe(ref, { reqId: 'term' });
     expect(report.verdict).toBe('repairable');
     w.swept.set(ref.cid, report.verdict);
-    const result = await w.repair(report, 'term', false, stop.signal);
+    const result = await w.repairWithSignal(report, 'term', stop.signal);
     expect(result.outcome).toBe('failed');
     expect(result.reason).toContain('interrupted');
     const entries = await w.entriesFor(A, 'c1');

@@ -1,18 +1,18 @@
-// The fault matrix's test bed: a simulator on 127.0.0.1:0 and the daemon's real pieces wired as
-// src/daemon/daemon.ts wires them (ProxyClient, AccountClient, probeContainer, repairContainer,
-// runSweep with a RepairGate, a file Journal and sweep state in a tmp dir, real metrics), plus a
-// guard around every mutating proxy call that checks the simulator's ground truth at that moment.
+// The fault matrix's test bed: a simulator on 127.0.0.1:0 and the daemon's own sweep machinery,
+// the Sweeper of src/daemon/sweeper.ts (clients, probe/repair/verification wiring, repair gate),
+// with a file Journal and sweep state in a tmp dir and real metrics, so a change of the daemon's
+// wiring is tested here; plus a guard around every mutating proxy call that checks the
+// simulator's ground truth at that moment.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { configSchema, type Config } from '../../src/config/schema.js';
+import { Sweeper } from '../../src/daemon/sweeper.js';
 import { repairJournal } from '../../src/journal/entries.js';
 import { Journal } from '../../src/journal/journal.js';
 import type { JournalEntry } from '../../src/journal/types.js';
 import { silentLogger } from '../../src/log.js';
 import { createMetrics, type Metrics } from '../../src/metrics/metrics.js';
-import { AccountClient } from '../../src/oio/account-client.js';
-import { OioHttp, type HttpClientOptions } from '../../src/oio/http.js';
-import { ProxyClient } from '../../src/oio/proxy-client.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../../src/oio/types.js';
 import { checkKeys } from '../../src/probe/classify.js';
 import { probeContainer } from '../../src/probe/probe.js';
@@ -20,11 +20,9 @@ import { DEFAULT_REQUIRED_KEYS, type ContainerReport, type Verdict } from '../..
 import { repairContainer } from '../../src/repair/execute.js';
 import type { RepairResult } from '../../src/repair/types.js';
 import { startSimulator, type FaultSpec, type Scenario, type ScenarioContainer, type Simulator } from '../../src/sim/index.js';
-import type { ProbeContext, RepairContext } from '../../src/sweep/process-container.js';
-import { RepairGate, type RepairPolicy } from '../../src/sweep/repair-gate.js';
+import type { RepairPolicy } from '../../src/sweep/repair-gate.js';
 import { FileSweepStateStore, type SweepCheckpoint } from '../../src/sweep/state.js';
-import { bindBudgetGauge } from '../../src/sweep/sweep-metrics.js';
-import { runSweep, type SweepOptions, type SweepSummary } from '../../src/sweep/sweep.js';
+import type { SweepOptions, SweepSummary } from '../../src/sweep/sweep.js';
 
 export const SERVICES = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133', '127.0.0.1:6134', '127.0.0.1:6135'] as const;
 export const [S1, S2, S3, S4, S5] = SERVICES;
@@ -48,8 +46,8 @@ export interface MutatingCall {
 export interface WorldOptions {
   readonly containers: readonly ScenarioContainer[];
   readonly faults?: readonly FaultSpec[];
-  /** Client options (timeouts, retries); retries default to 2 with a 5 ms backoff. */
-  readonly http?: Partial<HttpClientOptions>;
+  /** The proxy section of the configuration (e.g. requestTimeoutMs); connectTimeoutMs is 500. */
+  readonly proxy?: Partial<Config['proxy']>;
   readonly policy?: Partial<RepairPolicy>;
   /** Wraps the guarded proxy (e.g. to emulate a deleted container). */
   readonly wrapProxy?: (proxy: ProxyApi) => ProxyApi;
@@ -83,20 +81,30 @@ export class World {
   /** Verdict of the sweep's own probe of each container (by CID), in probe order. */
   readonly swept = new Map<string, Verdict>();
   readonly probedOrder: string[] = [];
-  readonly gate: RepairGate;
   readonly state: FileSweepStateStore;
+  readonly sweeper: Sweeper;
+  /** The proxy calls as the Sweeper makes them: guarded, then wrapped by WorldOptions.wrapProxy. */
   proxy!: ProxyApi;
-  private client!: ProxyClient;
-  private accounts!: AccountClient;
 
   private constructor(
     readonly sim: Simulator,
     readonly dir: string,
+    readonly config: Config,
     readonly journal: Journal,
-    private readonly opts: WorldOptions,
+    opts: WorldOptions,
   ) {
-    this.gate = new RepairGate({ ...POLICY, ...opts.policy });
-    bindBudgetGauge(this.metrics, this.gate);
+    this.sweeper = new Sweeper({
+      config,
+      log: silentLogger(),
+      metrics: this.metrics,
+      journal,
+      wrapProxy: (client) => {
+        const guarded = this.guard(client);
+        this.proxy = opts.wrapProxy ? opts.wrapProxy(guarded) : guarded;
+        return this.proxy;
+      },
+    });
+    this.sweeper.gate.setPolicy({ ...POLICY, ...opts.policy });
     this.state = new FileSweepStateStore(join(dir, 'state'), silentLogger());
   }
 
@@ -104,26 +112,27 @@ export class World {
     const scenario: Scenario = { services: [...SERVICES], containers: [...opts.containers], faults: [...(opts.faults ?? [])] };
     const sim = await startSimulator({ scenario, syncDelayMs: 5 });
     const dir = await mkdtemp(join(tmpdir(), 'oio-faults-'));
-    const journal = await Journal.open(join(dir, 'journal.jsonl'));
-    const world = new World(sim, dir, journal, opts);
-    const http: HttpClientOptions = { url: sim.url, retries: 2, retryBaseMs: 5, retryMaxDelayMs: 20, connectTimeoutMs: 500, ...opts.http };
-    world.client = new ProxyClient({ http: new OioHttp(http), namespace: sim.namespace });
-    world.accounts = new AccountClient({ http: new OioHttp(http) });
-    const guarded = world.guard(world.client);
-    world.proxy = opts.wrapProxy ? opts.wrapProxy(guarded) : guarded;
-    return world;
+    // Fast verification; the repair policy is the matrix's own (POLICY), set on the gate.
+    const config = configSchema.parse({
+      proxy: { url: sim.url, namespace: sim.namespace, connectTimeoutMs: 500, ...opts.proxy },
+      account: { url: sim.url },
+      state: { dir: join(dir, 'state') },
+      journal: { path: join(dir, 'journal.jsonl') },
+      repair: { verifyAttempts: 20, verifyDelayMs: 15, awaitMasterTimeoutMs: 2_000 },
+    });
+    const journal = await Journal.open(config.journal.path);
+    return new World(sim, dir, config, journal, opts);
   }
 
   async close(): Promise<void> {
-    await this.client.close();
-    await this.accounts.close();
+    await this.sweeper.close();
     await this.journal.close();
     await this.sim.close();
     await rm(this.dir, { recursive: true, force: true });
   }
 
   /** The client, with every mutating call recorded against the simulator's truth as it leaves. */
-  private guard(client: ProxyClient): ProxyApi {
+  private guard(client: ProxyApi): ProxyApi {
     const record = (route: MutatingCall['route'], ref: ContainerRef, peers: readonly PeerId[]): void => {
       const truth = this.sim.truth(ref.cid);
       const master = truth?.master ?? null;
@@ -154,60 +163,51 @@ export class World {
     };
   }
 
-  probe(ref: ContainerRef, ctx: { reqId: string; peers?: readonly PeerId[] }, alwaysElection = false): Promise<ContainerReport> {
-    return probeContainer(this.proxy, ref, {
-      requiredKeys: DEFAULT_REQUIRED_KEYS,
-      reqId: ctx.reqId,
-      alwaysElection,
-      ...(ctx.peers ? { peers: ctx.peers } : {}),
-    });
+  /** The Sweeper's probe of one container, outside a sweep. */
+  probe(ref: ContainerRef, ctx: { reqId: string; peers?: readonly PeerId[] }): Promise<ContainerReport> {
+    return this.sweeper.containerStep(this.config).probe(ref, { reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
   }
 
-  /** repairContainer as the daemon calls it (no signal: a started repair always runs to its end). */
-  repair(report: ContainerReport, reqId: string, dryRun: boolean, signal?: AbortSignal): Promise<RepairResult> {
+  /**
+   * repairContainer given a signal, which the daemon never does (a started repair always runs to
+   * its end): over the same proxy calls, journal and configuration as the Sweeper's repairs.
+   */
+  repairWithSignal(report: ContainerReport, reqId: string, signal: AbortSignal): Promise<RepairResult> {
     return repairContainer(this.proxy, report, {
-      dryRun,
-      ...(signal ? { signal } : {}),
-      journal: repairJournal(this.journal),
-      probe: (ref) => this.probe(ref, { reqId }, true),
+      dryRun: false,
+      signal,
+      journal: repairJournal(this.journal, { evidenceMaxBytes: this.config.journal.evidenceMaxBytes }),
+      // The verification's probe, as the Sweeper's: always the election.
+      probe: (ref) => probeContainer(this.proxy, ref, { requiredKeys: DEFAULT_REQUIRED_KEYS, reqId, alwaysElection: true }),
       reqId,
       log: silentLogger(),
-      verifyAttempts: 20,
-      verifyDelayMs: 15,
-      pollIntervalMs: 10,
-      awaitMasterTimeoutMs: 2_000,
+      verifyAttempts: this.config.repair.verifyAttempts,
+      verifyDelayMs: this.config.repair.verifyDelayMs,
+      awaitMasterTimeoutMs: this.config.repair.awaitMasterTimeoutMs,
     });
   }
 
-  /** One sweep with the daemon's wiring (src/daemon/daemon.ts `sweep()`), plus test hooks. */
+  /** One sweep run by the daemon's Sweeper, with the matrix's small pages and the test hooks. */
   sweep(signal: AbortSignal = new AbortController().signal, hooks: SweepHooks = {}, opts: Partial<SweepOptions> = {}): Promise<SweepSummary> {
     let probes = 0;
-    return runSweep(
-      {
-        accounts: this.accounts,
-        locate: (ref, ctx) => this.proxy.locate(ref, { reqId: ctx.reqId }),
-        probe: async (ref, ctx: ProbeContext) => {
-          const n = ++probes;
-          await hooks.beforeProbe?.(n, ref);
-          const report = await this.probe(ref, ctx);
-          this.swept.set(ref.cid, report.verdict);
-          this.probedOrder.push(`${ref.account}/${ref.container}`);
-          await hooks.afterProbe?.(n, report);
-          return report;
-        },
-        repair: async (report, ctx: RepairContext) => {
-          await hooks.beforeRepair?.(report);
-          return this.repair(report, ctx.reqId, false);
-        },
-        previewRepair: (report, ctx) => this.repair(report, ctx.reqId, true),
-        journal: this.journal,
-        metrics: this.metrics,
-        log: silentLogger(),
-        gate: this.gate,
-        state: this.state,
+    return this.sweeper.run(this.config, {
+      signal,
+      state: this.state,
+      wrapProbe: (probe) => async (ref, ctx) => {
+        const n = ++probes;
+        await hooks.beforeProbe?.(n, ref);
+        const report = await probe(ref, ctx);
+        this.swept.set(ref.cid, report.verdict);
+        this.probedOrder.push(`${ref.account}/${ref.container}`);
+        await hooks.afterProbe?.(n, report);
+        return report;
       },
-      { ...SWEEP_DEFAULTS, signal, ...opts },
-    );
+      wrapRepair: (repair) => async (report, ctx) => {
+        await hooks.beforeRepair?.(report);
+        return repair(report, ctx);
+      },
+      overrides: { ...SWEEP_DEFAULTS, ...opts },
+    });
   }
 
   /** Every journal line, parsed (appends are durable once awaited, so the file is complete). */
