@@ -6,6 +6,7 @@
 import { createConnection, type Socket } from 'node:net';
 import { OioError, OioBadAnswerError, OioTimeoutError, OioUnreachableError } from '../oio/errors.js';
 import type { PeerId } from '../oio/types.js';
+import { parsePeerAddress } from './address.js';
 import { NativeDecodeError, decodeMessage, paramValue } from './der.js';
 import { FrameReader, NativeFrameError } from './frame.js';
 import { dbHas, dbPget, dbStatus, frameOf, type ReadRequest, type ReadTarget } from './requests.js';
@@ -47,15 +48,6 @@ let sequence = 0;
 function generatedReqId(): string {
   sequence = (sequence + 1) % 1_000_000_000;
   return `oio-repaird-native-${process.pid}-${sequence}`;
-}
-
-/** `IP:PORT` or `[IPv6]:PORT`, as meta1 registers a service. */
-export function parsePeerAddress(peer: PeerId): { host: string; port: number } | undefined {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([^\s:[\]]+)):(\d{1,5})$/.exec(peer);
-  if (!m) return undefined;
-  const port = Number(m[3]);
-  if (port < 1 || port > 65535) return undefined;
-  return { host: (m[1] ?? m[2]) as string, port };
 }
 
 interface Waiter {

@@ -4,7 +4,8 @@ import { NativeClient, type NativeClientOptions } from './client.js';
 import { NativeReader } from './reader.js';
 import type { ReplicaReadApi } from '../oio/types.js';
 
-export { NativeClient, parsePeerAddress } from './client.js';
+export { NativeClient } from './client.js';
+export { parsePeerAddress } from './address.js';
 export type { NativeClientOptions, NativeReply, NativeCallOptions } from './client.js';
 export { NativeReader, adminTableOf } from './reader.js';
 

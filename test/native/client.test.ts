@@ -4,7 +4,8 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import fc from 'fast-check';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { NativeClient, parsePeerAddress, type NativeClientOptions } from '../../src/native/client.js';
+import { parsePeerAddress } from '../../src/native/address.js';
+import { NativeClient, type NativeClientOptions } from '../../src/native/client.js';
 import { decodeMessage, encodeMessage, type NativeMessage } from '../../src/native/der.js';
 import { FrameReader, frame } from '../../src/native/frame.js';
 import { READ_REQUEST_NAMES, dbHas } from '../../src/native/requests.js';

@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { PeerId } from '../../oio/types.js';
 import { decodeMessage, encodeMessage, type NativeMessage } from '../../native/der.js';
 import { FrameReader, frame } from '../../native/frame.js';
-import { parsePeerAddress } from '../../native/client.js';
+import { parsePeerAddress } from '../../native/address.js';
 import type { SimContext } from '../routes/context.js';
 import { answerNative, type SimNativeReply } from './answers.js';
 
