@@ -25,10 +25,10 @@ describe('a sweep stuck on one container', () => {
     await writeFile(notifier, `#!/bin/sh\necho "$(date +%s%3N) $*" >> '${notified}'\n`);
     await chmod(notifier, 0o755);
     const env = { NOTIFY_SOCKET: '/run/fake-notify', OIO_REPAIRD_NOTIFY_COMMAND: notifier, WATCHDOG_USEC: '600000' };
-    // Requests may take 60 s; the sweep is called stalled after 6 s without a finished container.
+    // Requests may take 60 s; the sweep is called stalled after 4 s without a finished container.
     const configPath = await writeYaml(join(dir, 'config.yaml'), testConfig(
       { proxyUrl: recorder.url, namespace: sim.namespace, stateDir: dir },
-      { proxy: { requestTimeoutMs: 60_000 }, probe: { concurrency: 2 }, sweep: { stallSeconds: 6, stallSkipAfter: 2 } },
+      { proxy: { requestTimeoutMs: 60_000 }, probe: { concurrency: 2 }, sweep: { stallSeconds: 4, stallSkipAfter: 2 } },
     ));
 
     const stallOnce = async (run: number): Promise<DaemonProcess> => {
