@@ -8,8 +8,8 @@ import { defineConfig } from 'vitest/config';
 const TIMING_SENSITIVE = [
   // The adaptive pace against the simulator's load model: it asserts p95 latencies near a target.
   'test/schedule/adaptive.sim.test.ts',
-  // A real ZooKeeper (a JVM) with 2-second sessions: a starved process loses its session.
-  'test/fleet/member.zk.test.ts',
+  // Against a real ZooKeeper (a JVM, *.zk.test.ts) with 2-second sessions: a starved process loses its session.
+  'test/**/*.zk.test.ts',
 ];
 
 const shared = {
