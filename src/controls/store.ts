@@ -2,10 +2,9 @@
 // restarts and crashes. Every change is written (temp file, fsync, rename, fsync of the
 // directory) before the daemon acts on it or answers the command. A file that exists but cannot
 // be used means "unknown": the caller must assume the worst (the daemon opens the breaker).
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { readStateFile, writeFileAtomic, type BadStateFile } from '../sweep/state-file.js';
+import { JsonStateFile, type NamedStateFileLoad } from '../sweep/state-file.js';
 import { BREAKER_REASONS, type ControlState } from './types.js';
 
 export const CONTROLS_FILE = 'controls.json';
@@ -31,27 +30,30 @@ export function parseControlState(text: string): ControlState {
   return stateSchema.parse(JSON.parse(text)) as ControlState;
 }
 
-export type ControlLoad =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'restored'; readonly state: ControlState }
-  | { readonly kind: 'bad'; readonly bad: BadStateFile };
+export type ControlLoad = NamedStateFileLoad<'state', ControlState>;
 
 export class ControlStore {
-  readonly path: string;
+  private readonly file: JsonStateFile<ControlState>;
 
-  constructor(stateDir: string, private readonly log: Logger) {
-    this.path = join(stateDir, CONTROLS_FILE);
+  constructor(stateDir: string, log: Logger) {
+    this.file = new JsonStateFile(stateDir, CONTROLS_FILE, {
+      parse: parseControlState,
+      what: 'operator controls (suspension, circuit breaker)',
+      otherwise: 'the circuit breaker is opened until an operator resets it',
+    }, log);
+  }
+
+  get path(): string {
+    return this.file.path;
   }
 
   async load(): Promise<ControlLoad> {
-    let bad: BadStateFile | undefined;
-    const state = await readStateFile(this.path, parseControlState, this.log, 'operator controls (suspension, circuit breaker)', 'the circuit breaker is opened until an operator resets it', (b) => (bad = b));
-    if (state) return { kind: 'restored', state };
-    return bad ? { kind: 'bad', bad } : { kind: 'none' };
+    const loaded = await this.file.load();
+    return loaded.kind === 'restored' ? { kind: 'restored', state: loaded.value } : loaded;
   }
 
   /** Resolves once `state` is on disk; rejects when it could not be written. */
-  async save(state: ControlState): Promise<void> {
-    await writeFileAtomic(this.path, `${JSON.stringify(state)}\n`, this.log);
+  save(state: ControlState): Promise<void> {
+    return this.file.save(state);
   }
 }

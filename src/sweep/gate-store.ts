@@ -4,10 +4,9 @@
 // snapshot wins); a save's promise says whether that snapshot (or a later one) reached the disk,
 // because the gate's reservations must be on disk before a repair sends anything. A failed save
 // is retried on its own until it succeeds. A corrupt file is kept aside, never overwritten.
-import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
-import { readStateFile, writeFileAtomic, type BadStateFile } from './state-file.js';
+import { JsonStateFile, type NamedStateFileLoad } from './state-file.js';
 import type { GateSnapshot } from './repair-gate.js';
 
 export const GATE_FILE = 'repair-gate.json';
@@ -26,11 +25,8 @@ export function parseGateSnapshot(text: string): GateSnapshot {
   return snapshotSchema.parse(JSON.parse(text)) as GateSnapshot;
 }
 
-export type GateLoad =
-  | { readonly kind: 'none' }
-  | { readonly kind: 'restored'; readonly snapshot: GateSnapshot }
-  /** The file exists but could not be used (a corrupt one was moved aside): "budget unknown". */
-  | { readonly kind: 'bad'; readonly bad: BadStateFile };
+/** `bad`: the file exists but could not be used (a corrupt one was moved aside): "budget unknown". */
+export type GateLoad = NamedStateFileLoad<'snapshot', GateSnapshot>;
 
 export interface GateStoreEvents {
   /** A save reached the disk. */
@@ -46,7 +42,7 @@ interface Waiter {
 }
 
 export class FileGateStore {
-  readonly path: string;
+  private readonly file: JsonStateFile<GateSnapshot>;
   private readonly log: Logger;
   private readonly events: GateStoreEvents;
   private readonly retryMinMs: number;
@@ -62,7 +58,7 @@ export class FileGateStore {
   private closed = false;
 
   constructor(stateDir: string, log: Logger, opts: GateStoreEvents & { retryMinMs?: number; retryMaxMs?: number } = {}) {
-    this.path = join(stateDir, GATE_FILE);
+    this.file = new JsonStateFile(stateDir, GATE_FILE, { parse: parseGateSnapshot, what: 'repair history', otherwise: 'no repairs until the budget window has passed' }, log);
     this.log = log;
     this.events = opts;
     this.retryMinMs = opts.retryMinMs ?? 1000;
@@ -75,10 +71,12 @@ export class FileGateStore {
    * is `bad`: what the last hour spent is unknown, and the caller must assume the worst.
    */
   async load(): Promise<GateLoad> {
-    let bad: BadStateFile | undefined;
-    const snapshot = await readStateFile(this.path, parseGateSnapshot, this.log, 'repair history', 'no repairs until the budget window has passed', (b) => (bad = b));
-    if (snapshot) return { kind: 'restored', snapshot };
-    return bad ? { kind: 'bad', bad } : { kind: 'none' };
+    const loaded = await this.file.load();
+    return loaded.kind === 'restored' ? { kind: 'restored', snapshot: loaded.value } : loaded;
+  }
+
+  get path(): string {
+    return this.file.path;
   }
 
   /**
@@ -115,7 +113,7 @@ export class FileGateStore {
       const gen = this.latestGen;
       const snapshot = this.latest;
       try {
-        await writeFileAtomic(this.path, `${JSON.stringify(snapshot)}\n`, this.log);
+        await this.file.save(snapshot);
         this.writtenGen = gen;
         if (this.failing) this.log.info({ path: this.path }, 'repair history saved again');
         this.failing = false;

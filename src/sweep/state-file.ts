@@ -1,4 +1,4 @@
-// Small state files (the sweep position, the repair gate's history): written so that a crash
+// Small state files (the sweep position, the repair gate's history, the operator controls…): written so that a crash
 // leaves either the old or the new version, never a torn one (temp file, fsync, rename, fsync of
 // the directory), and read so that a missing or bad file means "no state", logged, never a crash.
 // A corrupt file is renamed aside (`<name>.corrupt-<time>`), never deleted nor overwritten, so an
@@ -82,6 +82,50 @@ export async function readStateFile<T>(
     log.warn({ err, path, ...(moved ? { keptAs } : {}) }, `${what} corrupt, ${otherwise}`);
     onBad({ path, problem: 'corrupt', error: err instanceof Error ? err.message : String(err), ...(moved ? { keptAs } : {}) });
     return null;
+  }
+}
+
+/** What loading a state file gave: nothing (no file), its value, or why the file that exists is unusable. */
+export type StateFileLoad<T> =
+  | { readonly kind: 'none' }
+  | { readonly kind: 'restored'; readonly value: T }
+  | { readonly kind: 'bad'; readonly bad: BadStateFile };
+
+/** StateFileLoad with the restored value under the name its store gives it (`state`, `snapshot`). */
+export type NamedStateFileLoad<K extends string, T> =
+  | Exclude<StateFileLoad<T>, { readonly kind: 'restored' }>
+  | ({ readonly kind: 'restored' } & { readonly [P in K]: T });
+
+/** How a JSON state file is parsed, and what its warnings say (see readStateFile). */
+export interface StateFileSpec<T> {
+  readonly parse: (text: string) => T;
+  /** The file for a person, e.g. "repair history". */
+  readonly what: string;
+  /** What the daemon does without it, e.g. "no repairs until the budget window has passed". */
+  readonly otherwise: string;
+}
+
+/**
+ * One JSON state file of the state directory: loaded through its parser (a file that exists but
+ * cannot be used is `bad`, a corrupt one is moved aside), saved whole, atomically and durably.
+ */
+export class JsonStateFile<T> {
+  readonly path: string;
+
+  constructor(dir: string, name: string, private readonly spec: StateFileSpec<T>, private readonly log: Logger) {
+    this.path = join(dir, name);
+  }
+
+  async load(): Promise<StateFileLoad<T>> {
+    let bad: BadStateFile | undefined;
+    const value = await readStateFile(this.path, this.spec.parse, this.log, this.spec.what, this.spec.otherwise, (b) => (bad = b));
+    if (value !== null) return { kind: 'restored', value };
+    return bad ? { kind: 'bad', bad } : { kind: 'none' };
+  }
+
+  /** Resolves once `value` is on disk (temp file, fsync, rename, fsync of the directory). */
+  save(value: T): Promise<void> {
+    return writeFileAtomic(this.path, `${JSON.stringify(value)}\n`, this.log);
   }
 }
 
