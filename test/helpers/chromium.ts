@@ -8,6 +8,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'undici';
+import { stopChild } from './stop-child.js';
 
 export function findChromium(): string | undefined {
   const candidates = [process.env['OIO_CHROMIUM'], '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
@@ -139,13 +140,7 @@ export class Chromium {
 
   async close(): Promise<void> {
     this.ws.close();
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const closed = new Promise((resolve) => this.child.once('close', resolve));
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      await closed;
-      clearTimeout(timer);
-    }
+    await stopChild(this.child);
     await rm(this.profile, { recursive: true, force: true });
   }
 }

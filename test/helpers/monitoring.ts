@@ -11,6 +11,7 @@ import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { waitUntil } from './daemon-process.js';
+import { stopChild } from './stop-child.js';
 
 // ---------------------------------------------------------------------------------------------
 // Finding the programs
@@ -92,13 +93,7 @@ export class ToolProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode === null && this.child.signalCode === null) {
-      const closed = new Promise((resolve) => this.child.once('close', resolve));
-      this.child.kill('SIGTERM');
-      const timer = setTimeout(() => this.child.kill('SIGKILL'), 5000);
-      await closed;
-      clearTimeout(timer);
-    }
+    await stopChild(this.child);
     await rm(this.dir, { recursive: true, force: true });
   }
 }
