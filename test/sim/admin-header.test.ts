@@ -1,31 +1,13 @@
 // oio-real-behaviour 23/28 on the simulator: a set_properties carrying `x-oio-admin: 1` is a
 // local write on one peer the proxy reaches first (seeded draw); without it the write goes
 // through the master, reaches every replica and bumps version:main.admin on each.
-import { afterEach, describe, expect, it } from 'vitest';
-import { cidFromName } from '../../src/oio/cid.js';
-import { type Simulator, startSimulator } from '../../src/sim/index.js';
-import { call } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { Simulator } from '../../src/sim/index.js';
+import { CID, P1, P2, P3, REF, call, oneContainerSimulator } from './helpers.js';
 
-const [P1, P2, P3] = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133'];
-const REF = { acct: 'acct', ref: 'ct' };
-const CID = cidFromName('acct', 'ct');
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(seed: number): Promise<Simulator> {
-  sim = await startSimulator({
-    seed,
-    scenario: {
-      services: [P1, P2, P3],
-      containers: [{ account: 'acct', name: 'ct', peers: [P1, P2, P3], master: P2 }],
-      faults: [{ kind: 'drop-keys', account: 'acct', container: 'ct', role: 'master', keys: ['sys.m2.ctime'] }],
-    },
-  });
-  return sim;
-}
+const fixture = oneContainerSimulator();
+const start = (seed: number): Promise<Simulator> =>
+  fixture.start([{ kind: 'drop-keys', account: 'acct', container: 'ct', role: 'master', keys: ['sys.m2.ctime'] }], { seed });
 
 const setProperties = (s: Simulator, system: Record<string, string>, headers?: Record<string, string>) =>
   call(s.url, 'POST', '/v3.0/OPENIO/admin/set_properties', { query: { ...REF, type: 'meta2' }, body: JSON.stringify({ system }), ...(headers ? { headers } : {}) });
@@ -50,8 +32,7 @@ describe('admin/set_properties with x-oio-admin: 1 (the master trap)', () => {
       for (const p of [P1, P2, P3]) expect(after[p]?.['version:main.admin']).toBe(before[p]?.['version:main.admin']);
       expect(s.stats().writes).toBe(0);
       expect(s.stats().localWrites).toEqual({ [peer]: 1 });
-      await s.close();
-      sim = undefined;
+      await fixture.close();
     }
     // The peer is drawn: over a dozen seeds the write lands on slaves as well as on the master.
     expect(written.size).toBeGreaterThan(1);
@@ -62,8 +43,7 @@ describe('admin/set_properties with x-oio-admin: 1 (the master trap)', () => {
       const s = await start(seed);
       await setProperties(s, { 'sys.m2.quota': '7' }, { 'x-oio-admin': '1' });
       const peer = Object.keys(s.stats().localWrites)[0];
-      await s.close();
-      sim = undefined;
+      await fixture.close();
       return peer;
     };
     expect(await peerFor(5)).toBe(await peerFor(5));

@@ -1,6 +1,9 @@
 // Shared helpers for the simulator's wire tests: a real HTTP call with undici and the
-// parameters the daemon's client sends.
+// parameters the daemon's client sends, and the one-container simulator most of them start.
 import { request } from 'undici';
+import { afterEach } from 'vitest';
+import { cidFromName } from '../../src/oio/cid.js';
+import { startSimulator, type FaultSpec, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 
 export interface WireAnswer {
   readonly status: number;
@@ -36,3 +39,34 @@ export const waitFor = async (predicate: () => boolean, timeoutMs = 2000): Promi
     await new Promise((r) => setTimeout(r, 5));
   }
 };
+
+/** The one-container namespace of the wire tests: acct/ct on three peers, P2 its master. */
+export const [P1, P2, P3] = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133'] as const;
+export const REF = { acct: 'acct', ref: 'ct' };
+export const CID = cidFromName('acct', 'ct');
+
+/**
+ * A simulator of acct/ct with `faults`, one at a time, closed after each test of the file that
+ * calls this at its top level (or earlier by `close`).
+ */
+export function oneContainerSimulator(): {
+  start(faults: readonly FaultSpec[], opts?: Partial<SimulatorOptions>): Promise<Simulator>;
+  close(): Promise<void>;
+} {
+  let sim: Simulator | undefined;
+  const close = async (): Promise<void> => {
+    await sim?.close();
+    sim = undefined;
+  };
+  afterEach(close);
+  return {
+    async start(faults, opts = {}) {
+      sim = await startSimulator({
+        ...opts,
+        scenario: { services: [P1, P2, P3], containers: [{ account: 'acct', name: 'ct', peers: [P1, P2, P3], master: P2 }], faults: [...faults] },
+      });
+      return sim;
+    },
+    close,
+  };
+}

@@ -1,28 +1,13 @@
 // Real behaviours of oio-sds master the simulator reproduces over HTTP (oio-real-behaviour.md):
 // a killed service (code 2, then 8 once marked down, fact 26), no account service (fact 27), bases
 // cached open (fact 24), an overwritten header and a truncated base met on the next open (25, 29).
-import { afterEach, describe, expect, it } from 'vitest';
-import { cidFromName } from '../../src/oio/cid.js';
-import { type FaultSpec, type Simulator, type SimulatorOptions, startSimulator } from '../../src/sim/index.js';
-import { type Envelope, call, waitFor } from './helpers.js';
+import { describe, expect, it } from 'vitest';
+import type { FaultSpec, Simulator, SimulatorOptions } from '../../src/sim/index.js';
+import { type Envelope, CID, P1, P2, P3, REF, call, oneContainerSimulator, waitFor } from './helpers.js';
 
-const [P1, P2, P3] = ['127.0.0.1:6131', '127.0.0.1:6132', '127.0.0.1:6133'];
-const REF = { acct: 'acct', ref: 'ct' };
-const CID = cidFromName('acct', 'ct');
-let sim: Simulator | undefined;
-afterEach(async () => {
-  await sim?.close();
-  sim = undefined;
-});
-
-async function start(faults: FaultSpec[] = [], opts: Partial<SimulatorOptions> = {}): Promise<Simulator> {
-  sim = await startSimulator({
-    syncDelayMs: 5,
-    ...opts,
-    scenario: { services: [P1, P2, P3], containers: [{ account: 'acct', name: 'ct', peers: [P1, P2, P3], master: P2 }], faults },
-  });
-  return sim;
-}
+const fixture = oneContainerSimulator();
+const start = (faults: FaultSpec[] = [], opts: Partial<SimulatorOptions> = {}): Promise<Simulator> =>
+  fixture.start(faults, { syncDelayMs: 5, ...opts });
 
 const admin = (s: Simulator, action: string, query: Record<string, string> = {}) =>
   call(s.url, 'POST', `/v3.0/OPENIO/admin/${action}`, { query: { ...REF, type: 'meta2', ...query }, headers: { 'x-oio-req-id': 'req-42' } });
