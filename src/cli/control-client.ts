@@ -5,6 +5,7 @@
 // before it starts. Prints the daemon's answer; `--json` prints it as one JSON object.
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { EX_CONFIG, formatIssues } from '../config/errors.js';
 import { DEFAULT_SUSPEND_MAX_HOURS, JOURNAL_FILE_NAME } from '../config/schema.js';
@@ -79,14 +80,14 @@ export async function runControl(command: string, cmd: ControlCommand, values: {
     reply = await sendControl(controlSocketPath(at.stateDir), cmd);
   } catch (err) {
     if (!(err instanceof ControlUnreachableError)) {
-      println(io.stderr, `oio-repaird ${command}: ${err instanceof Error ? err.message : String(err)}`);
+      println(io.stderr, `oio-repaird ${command}: ${errorMessage(err)}`);
       return 2;
     }
     offline = true;
     try {
       reply = await applyWithoutDaemon(at, cmd);
     } catch (inner) {
-      println(io.stderr, `oio-repaird ${command}: ${inner instanceof Error ? inner.message : String(inner)}`);
+      println(io.stderr, `oio-repaird ${command}: ${errorMessage(inner)}`);
       return 2;
     }
   }

@@ -1,6 +1,7 @@
 // `oio-repaird journal [ACCOUNT/CONTAINER]`: prints recent journal entries (detections and
 // repair steps with the per-peer state before and after), for one container or all; with
 // `--evidence`, what each replica held before a step overwrote one, every key of its table.
+import { errorMessage } from '../errors.js';
 import { loadConfig } from '../config/load.js';
 import { EX_CONFIG, formatIssues } from '../config/errors.js';
 import { formatEvidence, formatJournalEntries, scanJournal, type JournalFilter } from '../journal/read.js';
@@ -57,7 +58,7 @@ Options:
       if (scan.malformed > 0) println(io.stderr, `warning: skipped ${scan.malformed} malformed line(s) (e.g. line ${scan.malformedLines.join(', ')})`);
       return 0;
     } catch (err) {
-      println(io.stderr, `oio-repaird journal: ${err instanceof Error ? err.message : String(err)}`);
+      println(io.stderr, `oio-repaird journal: ${errorMessage(err)}`);
       return 2;
     }
   },

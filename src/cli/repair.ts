@@ -3,6 +3,7 @@
 // (and appended to --journal FILE when given). Exit 0 healthy at the end, 1 still damaged
 // (refused, failed, or dry-run with damage), 2 could not probe.
 import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../errors.js';
 import { escapeControl as esc } from '../escape.js';
 import { repairJournal } from '../journal/entries.js';
 import { Journal } from '../journal/journal.js';
@@ -83,7 +84,7 @@ repaired through it.`,
     } catch (err) {
       await transport.close();
       await opened.close();
-      println(io.stderr, `oio-repaird repair: ${err instanceof Error ? err.message : String(err)}`);
+      println(io.stderr, `oio-repaird repair: ${errorMessage(err)}`);
       return EX_ERROR;
     }
     try {

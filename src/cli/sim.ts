@@ -1,5 +1,6 @@
 // `oio-repaird sim`: runs the built-in simulated OpenIO namespace (proxy + account service
 // routes on one port) until SIGINT/SIGTERM, for trying the daemon and the CLI without a cluster.
+import { errorMessage } from '../errors.js';
 import { demoScenario, loadScenario, startSimulator, OIO_VERSIONS, type OioVersion, type SimulatorOptions } from '../sim/index.js';
 import type { LoadSpec } from '../sim/load.js';
 import { intOption, numberOption, parse } from './args.js';
@@ -74,7 +75,7 @@ Options:
       try {
         opts.scenario = await loadScenario(values.scenario);
       } catch (err) {
-        println(io.stderr, `oio-repaird sim: ${err instanceof Error ? err.message : String(err)}`);
+        println(io.stderr, `oio-repaird sim: ${errorMessage(err)}`);
         return EX_CONFIG;
       }
     }
@@ -101,7 +102,7 @@ Options:
       sim = await startSimulator(opts);
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? `${opts.host}:${port} is already in use (pick another with --port, or 0 for any free port)` : err instanceof Error ? err.message : String(err);
+      const why = code === 'EADDRINUSE' ? `${opts.host}:${port} is already in use (pick another with --port, or 0 for any free port)` : errorMessage(err);
       println(io.stderr, `oio-repaird sim: cannot listen: ${why}`);
       return EX_ERROR;
     }

@@ -7,6 +7,7 @@ import { chmod, rm } from 'node:fs/promises';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { ControlCommand, ControlState } from './types.js';
 
@@ -104,10 +105,10 @@ function serve(socket: Socket, handle: (cmd: ControlCommand) => Promise<ControlR
     try {
       cmd = parseCommand(buffered.slice(0, nl));
     } catch (err) {
-      return reply({ ok: false, error: `not a control command: ${err instanceof Error ? err.message : String(err)}` });
+      return reply({ ok: false, error: `not a control command: ${errorMessage(err)}` });
     }
     started = true;
-    handle(cmd).then(reply, (err: unknown) => reply({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+    handle(cmd).then(reply, (err: unknown) => reply({ ok: false, error: errorMessage(err) }));
   });
 }
 

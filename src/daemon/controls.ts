@@ -4,6 +4,7 @@
 // and makes every change visible: metrics, a log line, a journal entry (who, why, until), the
 // /readyz body and the status page. The decisions themselves are the pure functions of
 // src/controls/; this class only keeps state, persists it and tells.
+import { errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { activeBlackout, type ActiveBlackout } from '../controls/blackouts.js';
 import { BreakerTally, breakerTrip, type BreakerThresholds, type Trip } from '../controls/breaker.js';
@@ -182,7 +183,7 @@ export class ControlService {
       if (cmd.op === 'breaker-reset') this.tally.reset();
       await this.changed([applied.event]);
       return { ok: true, message: applied.message, state: this.state };
-    }).catch((err: unknown): ControlReply => ({ ok: false, error: err instanceof Error ? err.message : String(err) }));
+    }).catch((err: unknown): ControlReply => ({ ok: false, error: errorMessage(err) }));
   }
 
   /** Opens the breaker at once (in memory: repairs stop now), then saves and tells. */

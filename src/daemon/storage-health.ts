@@ -8,6 +8,7 @@
 // history and the controls retry their own save instead (a probe would not put their state on disk).
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { errorMessage } from '../errors.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics, StorageFile } from '../metrics/metrics.js';
@@ -61,7 +62,7 @@ export class StorageHealth {
   }
 
   failed(file: StorageFile, err: unknown): void {
-    const message = errorMessage(err);
+    const message = storageProblem(err);
     this.opts.metrics.storageWritable.set({ file }, 0);
     this.opts.metrics.storageWriteFailures.inc({ file });
     const known = this.failing.has(file);
@@ -163,11 +164,12 @@ export class StorageHealth {
   }
 }
 
-function errorMessage(err: unknown): string {
+/** The message, with the system code of the error or of its cause (`ENOSPC: …`) when it does not say it. */
+function storageProblem(err: unknown): string {
   if (err instanceof Error) {
     const cause = (err as { cause?: unknown }).cause;
     const code = (cause as { code?: unknown } | undefined)?.code ?? (err as { code?: unknown }).code;
     return typeof code === 'string' && !err.message.includes(code) ? `${code}: ${err.message}` : err.message;
   }
-  return String(err);
+  return errorMessage(err);
 }

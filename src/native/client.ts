@@ -4,6 +4,7 @@
 // and every socket failure mapped to OioUnreachableError / OioTimeoutError, every bad byte to
 // OioBadAnswerError. Returns the meta2's status as it is; reader.ts turns it into typed values.
 import { createConnection, type Socket } from 'node:net';
+import { errorMessage } from '../errors.js';
 import { OioError, OioBadAnswerError, OioTimeoutError, OioUnreachableError } from '../oio/errors.js';
 import type { PeerId } from '../oio/types.js';
 import { parsePeerAddress } from './address.js';
@@ -355,5 +356,5 @@ function mapError(err: unknown, ctx: { route: string; peer: PeerId; reqId: strin
   }
   if (err instanceof Error && err.name === 'AbortError') return err;
   if (Date.now() >= deadlineAt) return new OioTimeoutError(`${ctx.route} timed out`, { ...ctx, cause: err });
-  return new OioUnreachableError(`${ctx.route} to ${ctx.peer}: ${err instanceof Error ? err.message : String(err)}`, { ...ctx, cause: err });
+  return new OioUnreachableError(`${ctx.route} to ${ctx.peer}: ${errorMessage(err)}`, { ...ctx, cause: err });
 }

@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { Pool, type Dispatcher } from 'undici';
+import { errorMessage } from '../errors.js';
 import { answerCap, MAX_ANSWER_CAP } from './answer-limits.js';
 import {
   OioAnswerTooLargeError,
@@ -433,7 +434,7 @@ function transportFailure(err: unknown, ctx: OioErrorContext, signal: AbortSigna
     return { ok: false, error: reason instanceof Error ? reason : (err as Error), retryable: false };
   }
   const code = errorCode(err);
-  const text = err instanceof Error ? err.message : String(err);
+  const text = errorMessage(err);
   if (code !== undefined && TIMEOUT_CODES.has(code)) {
     return { ok: false, error: new OioTimeoutError(`${ctx.route}: ${text}`, { ...ctx, cause: err }), retryable: false };
   }

@@ -1,7 +1,8 @@
 // Pure classification: per-peer answers → the health of one replica, status answers → the
 // election view, replicas + election → the container's verdict. No I/O here: probe.ts gathers
 // the answers, these functions decide, and a table of cases tests them without a server.
-import { OioError, OioPeerStatusError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../oio/errors.js';
+import { errorText } from '../errors.js';
+import { OioPeerStatusError, OioTimeoutError, OioUnavailableError, OioUnreachableError } from '../oio/errors.js';
 import { baseName } from '../oio/cid.js';
 import type { AdminTable, ElectionDebug, PeerAnswer, PeerId } from '../oio/types.js';
 import type { ReasonCode } from '../decisions/codes.js';
@@ -84,11 +85,6 @@ function state(
     ...(detail ? { detail } : {}),
     ...(input.table ? { table: input.table } : {}),
   };
-}
-
-function errorText(err: unknown): string {
-  if (err instanceof OioError) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Network-level read failures: the peer was not seen at all. */

@@ -3,7 +3,7 @@
 // `debug` when the election is ambiguous). A healthy container costs exactly R+1 proxy requests.
 // Never throws: a failed call becomes verdict 'unknown' with the error's code. The election
 // judgement is shared with the native probe (probe-native.ts).
-import { isOioError } from '../oio/errors.js';
+import { errorInfo } from '../errors.js';
 import type { AdminTable, CallOptions, ContainerRef, ElectionDebug, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
 import { classifyReplica, containerVerdict, electionView, electionViewFromDebug, roleFromStatus } from './classify.js';
 import type { ContainerReport, ElectionView, ReplicaState, Role } from './types.js';
@@ -29,12 +29,6 @@ export interface Read {
   readonly table?: AdminTable;
   readonly error?: unknown;
   readonly has?: PeerAnswer<string>;
-}
-
-export function errorInfo(err: unknown): { code: string; message: string } {
-  if (isOioError(err)) return { code: err.code, message: err.message };
-  if (err instanceof Error) return { code: err.name === 'AbortError' ? 'ABORTED' : 'INTERNAL', message: err.message };
-  return { code: 'INTERNAL', message: String(err) };
 }
 
 export function failedReport(ref: ContainerRef, peers: readonly PeerId[], requests: number, err: unknown, what: string): ContainerReport {

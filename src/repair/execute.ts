@@ -4,9 +4,9 @@
 // and the next round's plan escalates instead of repeating it. Every mutating request, retries
 // included, is framed by journal entries on disk before it is sent; a step that overwrites
 // replicas is preceded by an `evidence` entry (what each replica held). Never throws; dry runs only journal.
+import { errorText } from '../errors.js';
 import { isReasonCode, type ReasonCode } from '../decisions/codes.js';
 import { outcomeCode, verdictCode } from '../decisions/derive.js';
-import { isOioError } from '../oio/errors.js';
 import type { CallOptions, ContainerRef, PeerAnswer, PeerId, ProxyApi } from '../oio/types.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -93,11 +93,6 @@ const DEFAULTS = { maxRounds: 3, awaitMasterTimeoutMs: 15_000, pollIntervalMs: 5
 
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
-
-function errorText(err: unknown): string {
-  if (isOioError(err)) return `${err.code}: ${err.message}`;
-  return err instanceof Error ? err.message : String(err);
 }
 
 /** Journals and runs the plans; see the module comment. Never rejects. */

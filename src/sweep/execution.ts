@@ -4,6 +4,7 @@
 // outside the time windows, and at the end publishes the metrics and the summary.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { setMaxListeners } from 'node:events';
+import { errorInfo } from '../errors.js';
 import { enumerateContainers, isPermanentFailure, type EnumeratedContainer } from '../discover/enumerate.js';
 import type { Logger } from '../log.js';
 import { ActiveClock } from './active-clock.js';
@@ -127,12 +128,12 @@ export class SweepExecution {
         if (stop.aborted) return 'interrupted';
         if (isPermanentFailure(err)) {
           // Retrying cannot help (e.g. no account service registered): fail now, say it once (finish).
-          this.error = { ...describe(err), permanent: true };
+          this.error = { ...errorInfo(err), permanent: true };
           return 'failed';
         }
         failures += 1;
         if (failures > retries) {
-          this.error = describe(err);
+          this.error = errorInfo(err);
           this.log.error({ err, failures }, 'enumeration failed, giving up on this sweep');
           return 'failed';
         }
@@ -267,12 +268,4 @@ function logSweepEnd(log: Logger, summary: SweepSummary, maxUnknownShare: number
     log.warn({ ...fields, unknown: counts.unknown, maxUnknownShare }, 'sweep incomplete: too many containers could not be judged, damage gauges not updated');
   } else if (result === 'failed') log.error({ ...fields, error: summary.error }, 'sweep failed');
   else log.info(fields, 'sweep interrupted');
-}
-
-function describe(err: unknown): { code: string; message: string } {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : err.name, message: err.message };
-  }
-  return { code: 'UNKNOWN', message: String(err) };
 }

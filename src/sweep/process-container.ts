@@ -2,6 +2,7 @@
 // detection, ask the repair gate, repair (or record why not), and report the final state.
 // Never throws: a failed probe becomes an 'unknown' report, a failed repair a 'failed' outcome,
 // so one bad container cannot stop a sweep.
+import { errorInfo, errorMessage } from '../errors.js';
 import { outcomeCode, verdictCode } from '../decisions/derive.js';
 import { detectionEntry, repairEntry } from '../journal/entries.js';
 import type { JournalEntry, JournalSink } from '../journal/types.js';
@@ -114,7 +115,7 @@ async function reservationSaved(gate: RepairGate): Promise<void> {
   try {
     await gate.saved();
   } catch (err) {
-    throw new Error(`the repair budget and cooldown could not be saved, nothing sent: ${errorText(err).message}`, { cause: err });
+    throw new Error(`the repair budget and cooldown could not be saved, nothing sent: ${errorMessage(err)}`, { cause: err });
   }
 }
 
@@ -137,7 +138,7 @@ async function repairSafely(
   try {
     return await repair(report, ctx);
   } catch (err) {
-    const reason = `repair threw: ${errorText(err).message}`;
+    const reason = `repair threw: ${errorMessage(err)}`;
     log.error({ err }, 'repair threw');
     await appendSafely(deps, repairEntry(report.ref, ctx.reqId, deps.now(), { type: 'repair', code: 'REPAIR_FAILED', outcome: 'failed', reason }), log);
     return { outcome: 'failed', code: 'REPAIR_FAILED', before: report, rounds: [], reason };
@@ -156,17 +157,10 @@ async function appendSafely(deps: ContainerStepDeps, entry: JournalEntry, log: L
 
 /** The report of a probe that threw instead of reporting (it should not, but may). */
 export function failedProbeReport(ref: ContainerRef, peers: readonly PeerId[], err: unknown): ContainerReport {
-  const error = errorText(err);
+  const error = errorInfo(err);
   return { ref, peers, replicas: [], verdict: 'unknown', code: 'PROBE_FAILED', reason: `probe failed: ${error.message}`, error, requests: 0 };
 }
 
-function errorText(err: unknown): { code: string; message: string } {
-  if (err instanceof Error) {
-    const code = (err as { code?: unknown }).code;
-    return { code: typeof code === 'string' ? code : err.name, message: err.message };
-  }
-  return { code: 'UNKNOWN', message: String(err) };
-}
 
 /** probes_total per replica health (or one `error`), detections_total per unseen/damaged replica and election problem. */
 export function countProbe(metrics: Metrics, report: ContainerReport): void {

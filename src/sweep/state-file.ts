@@ -5,6 +5,7 @@
 // operator can look at it; the temp files of writes cut short by a crash are removed at start.
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { errorMessage } from '../errors.js';
 import type { Logger } from '../log.js';
 
 export async function writeFileAtomic(path: string, text: string, log: Logger, mode = 0o640): Promise<void> {
@@ -80,7 +81,7 @@ export async function readStateFile<T>(
       log.error({ err: renameErr, path }, `${what} corrupt and cannot be moved aside`);
     }
     log.warn({ err, path, ...(moved ? { keptAs } : {}) }, `${what} corrupt, ${otherwise}`);
-    onBad({ path, problem: 'corrupt', error: err instanceof Error ? err.message : String(err), ...(moved ? { keptAs } : {}) });
+    onBad({ path, problem: 'corrupt', error: errorMessage(err), ...(moved ? { keptAs } : {}) });
     return null;
   }
 }
