@@ -8,7 +8,7 @@ import type { AccountFilter } from '../discover/enumerate.js';
 import { repairJournal } from '../journal/entries.js';
 import type { JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
-import { codeClass, type Metrics } from '../metrics/metrics.js';
+import { codeClass, countDecision, type Metrics } from '../metrics/metrics.js';
 import type { HttpClientOptions, RequestObserver } from '../oio/http.js';
 import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
 import type { ContainerRef, ProxyApi } from '../oio/types.js';
@@ -59,14 +59,16 @@ export function requestDeadlineMs(config: Pick<Config, 'proxy'>): number {
 
 /**
  * sweep.maxDurationSeconds: a signal that stops the sweep run (it saves its position, ends
- * `interrupted`, and the next scheduled sweep resumes it) once it has lasted that long.
+ * `interrupted`, and the next scheduled sweep resumes it) once it has lasted that long; that stop
+ * is logged and counted with its reason code, SWEEP_MAX_DURATION.
  */
-export function sweepTimeLimit(config: Pick<Config, 'sweep'>, log: Logger): { readonly signal: AbortSignal; clear(): void } {
+export function sweepTimeLimit(config: Pick<Config, 'sweep'>, log: Logger, metrics: Metrics): { readonly signal: AbortSignal; clear(): void } {
   const seconds = config.sweep.maxDurationSeconds;
   const stop = new AbortController();
   if (seconds === null) return { signal: stop.signal, clear: () => undefined };
   const timer = setTimeout(() => {
-    log.warn({ maxDurationSeconds: seconds }, 'sweep reached sweep.maxDurationSeconds: it stops here and resumes at the next scheduled slot');
+    countDecision(metrics, 'SWEEP_MAX_DURATION');
+    log.warn({ code: 'SWEEP_MAX_DURATION', maxDurationSeconds: seconds }, 'sweep reached sweep.maxDurationSeconds: it stops here and resumes at the next scheduled slot');
     stop.abort(new Error('sweep.maxDurationSeconds reached'));
   }, seconds * 1000);
   timer.unref();
@@ -299,7 +301,7 @@ export class Sweeper {
       ? () => (allowed?.() ?? true) && (inWindow?.() ?? true) && (controls?.probingAllowed() ?? true)
       : undefined;
     const repairNow: RepairFn = (report, ctx) => repair(report, ctx, false);
-    const limit = sweepTimeLimit(config, log);
+    const limit = sweepTimeLimit(config, log, metrics);
     return runSweep(
       {
         accounts: this.accounts,
