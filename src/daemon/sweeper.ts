@@ -325,6 +325,9 @@ export class Sweeper {
         maxUnknownShare: config.probe.maxUnknownShare,
         progressIntervalMs: config.progress.intervalSeconds * 1000,
         ...(isAllowedNow ? { isAllowedNow } : {}),
+        // A paused sweep looks again every second: it goes on within a second of a suspension's
+        // end (suspend.probe: false) or a `resume`, not up to 30 s later.
+        pauseCheckMs: 1000,
         ...(run.expectedTotal !== undefined ? { expectedTotal: run.expectedTotal } : {}),
         ...run.overrides,
         signal: AbortSignal.any([run.signal, refused.signal, limit.signal]),
