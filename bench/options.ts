@@ -55,6 +55,8 @@ export interface BenchOptions {
   readonly memNodeFlags: readonly string[];
   /** Run the spawned daemon under `node --cpu-prof` (profile written to this directory). */
   readonly cpuProfDir: string | null;
+  /** Profile each bare-undici replay and sweep slice of the ratio rounds apart (this directory). */
+  readonly selfProfDir: string | null;
 }
 
 export const DEFAULTS: BenchOptions = {
@@ -86,6 +88,7 @@ export const DEFAULTS: BenchOptions = {
   only: PHASES,
   out: 'bench/results/latest.json',
   cpuProfDir: null,
+  selfProfDir: null,
 };
 
 export class BenchUsageError extends Error {
@@ -167,6 +170,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     only: only as Phase[],
     out: raw('out') ?? DEFAULTS.out,
     cpuProfDir: raw('cpuProfDir') ?? null,
+    selfProfDir: raw('selfProfDir') ?? null,
   };
 }
 
@@ -199,4 +203,7 @@ Flags (defaults in brackets):
   --fleet-sizes=1,2,3          (i) fleet sizes measured [${DEFAULTS.fleetSizes.join(',')}]
   --only=a,b                   phases: ${PHASES.join(',')} [all]
   --out=FILE                   JSON result [${DEFAULTS.out}]
-  --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof`;
+  --cpu-prof-dir=DIR           run the spawned daemon under node --cpu-prof
+  --self-prof-dir=DIR          profile each replay and sweep slice of the ratio rounds apart
+                               (DIR/round<N>-undici<inFlight>.cpuprofile, DIR/round<N>-sweep.cpuprofile;
+                               summarise with node dist-bench/bench/profile-summary.js FILE)`;

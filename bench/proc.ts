@@ -129,6 +129,9 @@ export function machineInfo(): MachineInfo {
 export interface CpuShares {
   /** Cores used by this process (the client being measured). */
   readonly client: number;
+  /** Of which in user space (JS, GC, parsing) and in the kernel (socket syscalls, loopback TCP). */
+  readonly clientUser: number;
+  readonly clientSystem: number;
   /** Cores used by the simulator process. */
   readonly sim: number;
   /** Cores busy machine-wide. */
@@ -139,14 +142,22 @@ export interface CpuShares {
 
 /** Starts the CPU meters of a measurement; the returned function stops them. */
 export function startCpuMeters(simPid: number): () => CpuShares {
-  const client = new CpuMeter(process.pid);
   const sim = new CpuMeter(simPid);
   const machine = new MachineMeter();
-  client.start();
   sim.start();
   machine.start();
+  // This process's own CPU from getrusage (microseconds, user and kernel apart) rather than
+  // /proc's 10 ms ticks.
+  const usage0 = process.cpuUsage();
+  const t0 = performance.now();
   return () => {
-    const shares = { client: client.stop(), sim: sim.stop(), machine: machine.stop() };
+    const usage = process.cpuUsage(usage0);
+    const seconds = (performance.now() - t0) / 1e3;
+    const cores = (micros: number): number => (seconds > 0 ? micros / 1e6 / seconds : 0);
+    const clientUser = cores(usage.user);
+    const clientSystem = cores(usage.system);
+    const client = clientUser + clientSystem;
+    const shares = { client, clientUser, clientSystem, sim: sim.stop(), machine: machine.stop() };
     return { ...shares, other: Math.max(0, shares.machine - shares.client - shares.sim) };
   };
 }

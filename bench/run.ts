@@ -11,10 +11,11 @@ import { mib, runMemoryPhase } from './memory.js';
 import { runAdaptivePhase } from './adaptive.js';
 import { runFleetPhase } from './fleet.js';
 import { BenchUsageError, USAGE, parseOptions, type BenchOptions } from './options.js';
-import { machineInfo } from './proc.js';
+import { type CpuShares, machineInfo } from './proc.js';
 import { type BenchResult, type CeilingRun, type RatioRound, formatTable, summariseCeiling, summariseRatio, targetRows } from './report.js';
 import { startSimProcess } from './sim-process.js';
 import { accountPicker, checkRate, checkServiceCap, requestsPerContainer, timedSweep } from './sweeps.js';
+import { selfProfiler } from './self-profile.js';
 import { createSweepHarness } from './wiring.js';
 import { runTransportsPhase } from './transports.js';
 
@@ -24,6 +25,11 @@ const CONTAINERS_PER_ACCOUNT = 1000;
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
+}
+
+/** How the client's CPU splits between user space and the kernel. */
+function userShare(cpu: CpuShares): string {
+  return cpu.client > 0 ? `${Math.round((cpu.clientUser / cpu.client) * 100)} % user` : 'no CPU';
 }
 
 async function throughputPhases(opts: BenchOptions, result: BenchResult): Promise<void> {
@@ -43,6 +49,8 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
         await harness.run({ ...base, probesPerSecond: 0, filter: { names: accounts(2) } });
       }
       if (wantCeiling) {
+        if (opts.selfProfDir !== null) await mkdir(opts.selfProfDir, { recursive: true });
+        const profiler = selfProfiler(opts.selfProfDir);
         const runs: CeilingRun[] = [];
         const rounds: RatioRound[] = [];
         const accountsPerSlice = Math.max(1, Math.round(opts.ratioSliceContainers / CONTAINERS_PER_ACCOUNT));
@@ -56,14 +64,15 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
           const requests = containerRequests(sim.namespace, generated, containersOfAccounts(generated, sliceAccounts(round)));
           const best: CeilingRun[] = [];
           for (const inFlight of [opts.concurrency * replicas, opts.connections]) {
-            const run = await replayRequests({ url: sim.url, connections: opts.connections, inFlight, simPid: sim.child.pid }, requests);
-            say(`(a) round ${round}: raw undici, ${run.requests} requests, ${inFlight} in flight / ${opts.connections} sockets: ${Math.round(run.requestsPerSecond)} req/s, ${run.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req, cores client ${run.cpu.client.toFixed(2)} sim ${run.cpu.sim.toFixed(2)} others ${run.cpu.other.toFixed(2)}`);
+            const run = await profiler.around(`round${round}-undici${inFlight}`, () =>
+              replayRequests({ url: sim.url, connections: opts.connections, inFlight, simPid: sim.child.pid }, requests));
+            say(`(a) round ${round}: raw undici, ${run.requests} requests, ${inFlight} in flight / ${opts.connections} sockets: ${Math.round(run.requestsPerSecond)} req/s, ${run.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req (${userShare(run.cpu)}), cores client ${run.cpu.client.toFixed(2)} sim ${run.cpu.sim.toFixed(2)} others ${run.cpu.other.toFixed(2)}`);
             best.push({ round, ...run });
           }
           runs.push(...best);
           if (!wantSweep) continue;
           const names = sliceAccounts(round).map((a) => generated.accountName(a));
-          const slice = await timedSweep(harness, sim, { ...base, probesPerSecond: 0, filter: { names } });
+          const slice = await profiler.around(`round${round}-sweep`, () => timedSweep(harness, sim, { ...base, probesPerSecond: 0, filter: { names } }));
           const ceiling = best.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
           const bestCpu = Math.min(...best.map((r) => r.clientCpuMicrosPerRequest));
           rounds.push({
@@ -77,7 +86,7 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
             cpuRatio: slice.clientCpuMicrosPerRequest / bestCpu,
             sweepOtherCores: slice.cpu.other,
           });
-          say(`(c) round ${round}: sweep of ${slice.containers} containers (${slice.proxyRequests} proxy requests): ${Math.round(slice.proxyRequestsPerSecond)} proxy req/s, ${slice.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req, cores client ${slice.cpu.client.toFixed(2)} sim ${slice.cpu.sim.toFixed(2)} others ${slice.cpu.other.toFixed(2)}: ratio ${(slice.proxyRequestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}, CPU/req ${(slice.clientCpuMicrosPerRequest / bestCpu).toFixed(2)} × bare undici`);
+          say(`(c) round ${round}: sweep of ${slice.containers} containers (${slice.proxyRequests} proxy requests): ${Math.round(slice.proxyRequestsPerSecond)} proxy req/s, ${slice.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req (${userShare(slice.cpu)}), cores client ${slice.cpu.client.toFixed(2)} sim ${slice.cpu.sim.toFixed(2)} others ${slice.cpu.other.toFixed(2)}: ratio ${(slice.proxyRequestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}, CPU/req ${(slice.clientCpuMicrosPerRequest / bestCpu).toFixed(2)} × bare undici`);
         }
         result.ceiling = summariseCeiling(runs);
         if (rounds.length > 0) result.ratio = summariseRatio(rounds);

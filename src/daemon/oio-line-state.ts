@@ -20,6 +20,7 @@ export class OioLineState {
   private signs: LineSigns = {};
   private readonly warned = new Set<string>();
   private lastLogged = '';
+  private lastProbeOptions: { readonly line: OioLine | undefined; readonly configured: readonly string[]; readonly options: LineProbeOptions } | undefined;
 
   constructor(private readonly log: Logger) {}
 
@@ -29,10 +30,17 @@ export class OioLineState {
   }
 
   probeOptions(config: Config): LineProbeOptions {
-    return {
-      requiredKeys: requiredKeysFor(this.line, config.probe.requiredKeys).keys,
-      emptyMayBeUnreachable: !traitsOf(this.line).unreachableReadIs503,
+    // Asked once per container: computed again only when the line or the configured keys change.
+    const line = this.line;
+    const keys = config.probe.requiredKeys;
+    const cached = this.lastProbeOptions;
+    if (cached !== undefined && cached.line === line && cached.configured === keys) return cached.options;
+    const options = {
+      requiredKeys: requiredKeysFor(line, keys).keys,
+      emptyMayBeUnreachable: !traitsOf(line).unreachableReadIs503,
     };
+    this.lastProbeOptions = { line, configured: keys, options };
+    return options;
   }
 
   /** At start: a configured line is applied at once (its warning logged); `auto` waits for the first sweep. */

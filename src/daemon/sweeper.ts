@@ -89,14 +89,20 @@ export function accountFilter(config: Config): AccountFilter {
  * one labelled child per (route, class), looked up once.
  */
 export function proxyRequestObserver(metrics: Metrics, onProxyAnswer: () => void = () => undefined): RequestObserver {
-  const observers = new Map<string, { observe(seconds: number): void }>(); // bounded: fixed routes × 5 classes
+  // Per route, per status class (0 = no answer, then 1xx…5xx): bounded, fixed routes × 6 classes.
+  const observers = new Map<string, Array<{ observe(seconds: number): void } | undefined>>();
   return (route, status, seconds, error) => {
-    if ((error as { code?: unknown } | undefined)?.code === 'OIO_ANSWER_TOO_LARGE') metrics.proxyAnswersTooLarge.inc({ route });
-    const key = `${route} ${status === undefined ? 0 : Math.floor(status / 100)}`;
-    let observer = observers.get(key);
-    if (!observer) {
+    if (error !== undefined && (error as { code?: unknown }).code === 'OIO_ANSWER_TOO_LARGE') metrics.proxyAnswersTooLarge.inc({ route });
+    const hundreds = status === undefined ? 0 : Math.floor(status / 100);
+    let classes = observers.get(route);
+    if (classes === undefined) {
+      classes = [];
+      observers.set(route, classes);
+    }
+    let observer = classes[hundreds];
+    if (observer === undefined) {
       observer = metrics.proxyRequestDuration.labels({ route, code_class: codeClass(status) });
-      observers.set(key, observer);
+      classes[hundreds] = observer;
     }
     observer.observe(seconds);
     if (route.startsWith('account/')) return;
@@ -269,6 +275,8 @@ export class Sweeper {
       refused.abort(new Error(err.message));
     };
     let supported: Promise<void> | undefined;
+    // Set once the check passed: later containers do not wait on its settled promise.
+    let checked = false;
     const ensureSupported = (ref: ContainerRef, ctx: ProbeContext): Promise<void> =>
       (supported ??= inspectProxy(proxy.strict(), ref, { reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) }).then(
         ({ signs, oldProxy }) => {
@@ -281,6 +289,7 @@ export class Sweeper {
           if (this.unsupportedProxy !== null) log.info('the proxy can be used again: sweeping resumes');
           this.unsupportedProxy = null;
           metrics.unsupportedProxy.set(0);
+          checked = true;
         },
         (err: unknown) => {
           if (isUnsupportedProxy(err)) refuse(err as Error);
@@ -288,7 +297,7 @@ export class Sweeper {
         },
       ));
     const probe: ProbeFn = async (ref, ctx) => {
-      await ensureSupported(ref, ctx);
+      if (!checked) await ensureSupported(ref, ctx);
       const report = await probeWith(ref, { ...this.oioLine.probeOptions(config), reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
       if (isUnsupportedProxy(report.error)) refuse(report.error as { message: string });
       this.oioLine.refine(config, proxy, report);

@@ -181,7 +181,7 @@ export class OioHttp {
     const reqId = req.reqId ?? randomUUID().replace(/-/g, '');
     const maxAttempts = req.idempotent ? 1 + Math.max(0, this.opts.retries) : 1;
     for (let attempt = 1; ; attempt++) {
-      const result = await this.attempt(req, reqId);
+      const result = await this.send(req, reqId);
       if (result.ok) return result.response;
       if (!result.retryable || attempt >= maxAttempts || req.signal?.aborted) throw result.error;
       try {
@@ -204,28 +204,24 @@ export class OioHttp {
     return Math.min(this.opts.retryMaxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
   }
 
-  private async attempt(req: OioRequest, reqId: string): Promise<Attempt> {
-    const started = performance.now();
-    const outcome = await this.send(req, reqId);
-    this.observe(req.route, outcome.observed, (performance.now() - started) / 1000, outcome.attempt.ok ? undefined : outcome.attempt.error);
-    return outcome.attempt;
-  }
-
   /**
-   * One attempt, and the status the metrics hook sees: a body that never completed in time is no
-   * answer (proxy_up, readiness). The exchange (exchange.ts) is ended by the total deadline or
-   * the caller's signal, whichever comes first.
+   * One attempt, observed by the metrics hook with the status it should see: a body that never
+   * completed in time is no answer (proxy_up, readiness). The exchange (exchange.ts) is ended by
+   * the total deadline or the caller's signal, whichever comes first.
    */
-  private send(req: OioRequest, reqId: string): Promise<{ attempt: Attempt; observed: number | undefined }> {
+  private send(req: OioRequest, reqId: string): Promise<Attempt> {
     const limit = Math.min(this.opts.maxResponseBytes, answerCap(req.route));
     const signal = req.signal;
+    const started = performance.now();
     return new Promise((resolve) => {
       let expired = false;
       const onAbort = (reason: unknown): void => exchange.stop(reason instanceof Error ? reason : new Error('aborted'));
       const exchange = new Exchange(limit, (end) => {
         clearTimeout(timer);
         if (signal !== undefined) this.fanout.delete(signal, onAbort);
-        resolve(this.outcome(req, reqId, end, expired, limit));
+        const { attempt, observed } = this.outcome(req, reqId, end, expired, limit);
+        this.observe(req.route, observed, (performance.now() - started) / 1000, attempt.ok ? undefined : attempt.error);
+        resolve(attempt);
       });
       const timer = setTimeout(() => {
         expired = true;
@@ -252,19 +248,25 @@ export class OioHttp {
 
   /** Maps how an exchange ended to an Attempt (typed errors) and the status the observer sees. */
   private outcome(req: OioRequest, reqId: string, end: ExchangeEnd, expired: boolean, limit: number): { attempt: Attempt; observed: number | undefined } {
-    const ctx: OioErrorContext = { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
     if (end.ok) {
       const httpStatus = end.statusCode;
+      // The success path builds no error context: it is the path of nearly every request.
       if (httpStatus < 200 || httpStatus > 299) {
-        return { attempt: statusFailure(httpStatus, end.headers, end.text, ctx), observed: httpStatus };
+        return { attempt: statusFailure(httpStatus, end.headers, end.text, errorContext(req, reqId)), observed: httpStatus };
       }
-      try {
-        const json = req.expect === 'text' || end.text === '' ? undefined : parseJson(end.text, { ...ctx, httpStatus });
-        return { attempt: { ok: true, response: { statusCode: httpStatus, headers: end.headers, text: end.text, json, reqId } }, observed: httpStatus };
-      } catch (err) {
-        return { attempt: transportFailure(err, { ...ctx, httpStatus }, req.signal), observed: httpStatus };
+      let json: unknown;
+      if (req.expect !== 'text' && end.text !== '') {
+        try {
+          json = JSON.parse(end.text) as unknown;
+        } catch (err) {
+          const ctx = { ...errorContext(req, reqId), httpStatus };
+          const error = new OioBadAnswerError(`${ctx.route}: answer is not valid JSON (${(err as Error).message})`, { ...ctx, cause: err });
+          return { attempt: transportFailure(error, ctx, req.signal), observed: httpStatus };
+        }
       }
+      return { attempt: { ok: true, response: { statusCode: httpStatus, headers: end.headers, text: end.text, json, reqId } }, observed: httpStatus };
     }
+    const ctx = errorContext(req, reqId);
     const err = end.error;
     const httpStatus = end.statusCode;
     const failedCtx = { ...ctx, ...(httpStatus === undefined ? {} : { httpStatus }) };
@@ -354,12 +356,9 @@ function escapeForm(text: string): string {
 
 const SAFE = /^[A-Za-z0-9*._-]*$/;
 
-function parseJson(text: string, ctx: OioErrorContext): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new OioBadAnswerError(`${ctx.route}: answer is not valid JSON (${(err as Error).message})`, { ...ctx, cause: err });
-  }
+/** What every error of a request names: its route, request id and peer. */
+function errorContext(req: OioRequest, reqId: string): OioErrorContext {
+  return { route: req.route, reqId, ...(req.peer === undefined ? {} : { peer: req.peer }) };
 }
 
 /** oio status of "Service type [T] not managed" (conscience/list of a type nobody registered). */

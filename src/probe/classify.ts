@@ -40,20 +40,21 @@ const VERSION_RE = /^\d+:\d+$/;
 const NETWORK_CODES = new Set([2, 3, 4, 5, 6, 8, 9, 10]);
 const READ_TIMEOUT_CODE = 7;
 
-/** Checks of the values of well-known keys; a key absent from the table is never malformed. */
-function valueProblems(cid: string): Readonly<Record<string, (v: string) => boolean>> {
-  const name = baseName(cid.toUpperCase());
-  return {
-    'sys.m2.ctime': (v) => CTIME_RE.test(v),
-    'sys.m2.init': (v) => v === '1',
-    'sys.name': (v) => v === name,
-    'sys.type': (v) => v === 'meta2',
-    'version:main.admin': (v) => VERSION_RE.test(v),
-    'sys.m2.objects': (v) => INTEGER_RE.test(v),
-    'sys.m2.usage': (v) => INTEGER_RE.test(v),
-    'sys.m2.version': (v) => INTEGER_RE.test(v),
-  };
-}
+/**
+ * Checks of the values of well-known keys, in this order; a key absent from the table is never
+ * malformed. `name` is the container's base name (sys.name must be it). One table for every
+ * replica: the sweep checks three per container.
+ */
+const VALUE_CHECKS: ReadonlyArray<readonly [string, (v: string, name: string) => boolean]> = [
+  ['sys.m2.ctime', (v) => CTIME_RE.test(v)],
+  ['sys.m2.init', (v) => v === '1'],
+  ['sys.name', (v, name) => v === name],
+  ['sys.type', (v) => v === 'meta2'],
+  ['version:main.admin', (v) => VERSION_RE.test(v)],
+  ['sys.m2.objects', (v) => INTEGER_RE.test(v)],
+  ['sys.m2.usage', (v) => INTEGER_RE.test(v)],
+  ['sys.m2.version', (v) => INTEGER_RE.test(v)],
+];
 
 /** Required keys absent from `system`, and present well-known keys whose value is wrong. */
 export function checkKeys(
@@ -61,11 +62,13 @@ export function checkKeys(
   cid: string,
   requiredKeys: readonly string[],
 ): { missingKeys: string[]; malformedKeys: string[] } {
-  const missingKeys = requiredKeys.filter((k) => system[k] === undefined);
+  const missingKeys: string[] = [];
+  for (const k of requiredKeys) if (system[k] === undefined) missingKeys.push(k);
   const malformedKeys: string[] = [];
-  for (const [key, valid] of Object.entries(valueProblems(cid))) {
+  let name: string | undefined;
+  for (const [key, valid] of VALUE_CHECKS) {
     const value = system[key];
-    if (value !== undefined && !valid(value)) malformedKeys.push(key);
+    if (value !== undefined && !valid(value, (name ??= baseName(cid.toUpperCase())))) malformedKeys.push(key);
   }
   return { missingKeys, malformedKeys };
 }

@@ -34,8 +34,8 @@ export interface Admitted {
   readonly release: Release;
 }
 
-const WINDOW = 'admission';
-const GLOBAL = 'global';
+const WINDOW_KEYS = ['admission'] as const;
+const GLOBAL_KEYS = ['global'] as const;
 
 export class Admission {
   /** Containers admitted but not finished, at most. */
@@ -57,9 +57,9 @@ export class Admission {
     this.log = log;
   }
 
-  /** Step 1: a slot of the admission window, held until the container is done. */
-  enterWindow(stop: AbortSignal): Promise<Release> {
-    return this.window.acquire([WINDOW], stop);
+  /** Step 1: a slot of the admission window, held until the container is done (synchronously when one is free). */
+  enterWindow(stop: AbortSignal): Release | Promise<Release> {
+    return this.window.tryAcquire(WINDOW_KEYS, stop) ?? this.window.acquire(WINDOW_KEYS, stop);
   }
 
   /** Steps 2 to 5. Throws only when `stop` aborts a wait; then nothing stays held. */
@@ -69,10 +69,15 @@ export class Admission {
       for (const r of releases.reverse()) r();
     };
     try {
-      await this.limiter.take(stop);
+      if (this.limiter === unlimitedRate) {
+        if (stop.aborted) throw stop.reason;
+      } else {
+        await this.limiter.take(stop);
+      }
       const peers = await this.locate(ref, reqId);
-      if (peers) releases.push(await this.services.acquire(peers, stop));
-      releases.push(await this.slots.acquire([GLOBAL], stop));
+      // Free slots are taken at once; only a busy service or a full sweep makes a container wait.
+      if (peers) releases.push(this.services.tryAcquire(peers, stop) ?? (await this.services.acquire(peers, stop)));
+      releases.push(this.slots.tryAcquire(GLOBAL_KEYS, stop) ?? (await this.slots.acquire(GLOBAL_KEYS, stop)));
       return { ...(peers ? { peers } : {}), release };
     } catch (err) {
       release();

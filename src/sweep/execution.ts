@@ -117,10 +117,12 @@ export class SweepExecution {
           failures = 0;
           // Finished beyond the watermark before a restart: already counted, not probed again.
           if (this.watermark.alreadyFinished({ account: container.account, container: container.container })) continue;
-          if (!(await this.waitUntilAllowed())) return 'interrupted';
+          const go = this.mayGoOn();
+          if (!(typeof go === 'boolean' ? go : await go)) return 'interrupted';
           // Fleet mode: only the containers of this member's buckets (src/fleet/runner.ts).
           if (this.opts.select && !this.opts.select(container.cid)) continue;
-          const releaseWindow = await this.admission.enterWindow(stop);
+          const window = this.admission.enterWindow(stop);
+          const releaseWindow = typeof window === 'function' ? window : await window;
           this.spawn(container, releaseWindow);
         }
         return stop.aborted ? 'interrupted' : 'completed';
@@ -148,11 +150,18 @@ export class SweepExecution {
     }
   }
 
-  /** Pauses while outside the time windows. False when the sweep was stopped meanwhile. */
-  private async waitUntilAllowed(): Promise<boolean> {
+  /**
+   * Whether the sweep may take its next container: at once (no promise) when it may, or after a
+   * pause while outside the time windows. False when the sweep was stopped meanwhile.
+   */
+  private mayGoOn(): boolean | Promise<boolean> {
     const allowed = this.opts.isAllowedNow;
     if (this.stop.signal.aborted) return false;
     if (!allowed || allowed()) return true;
+    return this.pauseUntilAllowed(allowed);
+  }
+
+  private async pauseUntilAllowed(allowed: () => boolean): Promise<boolean> {
     this.paused = true;
     this.active.stop();
     this.log.info({ code: 'SKIPPED_WINDOW' }, 'sweep paused: outside its time windows');
@@ -189,7 +198,12 @@ export class SweepExecution {
       const peers = admitted.peers;
       // From here on the container runs to its end even if the sweep is stopped: a repair is
       // never cut in the middle, and only finished containers move the watermark.
-      const outcome = await processContainer(this.step, ref, { reqId, ...(peers ? { peers } : {}) }).finally(() => this.opts.onContainerDone?.(ref));
+      let outcome;
+      try {
+        outcome = await processContainer(this.step, ref, peers ? { reqId, peers } : { reqId });
+      } finally {
+        this.opts.onContainerDone?.(ref);
+      }
       countOutcome(this.counts, outcome);
       this.opts.onContainerOutcome?.(outcome);
       this.watermark.complete(ticket);

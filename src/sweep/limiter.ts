@@ -124,12 +124,31 @@ export class KeyedSemaphore {
       for (const key of held) this.releaseOne(key);
       throw err;
     }
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      for (const key of held) this.releaseOne(key);
-    };
+    return this.releaser(held);
+  }
+
+  /**
+   * Takes every key at once when all of them are free now (a holder slot left and nobody queued,
+   * so no waiter is overtaken), else takes nothing and returns undefined: the caller then waits
+   * in acquire(). Throws the signal's reason when it is aborted, as acquire() does. Nothing is
+   * ever held while waiting, so it cannot deadlock either. Spares the sweep a promise per key.
+   */
+  tryAcquire(keys: readonly string[], signal?: AbortSignal): Release | undefined {
+    if (signal?.aborted) throw signal.reason;
+    for (const key of keys) {
+      const state = this.keys.get(key);
+      if (state !== undefined && (state.holders >= this.capPerKey || state.waiters.length > 0)) return undefined;
+    }
+    const held = keys.length === 1 ? keys : [...new Set(keys)];
+    for (const key of held) {
+      let state = this.keys.get(key);
+      if (!state) {
+        state = { holders: 0, waiters: [] };
+        this.keys.set(key, state);
+      }
+      state.holders += 1;
+    }
+    return this.releaser(held);
   }
 
   /** Current holders of a key (for tests and debugging). */
@@ -140,6 +159,15 @@ export class KeyedSemaphore {
   /** Keys with state (held or awaited). */
   get size(): number {
     return this.keys.size;
+  }
+
+  private releaser(held: readonly string[]): Release {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      for (const key of held) this.releaseOne(key);
+    };
   }
 
   private acquireOne(key: string, signal?: AbortSignal): Promise<void> {

@@ -57,13 +57,15 @@ export async function processContainer(
   ref: ContainerRef,
   ctx: ProbeContext,
 ): Promise<ContainerOutcome> {
-  const log = deps.log.child({ cid: ref.cid, reqId: ctx.reqId });
-  const report = await probeSafely(deps, ref, ctx, log);
+  // The container's logger is made only when something is logged: a healthy container logs nothing.
+  const childLog = (): Logger => deps.log.child({ cid: ref.cid, reqId: ctx.reqId });
+  const report = await probeSafely(deps, ref, ctx, childLog);
   countProbe(deps.metrics, report);
   const verdict = verdictCode(report);
   countDecision(deps.metrics, verdict);
   if (report.verdict === 'healthy') return { report, final: report };
 
+  const log = childLog();
   log.info({ verdict: report.verdict, code: verdict, reason: report.reason, account: ref.account, container: ref.container }, 'container not healthy');
   const journaled = await appendSafely(deps, detectionEntry(report, ctx.reqId, deps.now()), log);
   if (!journaled) {
@@ -119,11 +121,11 @@ async function reservationSaved(gate: RepairGate): Promise<void> {
   }
 }
 
-async function probeSafely(deps: ContainerStepDeps, ref: ContainerRef, ctx: ProbeContext, log: Logger): Promise<ContainerReport> {
+async function probeSafely(deps: ContainerStepDeps, ref: ContainerRef, ctx: ProbeContext, log: () => Logger): Promise<ContainerReport> {
   try {
     return await deps.probe(ref, ctx);
   } catch (err) {
-    log.warn({ err }, 'probe failed');
+    log().warn({ err }, 'probe failed');
     return failedProbeReport(ref, ctx.peers ?? [], err);
   }
 }
@@ -165,7 +167,15 @@ export function failedProbeReport(ref: ContainerRef, peers: readonly PeerId[], e
 /** probes_total per replica health (or one `error`), detections_total per unseen/damaged replica and election problem. */
 export function countProbe(metrics: Metrics, report: ContainerReport): void {
   if (report.error) metrics.probes.inc({ result: 'error' });
-  else for (const replica of report.replicas) metrics.probes.inc({ result: replica.health });
+  else {
+    // The healthy replicas in one increment (most containers have only those).
+    let ok = 0;
+    for (const replica of report.replicas) {
+      if (replica.health === 'ok') ok += 1;
+      else metrics.probes.inc({ result: replica.health });
+    }
+    if (ok > 0) metrics.probes.inc({ result: 'ok' }, ok);
+  }
   for (const replica of report.replicas) if (replica.health !== 'ok') metrics.detections.inc({ kind: replica.health });
   const problem = report.election?.problem;
   if (problem) metrics.detections.inc({ kind: problem });
