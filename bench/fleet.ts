@@ -57,6 +57,11 @@ export interface FleetRun {
   /** ZooKeeper packets received by the server during the steady epoch (pings included). */
   readonly zkPackets: number;
   readonly zkPacketsPerContainer: number;
+  /**
+   * The slowest member's own walk rate in the steady epoch / probesPerSecond: below ~0.9 the
+   * host (CPU, latency), not the cap, set the pace, and the ratio measures the host.
+   */
+  readonly capReached: number;
   /** Cores used during the steady epoch: all daemons, simulator, ZooKeeper, everything else. */
   readonly cores: { readonly daemons: number; readonly sim: number; readonly zookeeper: number; readonly other: number };
 }
@@ -156,8 +161,11 @@ export function walksOf(lines: readonly (readonly string[])[], epoch: number, st
     let open: { startS: number; owned: number } | null = null;
     for (const line of ofMember) {
       const v = parseLine(line);
-      if (!v || v.epoch !== epoch || typeof v.time !== 'number') continue;
-      const at = (v.time - startMs) / 1000;
+      if (!v) continue;
+      // The daemon logs ISO times (src/log.ts); epoch milliseconds are read too.
+      const time = typeof v.time === 'string' ? Date.parse(v.time) : typeof v.time === 'number' ? v.time : NaN;
+      if (v.epoch !== epoch || !Number.isFinite(time)) continue;
+      const at = (time - startMs) / 1000;
       if (v.msg === 'fleet: walk started') {
         if (open) walks.push({ member: k + 1, ...open, endS: null, probed: null, marked: null });
         open = { startS: at, owned: typeof v.owned === 'number' ? v.owned : 0 };
@@ -169,6 +177,12 @@ export function walksOf(lines: readonly (readonly string[])[], epoch: number, st
     if (open) walks.push({ member: k + 1, ...open, endS: null, probed: null, marked: null });
   });
   return walks;
+}
+
+/** The slowest member's walk rate / the cap (walks without an end or with no probe count are left out). Pure. */
+export function capReached(walks: readonly WalkFigures[], probesPerSecond: number): number {
+  const rates = walks.filter((w) => w.endS !== null && w.probed !== null && w.endS > w.startS).map((w) => (w.probed as number) / ((w.endS as number) - w.startS));
+  return rates.length === 0 ? 0 : Math.min(...rates) / probesPerSecond;
 }
 
 /** The server's Received packet count (`srvr`), or NaN when it did not answer. */
@@ -195,6 +209,7 @@ export async function runFleetPhase(opts: FleetBenchOptions): Promise<FleetResul
       opts.progress(`(i) fleet of ${members}: ${opts.containers.toLocaleString('en-US')} containers, probesPerSecond ${opts.probesPerSecond} and concurrency ${opts.concurrency} per member`);
       const run = await oneFleet(opts, members, root, sim.url, sim.namespace, sim.child.pid, zk, sharesOf(perBucket, memberIds(members)));
       opts.progress(`    split ${run.shares.join(' / ')} containers (bound ${run.splitBound.toFixed(3)}); startup epoch ${run.startup.seconds.toFixed(1)} s (${run.startup.probed} probed); steady epoch ${run.steady.seconds.toFixed(1)} s (${run.steady.probed} probed): ${Math.round(run.containersPerSecond)} containers/s, ZooKeeper ${run.zkPackets} packets (${run.zkPacketsPerContainer.toFixed(4)} per container); cores daemons ${run.cores.daemons.toFixed(2)} sim ${run.cores.sim.toFixed(2)} zk ${run.cores.zookeeper.toFixed(2)} others ${run.cores.other.toFixed(2)}`);
+      if (run.capReached < 0.9) opts.progress(`    !!! a member walked at ${(run.capReached * 100).toFixed(0)} % of probesPerSecond: the host, not the cap, set the pace (cores used by others ${run.cores.other.toFixed(2)}); the ratio below measures the host`);
       for (const w of run.walks) opts.progress(`      member ${w.member}: walk ${w.startS.toFixed(1)} s → ${w.endS?.toFixed(1) ?? '?'} s, ${w.owned} buckets owned, ${w.probed ?? '?'} probed, ${w.marked ?? '?'} recorded`);
       runs.push(run);
     }
@@ -220,7 +235,9 @@ async function oneFleet(opts: FleetBenchOptions, members: number, dir: string, u
       const config = {
         proxy: { url, namespace },
         account: { url },
-        probe: { concurrency: opts.concurrency, probesPerSecond: opts.probesPerSecond },
+        // The cap under test is probesPerSecond: the per-service cap is opened to the concurrency
+        // (at its default 4 over the simulator's 6 services, 8 containers at most are in flight).
+        probe: { concurrency: opts.concurrency, probesPerSecond: opts.probesPerSecond, perServiceConcurrency: opts.concurrency },
         // Every 2 s: the leader starts the next epoch as soon as the current one is complete.
         schedule: { cron: '*/2 * * * * *', runAtStart: true },
         fleet: { zookeeper: zk.connect, root: `/bench/fleet-${members}`, memberId: memberIds(members)[k - 1], sessionTimeoutMs: 10_000 },
@@ -265,17 +282,18 @@ async function oneFleet(opts: FleetBenchOptions, members: number, dir: string, u
     machine.start();
     const steady = await epochEnd(2);
     const zkPackets = (await zkReceived(server.port)) - received0;
-    const shares = meters.map((m) => m.stop());
+    const cpu = meters.map((m) => m.stop());
     const busy = machine.stop();
-    const daemonCores = shares.slice(0, members).reduce((a, b) => a + b, 0);
-    const simCores = shares[members] ?? 0;
-    const zkCores = shares[members + 1] ?? 0;
+    const daemonCores = cpu.slice(0, members).reduce((a, b) => a + b, 0);
+    const simCores = cpu[members] ?? 0;
+    const zkCores = cpu[members + 1] ?? 0;
     const { startedAtMs: _s1, ...startupFigures } = startup;
     const { startedAtMs, ...steadyFigures } = steady;
     return {
       members,
       shares,
       splitBound: opts.containers / members / Math.max(...shares),
+      capReached: capReached(walksOf(fleetLines, 2, startedAtMs), opts.probesPerSecond),
       walks: walksOf(fleetLines, 2, startedAtMs),
       startup: startupFigures,
       steady: steadyFigures,

@@ -2,7 +2,7 @@
 // from the completing member's summary line, the walks read from the members' lines, and the
 // containers each member owns under the rendezvous split.
 import { describe, expect, it } from 'vitest';
-import { epochSummary, fleetRatios, memberIds, sharesOf, walksOf } from '../../bench/fleet.js';
+import { capReached, epochSummary, fleetRatios, memberIds, sharesOf, walksOf } from '../../bench/fleet.js';
 import { BUCKETS } from '../../src/fleet/buckets.js';
 
 const summaryLine = (epoch: number, startedAt: string, endedAt: string, probed = 20_000): string =>
@@ -41,7 +41,8 @@ describe('epochSummary', () => {
 
 describe('walksOf', () => {
   const t0 = Date.parse('2026-12-02T18:00:00.000Z');
-  const line = (msg: string, epoch: number, at: number, fields: Record<string, number> = {}): string => JSON.stringify({ level: 30, time: t0 + at, epoch, ...fields, msg });
+  // As the daemon logs them: ISO times (src/log.ts).
+  const line = (msg: string, epoch: number, at: number, fields: Record<string, number> = {}): string => JSON.stringify({ level: 30, time: new Date(t0 + at).toISOString(), epoch, ...fields, msg });
 
   it('pairs each member\'s walk start with its end, in the epoch asked for, times from the epoch start', () => {
     const lines = [
@@ -52,6 +53,19 @@ describe('walksOf', () => {
       { member: 1, startS: 0.1, endS: 25.1, owned: 2048, probed: 10_000, marked: 2048 },
       { member: 2, startS: 0.3, endS: null, owned: 2048, probed: null, marked: null },
     ]);
+  });
+});
+
+describe('capReached', () => {
+  const walk = (startS: number, endS: number | null, probed: number | null) => ({ member: 1, startS, endS, owned: 1, probed, marked: 1 });
+
+  it.each([
+    ['every member at its cap', [walk(0, 10, 4000), walk(0.2, 10.2, 4000)], 1],
+    ['the slowest member sets the figure', [walk(0, 10, 4000), walk(0, 20, 4000)], 0.5],
+    ['a walk without an end is left out', [walk(0, 10, 3600), walk(0, null, null)], 0.9],
+    ['no finished walk', [walk(0, null, null)], 0],
+  ] as const)('%s', (_, walks, expected) => {
+    expect(capReached(walks, 400)).toBeCloseTo(expected, 6);
   });
 });
 
