@@ -181,7 +181,8 @@ export function walksOf(lines: readonly (readonly string[])[], epoch: number, st
 
 /** The slowest member's walk rate / the cap (walks without an end or with no probe count are left out). Pure. */
 export function capReached(walks: readonly WalkFigures[], probesPerSecond: number): number {
-  const rates = walks.filter((w) => w.endS !== null && w.probed !== null && w.endS > w.startS).map((w) => (w.probed as number) / ((w.endS as number) - w.startS));
+  // Walks that probed nothing (a member finding its buckets done) say nothing of the pace.
+  const rates = walks.filter((w) => w.endS !== null && w.probed !== null && w.probed > 0 && w.endS > w.startS).map((w) => (w.probed as number) / ((w.endS as number) - w.startS));
   return rates.length === 0 ? 0 : Math.min(...rates) / probesPerSecond;
 }
 

@@ -63,6 +63,7 @@ describe('capReached', () => {
     ['every member at its cap', [walk(0, 10, 4000), walk(0.2, 10.2, 4000)], 1],
     ['the slowest member sets the figure', [walk(0, 10, 4000), walk(0, 20, 4000)], 0.5],
     ['a walk without an end is left out', [walk(0, 10, 3600), walk(0, null, null)], 0.9],
+    ['a walk that probed nothing is left out', [walk(0, 10, 3600), walk(10, 11, 0)], 0.9],
     ['no finished walk', [walk(0, null, null)], 0],
   ] as const)('%s', (_, walks, expected) => {
     expect(capReached(walks, 400)).toBeCloseTo(expected, 6);

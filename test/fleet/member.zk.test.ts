@@ -92,6 +92,8 @@ describe.skipIf(!tools.ok)('fleet member (real ZooKeeper)', () => {
     await until('epoch 1 seen', () => a.epoch?.epoch === 1 && b.epoch?.epoch === 1);
     expect(await leader.startEpoch()).toBeNull(); // epoch 1 still running
     await a.markDone(1, a.ownedBuckets(), { probed: 10, damaged: 1, repairs: 1, unknown: 0 });
+    // The marker sees its own buckets done as soon as markDone returns (its walker must not walk them again).
+    expect([...a.ownedBuckets()].every((bucket) => a.isDone(bucket))).toBe(true);
     await b.markDone(1, b.ownedBuckets(), { probed: 5, damaged: 0, repairs: 0, unknown: 1 });
     await until('epoch complete', () => a.doneBuckets() === BUCKETS && b.epoch?.summary !== undefined);
     expect(b.epoch?.summary).toMatchObject({ epoch: 1, probed: 15, damaged: 1, repairs: 1, unknown: 1, members: 2 });
