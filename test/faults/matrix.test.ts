@@ -290,7 +290,22 @@ describe('fault matrix: failing meta2 services', () => {
   });
 
   it('a truncated (malformed JSON) answer makes that replica unseen: unknown, no repair', async () => {
-    const w = await start({ containers: [box('c1', [S1, S2, S3])], faults: [{ kind: 'malformed-json', service: S2, count: 1 }] });
+    // The one bad answer is armed as the probe reads S2: the sweep's proxy check sends \`has\` to the
+    // first peer located, S2 one time in three (the peers come shuffled), and must not meet it.
+    let armed = false;
+    const w: World = await start({
+      containers: [box('c1', [S1, S2, S3])],
+      wrapProxy: (p) => ({
+        ...p,
+        getProperties: (r, peer, o) => {
+          if (peer === S2 && !armed) {
+            armed = true;
+            w.sim.inject({ kind: 'malformed-json', service: S2, count: 1 });
+          }
+          return p.getProperties(r, peer, o);
+        },
+      }),
+    });
     await w.sweep();
     expect(w.swept.get(cid('c1'))).toBe('unknown');
     expect(await w.counts(PROBES, 'result')).toEqual({ ok: 2, unreachable: 1 });
