@@ -245,24 +245,8 @@ export class Sweeper {
     // Probe and verification read through the same transport; repairs go through the proxy. The
     // required keys and how an empty table reads follow the line, known once the sweep's check ran.
     const probeWith = this.prober(config);
-    const verify = (ref: ContainerRef, reqId: string) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId });
     const controls = this.opts.controls;
-    const repair = (report: ContainerReport, { reqId, beforeFirstMutation }: RepairContext, dryRun: boolean) =>
-      repairContainer(repairProxy, report, {
-        dryRun,
-        journal: repairJournal(journal, { evidenceMaxBytes: config.journal.evidenceMaxBytes }),
-        probe: (ref) => verify(ref, reqId),
-        reqId,
-        ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
-        // The operator controls are asked again right before every mutating request: a
-        // suspension or a breaker that starts mid-repair stops it before its next step.
-        ...(controls ? { beforeEachMutation: () => controls.assertMayMutate() } : {}),
-        log: log.child({ cid: report.ref.cid, reqId }),
-        metrics,
-        verifyAttempts: config.repair.verifyAttempts,
-        verifyDelayMs: config.repair.verifyDelayMs,
-        awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
-      });
+    const repair = this.repairer(config, repairProxy);
     // Before the first probe of each sweep (and so before any repair), the proxy shows its line:
     // a 4.2.x/4.3.x one (service_id ignored) stops the sweep unless replicas are read natively;
     // with the proxy transport, any later sign of one stops it too.
@@ -345,22 +329,23 @@ export class Sweeper {
   }
 
   /**
-   * The suspects lane's repairs (or, dryRun, previews) with `config`'s verification settings,
-   * through the proxy unfenced: the lane does not run in fleet mode.
+   * Repairs (or, dryRun, previews) with `config`'s verification settings, through `proxy`: a
+   * sweep's fenced one in fleet mode, else the proxy calls (the suspects lane does not run in
+   * fleet mode). The operator controls are asked again right before every mutating request: a
+   * suspension or a breaker that starts mid-repair stops it before its next step.
    */
-  private repairer(config: Config): (report: ContainerReport, ctx: RepairContext, dryRun: boolean) => Promise<RepairResult> {
+  private repairer(config: Config, proxy: ProxyApi = this.calls): (report: ContainerReport, ctx: RepairContext, dryRun: boolean) => Promise<RepairResult> {
     const { log, metrics, journal } = this.opts;
     // Probe and verification read through the same transport, as the line of the proxy requires.
     const probeWith = this.prober(config);
     const controls = this.opts.controls;
     return (report, { reqId, beforeFirstMutation }, dryRun) =>
-      repairContainer(this.calls, report, {
+      repairContainer(proxy, report, {
         dryRun,
         journal: repairJournal(journal, { evidenceMaxBytes: config.journal.evidenceMaxBytes }),
         probe: (ref) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId }),
         reqId,
         ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
-        // As in a sweep: a control that begins mid-repair stops it before its next mutation.
         ...(controls ? { beforeEachMutation: () => controls.assertMayMutate() } : {}),
         log: log.child({ cid: report.ref.cid, reqId }),
         metrics,
