@@ -15,7 +15,7 @@ import { journalRotation } from '../journal/rotation-options.js';
 import type { Logger } from '../log.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { ServiceHealth } from '../metrics/service-health.js';
-import { Suspects } from '../sweep/suspects.js';
+import { SUSPECTS_FILE, Suspects } from '../sweep/suspects.js';
 import { SuspectsLane } from './suspects-lane.js';
 import { ServiceHealthFile } from './service-health-file.js';
 import { SweepScheduler } from '../schedule/scheduler.js';
@@ -102,7 +102,7 @@ export class Daemon {
     this.storage = new StorageHealth({
       metrics: this.metrics,
       log: stateLog,
-      paths: { journal: c.journal.path, repair_history: join(c.state.dir, GATE_FILE), sweep_position: join(c.state.dir, STATE_FILE), controls: join(c.state.dir, CONTROLS_FILE) },
+      paths: { journal: c.journal.path, repair_history: join(c.state.dir, GATE_FILE), sweep_position: join(c.state.dir, STATE_FILE), controls: join(c.state.dir, CONTROLS_FILE), suspects: join(c.state.dir, SUSPECTS_FILE) },
     });
     const journalSink = this.storage.journal(this.status.journal);
     this.controls = new ControlService({
@@ -153,7 +153,11 @@ export class Daemon {
       busy: () => this.stopping !== null || this.scheduler.isRunning(),
       limiter: () => this.sweeper.probeLimiter(this.config),
       onOutcome: (outcome) => this.serviceHealth.observe(outcome),
-      onSaved: () => void this.serviceHealthFile.save(),
+      onSaved: () => {
+        this.storage.ok('suspects');
+        void this.serviceHealthFile.save();
+      },
+      onSaveFailed: (err) => this.storage.failed('suspects', err),
       metrics: this.metrics,
       log: this.log.child({ component: 'suspects' }),
     });

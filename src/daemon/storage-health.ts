@@ -1,11 +1,11 @@
 // Whether the daemon can write what it must write: the journal, the repair history, the sweep
-// position and the operator controls. A failed write (disk full, read-only filesystem, I/O error)
+// position, the operator controls and the suspects list. A failed write (disk full, read-only filesystem, I/O error)
 // makes the daemon unready with the reason, sets oio_repaird_storage_writable{file} to 0 and logs
 // once; repairs stop by themselves (no journal line, or no saved reservation, means no mutating
-// request); controls that cannot be saved hold in memory only (lost at a restart). While a file
+// request); controls and suspects that cannot be saved hold in memory only (lost at a restart). While a file
 // is failing, a small write probe in its directory runs every few seconds, so the daemon notices
 // on its own when space is back, even between sweeps; the next real write confirms it. The repair
-// history and the controls retry their own save instead (a probe would not put their state on disk).
+// history, the controls and the suspects list retry their own save instead (a probe would not put their state on disk).
 import { open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -30,6 +30,7 @@ const LABELS: Readonly<Record<StorageFile, string>> = {
   repair_history: 'the repair history',
   sweep_position: 'the sweep position',
   controls: 'the operator controls',
+  suspects: 'the suspects list',
 };
 
 /** What a failing file costs, for the log line and /readyz. */
@@ -38,10 +39,14 @@ const CONSEQUENCE: Readonly<Record<StorageFile, string>> = {
   repair_history: 'no repairs until it can be written',
   sweep_position: 'no repairs until it can be written',
   controls: 'the suspension and the circuit breaker hold in memory only, a restart would lose them',
+  suspects: 'the suspects are re-checked from memory only, a restart would lose the list',
 };
 
+/** Files whose failure costs only what a restart would lose: repairs go on. */
+const REPAIRS_GO_ON: ReadonlySet<StorageFile> = new Set<StorageFile>(['controls', 'suspects']);
+
 /** Files that save themselves again (the directory probe would not save their state). */
-const RETRY_THEIR_OWN_SAVE: ReadonlySet<StorageFile> = new Set<StorageFile>(['repair_history', 'controls']);
+const RETRY_THEIR_OWN_SAVE: ReadonlySet<StorageFile> = new Set<StorageFile>(['repair_history', 'controls', 'suspects']);
 
 export class StorageHealth {
   private readonly opts: StorageHealthOptions;
@@ -77,8 +82,9 @@ export class StorageHealth {
   problem(): string | undefined {
     if (this.failing.size === 0) return undefined;
     const parts = [...this.failing].map(([file, message]) => `cannot write ${LABELS[file]} ${this.opts.paths[file]} (${message})`);
-    const onlyControls = [...this.failing.keys()].every((file) => file === 'controls');
-    return `${parts.join('; ')}: ${onlyControls ? CONSEQUENCE.controls : 'repairs stopped'}`;
+    const files = [...this.failing.keys()];
+    const consequence = files.every((file) => REPAIRS_GO_ON.has(file)) ? files.map((file) => CONSEQUENCE[file]).join('; ') : 'repairs stopped';
+    return `${parts.join('; ')}: ${consequence}`;
   }
 
   /** Wraps a journal so that its appends report here. */

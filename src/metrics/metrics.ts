@@ -20,7 +20,7 @@ export const PROXY_ROUTES = [
 ] as const;
 export const CODE_CLASSES = ['2xx', '3xx', '4xx', '5xx', 'error'] as const;
 /** Values of the `file` label of the storage metrics: what the daemon writes to disk. */
-export const STORAGE_FILES = ['journal', 'repair_history', 'sweep_position', 'controls'] as const;
+export const STORAGE_FILES = ['journal', 'repair_history', 'sweep_position', 'controls', 'suspects'] as const;
 export type StorageFile = (typeof STORAGE_FILES)[number];
 
 export interface Metrics {

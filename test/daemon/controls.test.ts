@@ -23,7 +23,7 @@ async function setup() {
   const storage = new StorageHealth({
     metrics,
     log,
-    paths: { journal: join(dir, 'j'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'controls.json') },
+    paths: { journal: join(dir, 'j'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'controls.json'), suspects: join(dir, 'suspects.json') },
     probeIntervalMs: 60_000,
   });
   const config = configSchema.parse({ proxy: { url: 'http://127.0.0.1:6006', namespace: 'OPENIO' }, state: { dir }, breaker: { maxDamagedContainers: 1 } });

@@ -20,7 +20,7 @@ describe('StorageHealth', () => {
     const metrics = createMetrics({ defaultMetrics: false });
     const { log, lines } = capturingLogger();
     const dir = await tempDir();
-    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'c') }, probeIntervalMs: 60_000 });
+    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'c'), suspects: join(dir, 'x') }, probeIntervalMs: 60_000 });
     let fail = true;
     const journal = health.journal({ append: async () => { if (fail) throw enospc(); } });
     expect(health.problem()).toBeUndefined();
@@ -42,13 +42,37 @@ describe('StorageHealth', () => {
     const { log } = capturingLogger();
     const base = await tempDir();
     const dir = join(base, 'not-yet');
-    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'c') }, probeIntervalMs: 10 });
+    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'c'), suspects: join(dir, 'x') }, probeIntervalMs: 10 });
     health.failed('sweep_position', new Error('EROFS: read-only file system'));
     await new Promise((r) => setTimeout(r, 50));
     expect(health.problem()).toMatch(/sweep position/);
     await mkdir(dir);
     await waitUntil('the probe to succeed', () => health.problem() === undefined, { timeoutMs: 5000 });
     expect(await gauge(metrics, 'sweep_position')).toBe(1);
+    health.close();
+  });
+
+  it('a suspects list that cannot be saved costs only what a restart would lose: repairs go on, until a save works', async () => {
+    const metrics = createMetrics({ defaultMetrics: false });
+    const { log, lines } = capturingLogger();
+    const dir = await tempDir();
+    const health = new StorageHealth({ metrics, log, paths: { journal: join(dir, 'j.jsonl'), repair_history: join(dir, 'g'), sweep_position: join(dir, 's'), controls: join(dir, 'c'), suspects: join(dir, 'suspects.json') }, probeIntervalMs: 10 });
+    health.failed('suspects', new Error('EROFS: read-only file system'));
+    health.failed('suspects', new Error('EROFS: read-only file system'));
+    expect(health.problem()).toMatch(/^cannot write the suspects list .*suspects\.json \(.*EROFS.*\): the suspects are re-checked from memory only, a restart would lose the list$/);
+    expect(await gauge(metrics, 'suspects')).toBe(0);
+    expect(lines.filter((l) => l['msg'] === 'cannot write the suspects list: the suspects are re-checked from memory only, a restart would lose the list')).toHaveLength(1);
+    // With the controls failing too, both consequences are said; repairs still go on.
+    health.failed('controls', new Error('EROFS: read-only file system'));
+    expect(health.problem()).toMatch(/: the suspects are re-checked from memory only, a restart would lose the list; the suspension and the circuit breaker hold in memory only/);
+    expect(health.problem()).not.toMatch(/repairs stopped/);
+    // The lane saves again on its own: the directory probe must not clear it.
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await gauge(metrics, 'suspects')).toBe(0);
+    health.ok('suspects');
+    health.ok('controls');
+    expect(health.problem()).toBeUndefined();
+    expect(await gauge(metrics, 'suspects')).toBe(1);
     health.close();
   });
 });
