@@ -140,3 +140,43 @@ describe('KeyedSemaphore', () => {
     expect(sem.holders('a')).toBe(0);
   });
 });
+
+describe('KeyedSemaphore.tryAcquire (the sweep\'s way in when slots are free)', () => {
+  it('takes every key at once when all are free, duplicates once, and its release gives them back once', () => {
+    const sem = new KeyedSemaphore(2);
+    const release = sem.tryAcquire(['b', 'a', 'b']);
+    expect(release).toBeTypeOf('function');
+    expect([sem.holders('a'), sem.holders('b')]).toEqual([1, 1]);
+    release?.();
+    release?.();
+    expect([sem.holders('a'), sem.holders('b'), sem.size]).toEqual([0, 0, 0]);
+  });
+
+  it('takes nothing when one key is at its cap', async () => {
+    const sem = new KeyedSemaphore(1);
+    const hold = await sem.acquire(['b']);
+    expect(sem.tryAcquire(['a', 'b'])).toBeUndefined();
+    expect(sem.holders('a')).toBe(0);
+    hold();
+    expect(sem.tryAcquire(['a', 'b'])).toBeTypeOf('function');
+  });
+
+  it('never overtakes a waiter: a released slot goes to it, not to tryAcquire', async () => {
+    const sem = new KeyedSemaphore(1);
+    const hold = await sem.acquire(['a']);
+    const waiting = sem.acquire(['a']);
+    hold(); // the slot passes straight to the waiter
+    expect(sem.tryAcquire(['a'])).toBeUndefined();
+    (await waiting)();
+    expect(sem.size).toBe(0);
+  });
+
+  it('throws the reason of an aborted signal, as acquire rejects with it, and takes nothing', () => {
+    const sem = new KeyedSemaphore(1);
+    const ac = new AbortController();
+    const reason = new Error('sweep stopped');
+    ac.abort(reason);
+    expect(() => sem.tryAcquire(['a'], ac.signal)).toThrow(reason);
+    expect(sem.size).toBe(0);
+  });
+});
