@@ -31,7 +31,7 @@ import { RateLimiter } from '../sweep/limiter.js';
 import { RepairGate, type GateSnapshot, type RepairPolicy } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
 import { bindBudgetGauge } from '../sweep/sweep-metrics.js';
-import { runSweep, type SweepOptions, type SweepSummary } from '../sweep/sweep.js';
+import { runSweep, type SweepOptions, type SweepPause, type SweepSummary } from '../sweep/sweep.js';
 import { DiscoveredAccountService } from './account-service.js';
 
 export function repairPolicy(config: Config): RepairPolicy {
@@ -293,6 +293,13 @@ export class Sweeper {
     const isAllowedNow = allowed || inWindow || controls
       ? () => (allowed?.() ?? true) && (inWindow?.() ?? true) && (controls?.probingAllowed() ?? true)
       : undefined;
+    // The first gate that holds the sweep names its pause (fleet fence, time window, suspension).
+    const pauseReason = (): SweepPause =>
+      allowed && !allowed()
+        ? { code: 'FLEET_FENCED', why: 'fenced (fleet mode: its ZooKeeper session is lost or suspended)' }
+        : inWindow && !inWindow()
+          ? { code: 'SKIPPED_WINDOW', why: 'outside its time windows' }
+          : { code: 'SKIPPED_SUSPENDED', why: 'suspended by an operator (suspend.probe: false)' };
     const repairNow: RepairFn = (report, ctx) => repair(report, ctx, false);
     const limit = sweepTimeLimit(config, log, metrics);
     return runSweep(
@@ -317,7 +324,7 @@ export class Sweeper {
         perServiceConcurrency: config.probe.perServiceConcurrency,
         maxUnknownShare: config.probe.maxUnknownShare,
         progressIntervalMs: config.progress.intervalSeconds * 1000,
-        ...(isAllowedNow ? { isAllowedNow } : {}),
+        ...(isAllowedNow ? { isAllowedNow, pauseReason } : {}),
         // A paused sweep looks again every second: it goes on within a second of a suspension's
         // end (suspend.probe: false) or a `resume`, not up to 30 s later.
         pauseCheckMs: 1000,

@@ -18,8 +18,10 @@ import { progressFields, reportProgress } from './progress.js';
 import { sweepResult, walkedThrough, type SweepResult } from './result.js';
 import { emptyCounts, type SweepCheckpoint } from './state.js';
 import { publishContainerDone, publishSweepEnd, publishSweepStart } from './sweep-metrics.js';
-import type { SweepDeps, SweepError, SweepOptions, SweepSummary } from './types.js';
+import type { SweepDeps, SweepError, SweepOptions, SweepPause, SweepSummary } from './types.js';
 import { Watermark, type Ticket } from './watermark.js';
+
+const OUTSIDE_WINDOWS: SweepPause = { code: 'SKIPPED_WINDOW', why: 'outside its time windows' };
 
 export class SweepExecution {
   private readonly deps: SweepDeps;
@@ -164,7 +166,8 @@ export class SweepExecution {
   private async pauseUntilAllowed(allowed: () => boolean): Promise<boolean> {
     this.paused = true;
     this.active.stop();
-    this.log.info({ code: 'SKIPPED_WINDOW' }, 'sweep paused: outside its time windows');
+    const pause = this.opts.pauseReason?.() ?? OUTSIDE_WINDOWS;
+    this.log.info({ code: pause.code }, `sweep paused: ${pause.why}`);
     void this.checkpoints.save();
     try {
       while (!allowed()) await this.clock.sleep(this.opts.pauseCheckMs ?? 30_000, this.stop.signal);
@@ -174,7 +177,7 @@ export class SweepExecution {
       this.paused = false;
     }
     this.active.start();
-    this.log.info('sweep resumed: inside its time windows');
+    this.log.info({ code: pause.code }, `sweep resumed: no longer ${pause.why}`);
     return true;
   }
 

@@ -8,7 +8,7 @@ import type { SweepDeps, SweepOptions, SweepSummary } from './types.js';
 
 export type { LocateFn } from './admission.js';
 export { sweepResult, sweepSucceeded, type SweepResult } from './result.js';
-export type { SweepDeps, SweepError, SweepOptions, SweepSummary } from './types.js';
+export type { SweepDeps, SweepError, SweepOptions, SweepPause, SweepSummary } from './types.js';
 
 export async function runSweep(deps: SweepDeps, opts: SweepOptions): Promise<SweepSummary> {
   validateOptions(opts);

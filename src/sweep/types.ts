@@ -1,5 +1,6 @@
 // What a sweep is given (its dependencies and options) and what it returns (its summary).
 // The walk itself is src/sweep/execution.ts; runSweep (src/sweep/sweep.ts) is the entry point.
+import type { ReasonCode } from '../decisions/codes.js';
 import type { AccountFilter, SweepPosition } from '../discover/enumerate.js';
 import type { AccountApi, ContainerRef } from '../oio/types.js';
 import type { AdmissionLimits, LocateFn } from './admission.js';
@@ -27,6 +28,8 @@ export interface SweepOptions extends AdmissionLimits {
   readonly signal: AbortSignal;
   /** Time windows: while false the sweep pauses (takes no new container) and keeps its position. */
   readonly isAllowedNow?: () => boolean;
+  /** Why the sweep pauses, for its log line (default: outside its time windows). */
+  readonly pauseReason?: () => SweepPause;
   /** How often a paused sweep checks its window again (default 30 s). */
   readonly pauseCheckMs?: number;
   /** Account-service page size. */
@@ -78,4 +81,11 @@ export interface SweepError {
   readonly code: string;
   readonly message: string;
   readonly permanent?: boolean;
+}
+
+/** Why a sweep paused: its reason code and the words of its log lines. */
+export interface SweepPause {
+  readonly code: ReasonCode;
+  /** Ends "sweep paused: …" (for example "outside its time windows"). */
+  readonly why: string;
 }

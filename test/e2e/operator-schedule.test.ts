@@ -52,6 +52,9 @@ describe('blackouts, suspend.probe: false and sweep.maxDurationSeconds, live', (
 
     // The sweep starts at once and pauses before its first container.
     const paused = await daemon.waitForLog((l) => l.msg.startsWith('sweep paused'), { timeoutMs: 20_000, what: 'the sweep to pause' });
+    // It says why: the suspension, not a time window.
+    expect(paused['code']).toBe('SKIPPED_SUSPENDED');
+    expect(paused.msg).toBe('sweep paused: suspended by an operator (suspend.probe: false)');
     const progress = await daemon.waitForLog((l) => l.msg === 'sweep progress' && l['paused'] === true, { from: paused.index, timeoutMs: 20_000, what: 'a progress line while paused' });
     expect(progress['done']).toBe(0);
     expect(probeReads(sim.stats().byRoute), 'probes while suspended with suspend.probe: false').toBe(0);

@@ -3,6 +3,7 @@ import type { ContainerReport } from '../../src/probe/types.js';
 import { runSweep, sweepResult } from '../../src/sweep/sweep.js';
 import { unavailable } from '../discover/fake-accounts.js';
 import { ManualClock } from './manual-clock.js';
+import { capturingLogger } from '../helpers/capture-log.js';
 import { containerNames, Harness, indexOf, sample, tick, type Fate } from './harness.js';
 
 const tree3x10 = { a1: containerNames(10), a2: containerNames(10), a3: containerNames(10) };
@@ -338,6 +339,22 @@ describe('runSweep', () => {
     expect(pulledAtReopen).toBe(pulledAtPause);
     expect(summary.result).toBe('completed');
     expect(h.probed).toHaveLength(30);
+  });
+
+  it('says why it paused and why it goes on, with the reason code of the gate that held it', async () => {
+    const h = new Harness({ a: containerNames(12) });
+    const pauseReason = () => ({ code: 'SKIPPED_SUSPENDED' as const, why: 'suspended by an operator' });
+    let asked = 0;
+    const isAllowedNow = () => ++asked <= 5 || asked > 8; // containers 1-5, then 3 checks closed
+
+    const { log, lines } = capturingLogger();
+    const summary = await runSweep({ ...h.deps(), log }, h.options(new AbortController().signal, { isAllowedNow, pauseReason, pauseCheckMs: 1 }));
+    expect(summary.result).toBe('completed');
+    const said = lines.filter((l) => String(l['msg']).startsWith('sweep paused') || String(l['msg']).startsWith('sweep resumed'));
+    expect(said.map((l) => [l['msg'], l['code']])).toEqual([
+      ['sweep paused: suspended by an operator', 'SKIPPED_SUSPENDED'],
+      ['sweep resumed: no longer suspended by an operator', 'SKIPPED_SUSPENDED'],
+    ]);
   });
 
   it('stops while paused and keeps its position', async () => {
