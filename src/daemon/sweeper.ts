@@ -296,7 +296,7 @@ export class Sweeper {
     // The first gate that holds the sweep names its pause (fleet fence, time window, suspension).
     const pauseReason = (): SweepPause =>
       allowed && !allowed()
-        ? { code: 'FLEET_FENCED', why: 'fenced (fleet mode: its ZooKeeper session is lost or suspended)' }
+        ? { code: 'WAIT_FLEET_FENCED', why: 'fenced (fleet mode: its ZooKeeper session is lost or suspended)' }
         : inWindow && !inWindow()
           ? { code: 'SKIPPED_WINDOW', why: 'outside its time windows' }
           : { code: 'SKIPPED_SUSPENDED', why: 'suspended by an operator (suspend.probe: false)' };

@@ -52,7 +52,7 @@ export const REASON_CODES = {
   SKIPPED_NOT_JOURNALED: { kind: 'skip', meaning: 'the detection could not be written to the journal: no repair without a record' },
   SKIPPED_STALLED: { kind: 'skip', meaning: 'the container stalled `sweep.stallSkipAfter` sweeps in a row: not probed this sweep' },
   SKIPPED_FLEET_LOCK: { kind: 'skip', meaning: 'fleet mode: another member holds the container\'s fleet lock (it is repairing it): nothing sent, the next epoch looks again' },
-  FLEET_FENCED: { kind: 'wait', meaning: 'fleet mode: the member\'s ZooKeeper session is lost or suspended: its sweep pauses, no probe and no mutating request until the session is back' },
+  WAIT_FLEET_FENCED: { kind: 'wait', meaning: 'fleet mode: the member\'s ZooKeeper session is lost or suspended: its sweep pauses, no probe and no mutating request until the session is back' },
   SWEEP_MAX_DURATION: { kind: 'wait', meaning: 'the sweep lasted `sweep.maxDurationSeconds`: it stopped, saved its position, and resumes from there at the next scheduled slot' },
 
   // Escalations: an action was proven useless.
