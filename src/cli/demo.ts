@@ -31,7 +31,7 @@ export function demoConfigYaml(proxyUrl: string, namespace: string, stateDir: st
 proxy: { url: "${proxyUrl}", namespace: "${namespace}", requestTimeoutMs: 5000 }
 schedule: { cron: "*/10 * * * * *", runAtStart: true }
 probe: { concurrency: 8, probesPerSecond: 100, perServiceConcurrency: 4 }
-repair: { mode: auto, budgetPerSweep: 10, budgetPerHour: 100, cooldownMinutes: 1, verifyDelayMs: 100, awaitMasterTimeoutMs: 5000 }
+repair: { mode: auto, maxPerSweep: 10, budgetPerHour: 100, cooldownMinutes: 1, verifyDelayMs: 100, awaitMasterTimeoutMs: 5000 }
 metrics: { listen: "${metricsListen}" }
 state: { dir: "${stateDir}" }
 progress: { intervalSeconds: 5 }

@@ -6,8 +6,8 @@ import { readDaemonState } from '../decisions/state-reader.js';
 import { explain, type Explanation } from '../decisions/explain.js';
 import { explainGates } from '../decisions/gates.js';
 import { loadConfig } from '../config/load.js';
+import { runtimeOptions } from '../config/runtime.js';
 import { EX_CONFIG, formatIssues } from '../config/errors.js';
-import { repairPolicy } from '../daemon/sweeper.js';
 import { escapeControl as esc } from '../escape.js';
 import { planRepair } from '../repair/plan.js';
 import { CONTAINER_OPTIONS, CONTAINER_OPTIONS_USAGE, parse } from './args.js';
@@ -77,7 +77,7 @@ unseen), 64 bad usage, 76 unsupported proxy, 78 bad configuration.`,
       const now = Date.now();
       const plan = planRepair(report);
       const state = await readDaemonState(config.state.dir);
-      const gates = explainGates({ policy: repairPolicy(config), windows: config.schedule.windows, timezone: config.schedule.timezone, blackouts: config.schedule.blackouts, stallSkipAfter: config.sweep.stallSkipAfter, state, report, now });
+      const gates = explainGates({ policy: runtimeOptions(config).policy, windows: config.schedule.windows, timezone: config.schedule.timezone, blackouts: config.schedule.blackouts, stallSkipAfter: config.sweep.stallSkipAfter, state, report, now });
       const explanation = explain({ report, plan, gates, now });
       if (values.json) println(io.stdout, JSON.stringify(explanation, null, 2));
       else println(io.stdout, formatExplanation(explanation, { report: formatReport(report), plan: formatPlan(plan) }, config.state.dir));

@@ -1,4 +1,7 @@
-// Opens the proxy client for one-shot commands (check, repair) from the common options.
+// Opens the proxy client for one-shot commands (check, repair) from the common options, with
+// the configuration they run with: the schema's defaults around that proxy (config/runtime.ts).
+import { defaultConfig } from '../config/runtime.js';
+import type { Config } from '../config/schema.js';
 import { createProxyClient, type ProxyClient } from '../oio/proxy-client.js';
 import type { ContainerRef } from '../oio/types.js';
 import { requiredKeysFor, traitsOf, type OioVersionSetting } from '../oio/versions.js';
@@ -13,18 +16,21 @@ export interface OpenedProxy {
   readonly proxy: ProxyClient;
   readonly url: string;
   readonly namespace: string;
+  /** The schema's defaults around this proxy: what the command runs with, as a daemon would. */
+  readonly config: Config;
   close(): Promise<void>;
 }
 
 export function openProxy(command: string, values: { proxy?: string; ns?: string; timeout?: string }, env: NodeJS.ProcessEnv): OpenedProxy {
   const url = proxyUrl(command, values.proxy, env);
   const namespace = namespaceName(command, values.ns, env);
-  const timeoutMs = intOption(command, 'timeout', values.timeout, 10_000, 100, 600_000);
+  const config = defaultConfig({ url, namespace });
+  const timeoutMs = intOption(command, 'timeout', values.timeout, config.proxy.requestTimeoutMs, 100, 600_000);
   // --timeout bounds each request in total (connect, headers, whole body), as the usage says.
   const client = createProxyClient({
-    url, namespace, connectTimeoutMs: Math.min(2000, timeoutMs), headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: timeoutMs,
+    url, namespace, connectTimeoutMs: Math.min(config.proxy.connectTimeoutMs, timeoutMs), headersTimeoutMs: timeoutMs, bodyTimeoutMs: timeoutMs, deadlineMs: timeoutMs,
   });
-  return { proxy: client, url, namespace, close: () => client.close() };
+  return { proxy: client, url, namespace, config, close: () => client.close() };
 }
 
 /** The probe options that follow the proxy's line. */

@@ -3,6 +3,7 @@
 // (and appended to --journal FILE when given). Exit 0 healthy at the end, 1 still damaged
 // (refused, failed, or dry-run with damage), 2 could not probe.
 import { randomUUID } from 'node:crypto';
+import { runtimeOptions } from '../config/runtime.js';
 import { errorMessage } from '../errors.js';
 import { escapeControl as esc } from '../escape.js';
 import { repairJournal } from '../journal/entries.js';
@@ -109,9 +110,12 @@ repaired through it.`,
         if (json) println(io.stdout, JSON.stringify(untouchedJson(before, plan, dryRun), null, 2));
         return exitCodeFor(before);
       }
+      // The daemon's repair settings (verification, wait for a master) from the same schema defaults.
+      const rt = runtimeOptions(opened.config);
       const result = await repairContainer(opened.proxy, before, {
+        ...rt.repair,
         dryRun,
-        journal: repairJournal(printingSink(io, json, file)),
+        journal: repairJournal(printingSink(io, json, file), { evidenceMaxBytes: rt.evidenceMaxBytes }),
         probe,
         reqId: `oio-repaird-cli-${randomUUID()}`,
       });

@@ -1,9 +1,7 @@
 // The replica transport of the one-shot commands (check, repair): `--transport proxy` (default)
-// or `native`, which reads each replica on its meta2's own port (src/native/) with the native
-// defaults (src/native/defaults.ts, as in the configuration) and --timeout as the per-request deadline.
-import { NATIVE_DEFAULTS } from '../native/defaults.js';
+// or `native`, which reads each replica on its meta2's own port (src/native/) with the
+// configuration's probe.native limits (the schema's defaults) and --timeout as the per-request deadline.
 import { openNative } from '../native/index.js';
-import { HTTP_DEFAULTS } from '../oio/http.js';
 import { prober, type Prober } from '../probe/transport.js';
 import { PROBE_TRANSPORTS, type ProbeTransport } from '../probe/types.js';
 import { intOption } from './args.js';
@@ -26,12 +24,13 @@ export function openTransport(command: string, values: { transport?: string; tim
     throw new UsageError(`--transport: ${JSON.stringify(name)} is not one of ${PROBE_TRANSPORTS.join(', ')}`, command);
   }
   if (name === 'proxy') return { name: 'proxy', probe: prober(opened.proxy), close: () => Promise.resolve() };
-  const timeoutMs = intOption(command, 'timeout', values.timeout, 10_000, 100, 300_000);
+  const { proxy, probe } = opened.config;
+  const timeoutMs = intOption(command, 'timeout', values.timeout, proxy.requestTimeoutMs, 100, 300_000);
   const native = openNative({
     namespace: opened.namespace,
-    connectTimeoutMs: Math.min(NATIVE_DEFAULTS.connectTimeoutMs, HTTP_DEFAULTS.connectTimeoutMs, timeoutMs),
+    connectTimeoutMs: Math.min(probe.native.connectTimeoutMs, proxy.connectTimeoutMs, timeoutMs),
     requestTimeoutMs: timeoutMs,
-    maxFrameBytes: NATIVE_DEFAULTS.maxFrameBytes,
+    maxFrameBytes: probe.native.maxFrameBytes,
     connectionsPerService: CLI_CONNECTIONS_PER_SERVICE,
   });
   return { name: 'native', probe: prober(opened.proxy, native.replicas), close: () => native.close() };

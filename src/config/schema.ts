@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { validateDetailed } from 'node-cron';
 import { z } from 'zod';
 import { blackoutProblem, type BlackoutEntry } from '../controls/blackouts.js';
-import { NATIVE_DEFAULTS } from '../native/defaults.js';
 import { OIO_VERSION_SETTINGS } from '../oio/versions.js';
 import { DEFAULT_REQUIRED_KEYS, PROBE_TRANSPORTS } from '../probe/types.js';
 import { isLoopbackHost, parseListen } from './listen.js';
@@ -16,8 +15,6 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 export const REPAIR_MODES = ['auto', 'report-only'] as const;
 
-/** metrics.maxConnections' default (also startHttpServer's when not given). */
-export const DEFAULT_METRICS_MAX_CONNECTIONS = 64;
 export const DEFAULT_STATE_DIR = '/var/lib/oio-repaird';
 export const JOURNAL_FILE_NAME = 'journal.jsonl';
 /** suspend.maxHours' default (also the CLI's limit when it applies a command without a config). */
@@ -92,7 +89,7 @@ const metricsSection = z
     listen: listenAddress.default('127.0.0.1:9464'),
     allowRemote: z.boolean().default(false),
     // Clients of /metrics held at once; more are closed on arrival. Part of the unit's LimitNOFILE sum.
-    maxConnections: int(1, 1024).default(DEFAULT_METRICS_MAX_CONNECTIONS),
+    maxConnections: int(1, 1024).default(64),
   })
   .superRefine((m, ctx) => {
     const parsed = parseListen(m.listen);
@@ -179,7 +176,7 @@ const repairSection = z
   .strictObject({
     mode: reloadable(z.enum(REPAIR_MODES).default('auto')),
     dryRun: reloadable(z.boolean().default(false)),
-    budgetPerSweep: reloadable(int(0, 1_000_000).default(50)),
+    maxPerSweep: reloadable(int(0, 1_000_000).default(50)),
     budgetPerHour: reloadable(int(0, 1_000_000).default(100)),
     cooldownMinutes: reloadable(int(0, 525_600).default(360)),
     maxAttempts: reloadable(int(1, 100).default(3)),
@@ -247,9 +244,9 @@ export const settingsSchema = z
         transport: reloadable(z.enum(PROBE_TRANSPORTS).default('proxy')),
         native: z
           .strictObject({
-            connectTimeoutMs: int(10, 60_000).default(NATIVE_DEFAULTS.connectTimeoutMs),
-            requestTimeoutMs: int(100, 300_000).default(NATIVE_DEFAULTS.requestTimeoutMs),
-            maxFrameBytes: int(4096, 1 << 30).default(NATIVE_DEFAULTS.maxFrameBytes),
+            connectTimeoutMs: int(10, 60_000).default(1000),
+            requestTimeoutMs: int(100, 300_000).default(5000),
+            maxFrameBytes: int(4096, 1 << 30).default(4 * 1024 * 1024),
           })
           .prefault({}),
       })

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { loadRunnableConfig } from '../config/preflight.js';
 import { formatIssues } from '../config/errors.js';
 import { configAfterReload, describeReload, diffSettings } from '../config/reload.js';
+import { runtimeOptions, type RuntimeOptions } from '../config/runtime.js';
 import type { Config } from '../config/schema.js';
 import { startHttpServer, type RunningHttpServer } from '../http/server.js';
 import { runbookPage } from '../http/runbook-page.js';
@@ -33,10 +34,10 @@ import { VERSION } from '../version.js';
 import { PROXY_HEARTBEAT_MS, proxyStaleLimitMs } from './readiness.js';
 import { SdNotify } from './sd-notify.js';
 import { StatusBoard } from './status.js';
-import { StallWatch, stallTimeoutMs } from './stall-watch.js';
+import { StallWatch } from './stall-watch.js';
 import { CONTROLS_FILE } from '../controls/store.js';
 import { ControlService } from './controls.js';
-import { repairPolicy, Sweeper } from './sweeper.js';
+import { Sweeper } from './sweeper.js';
 import { lockStateDir, type StateLock } from './state-lock.js';
 import { StorageHealth } from './storage-health.js';
 
@@ -53,6 +54,8 @@ export class Daemon {
   readonly metrics: Metrics;
   readonly log: Logger;
   private config: Config;
+  /** Every component's options from `config` (runtimeOptions): set at start and by each reload. */
+  private runtime: RuntimeOptions;
   private readonly opts: DaemonOptions;
   private readonly sweeper: Sweeper;
   private readonly journal: Journal;
@@ -89,14 +92,16 @@ export class Daemon {
     this.opts = opts;
     this.lock = lock;
     this.config = opts.config;
+    this.runtime = runtimeOptions(opts.config);
     this.log = opts.log;
     this.journal = journal;
     this.metrics = createMetrics({ version: VERSION });
     const c = this.config;
+    const rt = this.runtime;
     this.status = new StatusBoard(journal);
     this.serviceHealth = new ServiceHealth(this.metrics, this.log.child({ component: 'service-health' }));
     // Fleet mode only with a `fleet` section: without it, nothing of src/fleet/ runs.
-    this.fleet = c.fleet ? new Fleet({ config: c.fleet, namespace: c.proxy.namespace, log: this.log, metrics: this.metrics, limits: () => ({ maxPerHour: this.config.repair.budgetPerHour, maxPerSweep: this.config.repair.budgetPerSweep }) }) : null;
+    this.fleet = c.fleet ? new Fleet({ config: c.fleet, namespace: c.proxy.namespace, log: this.log, metrics: this.metrics, limits: () => this.runtime.fleetLimits }) : null;
     const stateLog = this.log.child({ component: 'state' });
     this.serviceHealthFile = new ServiceHealthFile(c.state.dir, this.serviceHealth, stateLog, (bad) => this.metrics.stateFileProblems.inc({ file: 'service_health', problem: bad.problem }));
     this.storage = new StorageHealth({
@@ -130,8 +135,8 @@ export class Daemon {
     this.state = this.storage.sweepState(new FileSweepStateStore(c.state.dir, stateLog, onBadPosition));
     this.history = new FileSweepHistory(c.state.dir, stateLog);
     this.stall = new StallWatch({
-      stallMs: stallTimeoutMs(c),
-      skipAfter: c.sweep.stallSkipAfter,
+      stallMs: rt.stall.stallMs,
+      skipAfter: rt.stall.skipAfter,
       stateDir: c.state.dir,
       log: this.log.child({ component: 'stall-watch' }),
       metrics: this.metrics,
@@ -139,15 +144,15 @@ export class Daemon {
     this.suspects = new Suspects({
       stateDir: c.state.dir,
       log: stateLog,
-      maxEntries: c.suspects.maxEntries,
-      clearAfterHealthy: c.suspects.clearAfterHealthy,
+      maxEntries: rt.suspects.maxEntries,
+      clearAfterHealthy: rt.suspects.clearAfterHealthy,
       onBadFile: (bad) => this.metrics.stateFileProblems.inc({ file: 'suspects', problem: bad.problem }),
     });
     this.suspectsLane = new SuspectsLane({
       suspects: this.suspects,
-      intervalMs: c.suspects.intervalSeconds * 1000,
-      maxPerRun: c.suspects.maxPerRun,
-      concurrency: c.suspects.concurrency,
+      intervalMs: rt.suspects.intervalMs,
+      maxPerRun: rt.suspects.maxPerRun,
+      concurrency: rt.suspects.concurrency,
       // Not in fleet mode: there each container belongs to one member's buckets, walked per epoch.
       step: () => (this.fleet === null && this.sweeper.unsupportedProxy === null ? this.sweeper.containerStep(this.config) : null),
       busy: () => this.stopping !== null || this.scheduler.isRunning(),
@@ -163,10 +168,7 @@ export class Daemon {
     });
     this.sd = new SdNotify({ log: this.log.child({ component: 'systemd' }), env: opts.env });
     this.scheduler = new SweepScheduler({
-      cron: c.schedule.cron,
-      timezone: c.schedule.timezone,
-      jitterSeconds: c.schedule.jitterSeconds,
-      runAtStart: c.schedule.runAtStart,
+      ...rt.schedule,
       log: this.log,
       // Fleet mode: the schedule makes the leader start the next epoch; members walk on their own.
       startSweep: () => (this.fleet ? this.fleet.onSchedule() : this.sweep()),
@@ -181,7 +183,8 @@ export class Daemon {
     try {
       // With the lock held, any temp file is from a write cut short by a crash.
       await removeStaleTempFiles(opts.config.state.dir, opts.log.child({ component: 'state' }));
-      journal = await Journal.open(opts.config.journal.path, journalRotation(opts.config, opts.log.child({ component: 'journal' })));
+      const settings = runtimeOptions(opts.config).journal;
+      journal = await Journal.open(settings.path, journalRotation(settings, opts.log.child({ component: 'journal' })));
     } catch (err) {
       await lock.release();
       throw err;
@@ -198,23 +201,24 @@ export class Daemon {
 
   private async startServices(): Promise<void> {
     const c = this.config;
+    const rt = this.runtime;
     await this.sweeper.restoreHistory();
     await this.controls.start();
     await this.restoreLastSweep();
     await this.serviceHealthFile.load();
     this.http = await startHttpServer({
-      listen: c.metrics.listen,
+      listen: rt.metricsServer.listen,
       registry: this.metrics.registry,
       readiness: () => this.readiness(),
       log: this.log.child({ component: 'http' }),
       pages: { '/': () => this.statusPage(), '/runbook': runbookPage },
-      maxConnections: c.metrics.maxConnections,
+      maxConnections: rt.metricsServer.maxConnections,
     });
     await this.pingProxy();
     this.heartbeat = setInterval(() => void this.pingProxy(), PROXY_HEARTBEAT_MS);
     this.heartbeat.unref();
     await this.stall.load();
-    this.stallTimer = setInterval(() => this.stall.check(), Math.min(5000, Math.max(100, stallTimeoutMs(c) / 4)));
+    this.stallTimer = setInterval(() => this.stall.check(), Math.min(5000, Math.max(100, rt.stall.stallMs / 4)));
     this.stallTimer.unref();
     this.fleet?.start((walk) => this.sweep(walk));
     await this.suspects.load();
@@ -227,8 +231,8 @@ export class Daemon {
         namespace: c.proxy.namespace,
         metrics: `http://${this.http.address.host.includes(':') ? `[${this.http.address.host}]` : this.http.address.host}:${this.http.address.port}/metrics`,
         metricsPort: this.http.address.port,
-        mode: repairPolicy(c).mode,
-        schedule: c.schedule.cron,
+        mode: rt.policy.mode,
+        schedule: rt.schedule.cron,
         journal: c.journal.path,
       },
       'ready',
@@ -340,7 +344,7 @@ export class Daemon {
       version: VERSION,
       namespace: c.proxy.namespace,
       proxyUrl: c.proxy.url,
-      mode: repairPolicy(c).mode,
+      mode: this.runtime.policy.mode,
       ready: this.readiness(),
       nextSweep: this.scheduler.nextRun()?.toISOString() ?? null,
       unrepairableCount: this.lastUnrepairableCount(),
@@ -371,15 +375,17 @@ export class Daemon {
     }
     const diff = diffSettings(this.config, loaded.config);
     const kept: Config = configAfterReload(this.config, loaded.config);
-    const { cron, timezone, jitterSeconds } = kept.schedule;
+    const rt = runtimeOptions(kept);
+    const { cron, timezone, jitterSeconds } = rt.schedule;
     await this.scheduler.reschedule(cron, { timezone, jitterSeconds });
-    this.sweeper.gate.setPolicy(repairPolicy(kept));
+    this.sweeper.gate.setPolicy(rt.policy);
     this.config = kept;
+    this.runtime = rt;
     this.log.level = kept.log.level;
     this.metrics.configReloads.inc({ result: 'success' });
     this.metrics.configLastReloadSuccessful.set(1);
     this.log[diff.restartNeeded.length > 0 ? 'warn' : 'info'](
-      { applied: diff.applied, restartNeeded: diff.restartNeeded, schedule: kept.schedule.cron, mode: repairPolicy(kept).mode },
+      { applied: diff.applied, restartNeeded: diff.restartNeeded, schedule: rt.schedule.cron, mode: rt.policy.mode },
       `configuration reloaded: ${describeReload(diff)}`,
     );
     this.sd.ready();

@@ -3,7 +3,7 @@
 // one must not hide an outage for a minute. Pure, so a table test pins the figures.
 import type { Config } from '../config/schema.js';
 import { HTTP_DEFAULTS } from '../oio/http.js';
-import { requestDeadlineMs } from './sweeper.js';
+import { requestDeadlineMs } from '../config/runtime.js';
 
 /** How often the proxy is pinged between sweeps, so /readyz and proxy_up stay current. */
 export const PROXY_HEARTBEAT_MS = 15_000;

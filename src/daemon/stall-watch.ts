@@ -7,21 +7,13 @@
 // that stalled `skipAfter` sweeps in a row is skipped (probed as `unknown`, journaled, counted)
 // instead of stalling the resumed sweep again for ever.
 import { join } from 'node:path';
-import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
 import type { ContainerRef } from '../oio/types.js';
 import type { ContainerReport } from '../probe/types.js';
 import { readStateFile, writeFileAtomic } from '../sweep/state-file.js';
-import { requestDeadlineMs } from './sweeper.js';
 
 export const STALL_FILE_NAME = 'stalled-containers.json';
-
-/** sweep.stallSeconds, or by default a few request deadlines plus the longest wait for a master (96 s). */
-export function stallTimeoutMs(config: Pick<Config, 'proxy' | 'repair' | 'sweep'>): number {
-  if (config.sweep.stallSeconds !== null) return config.sweep.stallSeconds * 1000;
-  return 3 * requestDeadlineMs(config) + config.repair.awaitMasterTimeoutMs;
-}
 
 interface StallFile {
   readonly version: 1;

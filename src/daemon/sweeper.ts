@@ -2,9 +2,9 @@
 // the request metrics), the repair gate, and how one sweep wires probe, repair and verification
 // together. The Daemon adds the schedule and the process life around it; the benchmark runs the
 // very same sweeps, so what it measures is what ships.
+import { runtimeOptions, type RuntimeOptions } from '../config/runtime.js';
 import type { Config } from '../config/schema.js';
 import type { ControlBlock } from '../controls/gates.js';
-import type { AccountFilter } from '../discover/enumerate.js';
 import { repairJournal } from '../journal/entries.js';
 import type { JournalSink } from '../journal/types.js';
 import type { Logger } from '../log.js';
@@ -21,66 +21,33 @@ import type { ContainerReport } from '../probe/types.js';
 import { repairContainer } from '../repair/execute.js';
 import { windowGate } from '../schedule/windows.js';
 import { AdaptivePace, exportFixedPace } from '../schedule/adaptive-pace.js';
-import type { PaceSettings } from '../schedule/pace.js';
 import type { ProbeContext, ProbeFn, RepairContext, RepairFn } from '../sweep/process-container.js';
 import { fencedProxy } from '../fleet/fence.js';
 import type { ContainerStepDeps } from '../sweep/process-container.js';
 import type { RepairResult } from '../repair/types.js';
 import type { FileGateStore } from '../sweep/gate-store.js';
 import { RateLimiter } from '../sweep/limiter.js';
-import { RepairGate, type GateSnapshot, type RepairPolicy } from '../sweep/repair-gate.js';
+import { RepairGate, type GateSnapshot } from '../sweep/repair-gate.js';
 import type { SweepStateStore } from '../sweep/state.js';
 import { bindBudgetGauge } from '../sweep/sweep-metrics.js';
 import { runSweep, type SweepOptions, type SweepPause, type SweepSummary } from '../sweep/sweep.js';
 import { DiscoveredAccountService } from './account-service.js';
-
-export function repairPolicy(config: Config): RepairPolicy {
-  const r = config.repair;
-  return {
-    mode: r.mode === 'report-only' || r.dryRun ? 'report-only' : 'auto',
-    maxPerSweep: r.budgetPerSweep,
-    maxPerHour: r.budgetPerHour,
-    cooldownSeconds: r.cooldownMinutes * 60,
-    maxAttempts: r.maxAttempts,
-    backoffSeconds: r.backoffSeconds,
-    backoffMaxSeconds: r.backoffMaxSeconds,
-    repairMaster: r.repairMaster,
-  };
-}
-
-/**
- * The total deadline of one proxy or account-service request: no headers within
- * proxy.requestTimeoutMs, or a body stalled that long, fail earlier; this bounds the whole call
- * even when the answer drips byte by byte (22 s by default).
- */
-export function requestDeadlineMs(config: Pick<Config, 'proxy'>): number {
-  return config.proxy.connectTimeoutMs + 2 * config.proxy.requestTimeoutMs;
-}
 
 /**
  * sweep.maxDurationSeconds: a signal that stops the sweep run (it saves its position, ends
  * `interrupted`, and the next scheduled sweep resumes it) once it has lasted that long; that stop
  * is logged and counted with its reason code, SWEEP_MAX_DURATION.
  */
-export function sweepTimeLimit(config: Pick<Config, 'sweep'>, log: Logger, metrics: Metrics): { readonly signal: AbortSignal; clear(): void } {
-  const seconds = config.sweep.maxDurationSeconds;
+export function sweepTimeLimit(maxDurationMs: number | null, log: Logger, metrics: Metrics): { readonly signal: AbortSignal; clear(): void } {
   const stop = new AbortController();
-  if (seconds === null) return { signal: stop.signal, clear: () => undefined };
+  if (maxDurationMs === null) return { signal: stop.signal, clear: () => undefined };
   const timer = setTimeout(() => {
     countDecision(metrics, 'SWEEP_MAX_DURATION');
-    log.warn({ code: 'SWEEP_MAX_DURATION', maxDurationSeconds: seconds }, 'sweep reached sweep.maxDurationSeconds: it stops here and resumes at the next scheduled slot');
+    log.warn({ code: 'SWEEP_MAX_DURATION', maxDurationSeconds: maxDurationMs / 1000 }, 'sweep reached sweep.maxDurationSeconds: it stops here and resumes at the next scheduled slot');
     stop.abort(new Error('sweep.maxDurationSeconds reached'));
-  }, seconds * 1000);
+  }, maxDurationMs);
   timer.unref();
   return { signal: stop.signal, clear: () => clearTimeout(timer) };
-}
-
-export function accountFilter(config: Config): AccountFilter {
-  const include = config.accounts.include;
-  const exclude = { exclude: config.accounts.exclude.names, excludePrefixes: config.accounts.exclude.prefixes };
-  if (include === 'all') return { include: 'all', ...exclude };
-  if ('names' in include) return { names: include.names, ...exclude };
-  return { prefixes: include.prefixes, ...exclude };
 }
 
 /**
@@ -186,28 +153,26 @@ export class Sweeper {
   constructor(opts: SweeperOptions) {
     this.opts = opts;
     const c = opts.config;
+    const rt = runtimeOptions(c);
+    const { url, namespace, accountUrl, ...timeouts } = rt.http;
     const http: Omit<HttpClientOptions, 'url'> = {
-      connections: c.proxy.connections,
-      connectTimeoutMs: c.proxy.connectTimeoutMs,
-      headersTimeoutMs: c.proxy.requestTimeoutMs,
-      bodyTimeoutMs: c.proxy.requestTimeoutMs,
-      deadlineMs: requestDeadlineMs(c),
+      ...timeouts,
       onRequest: paced(proxyRequestObserver(opts.metrics, opts.onProxyAnswer), () => this.pace),
     };
-    this.proxy = createProxyClient({ ...http, url: c.proxy.url, namespace: c.proxy.namespace });
+    this.proxy = createProxyClient({ ...http, url, namespace });
     this.calls = opts.wrapProxy ? opts.wrapProxy(this.proxy) : this.proxy;
-    this.accounts = new DiscoveredAccountService(this.proxy, http, c.account.url);
+    this.accounts = new DiscoveredAccountService(this.proxy, http, accountUrl);
     this.oioLine = new OioLineState(opts.log);
     this.oioLine.start(c, this.proxy);
     const store = opts.gateStore;
     // Every reservation and outcome is saved; a repair waits for its reservation to be on disk.
     const controls = opts.controls;
-    this.gate = new RepairGate(repairPolicy(c), {
+    this.gate = new RepairGate(rt.policy, {
       ...(store ? { persist: (snapshot: GateSnapshot) => store.save(snapshot) } : {}),
       ...(controls ? { controls: () => controls.blocks() } : {}),
     });
     bindBudgetGauge(opts.metrics, this.gate);
-    if (!c.probe.adaptive.enabled) exportFixedPace(opts.metrics, c.probe.probesPerSecond);
+    if (!rt.pace.enabled) exportFixedPace(opts.metrics, rt.sweep.probesPerSecond);
   }
 
   /**
@@ -236,6 +201,7 @@ export class Sweeper {
   /** One sweep with `config`'s probe, schedule-window, repair and progress settings. */
   run(config: Config, run: SweepRequest): Promise<SweepSummary> {
     const { log, metrics, journal } = this.opts;
+    const rt = runtimeOptions(config);
     const shared = this.probeLimiter(config);
     // The benchmark's own probesPerSecond (run.overrides) replaces the fixed bucket, never the adaptive pace.
     const rateLimiter = this.pace || run.overrides?.probesPerSecond === undefined ? shared : undefined;
@@ -301,7 +267,7 @@ export class Sweeper {
           ? { code: 'SKIPPED_WINDOW', why: 'outside its time windows' }
           : { code: 'SKIPPED_SUSPENDED', why: 'suspended by an operator (suspend.probe: false)' };
     const repairNow: RepairFn = (report, ctx) => repair(report, ctx, false);
-    const limit = sweepTimeLimit(config, log, metrics);
+    const limit = sweepTimeLimit(rt.sweep.maxDurationMs, log, metrics);
     return runSweep(
       {
         accounts: this.accounts,
@@ -317,13 +283,13 @@ export class Sweeper {
         state: run.state,
       },
       {
-        filter: accountFilter(config),
-        concurrency: config.probe.concurrency,
-        probesPerSecond: config.probe.probesPerSecond,
+        filter: rt.sweep.filter,
+        concurrency: rt.sweep.concurrency,
+        probesPerSecond: rt.sweep.probesPerSecond,
         ...(rateLimiter ? { rateLimiter } : {}),
-        perServiceConcurrency: config.probe.perServiceConcurrency,
-        maxUnknownShare: config.probe.maxUnknownShare,
-        progressIntervalMs: config.progress.intervalSeconds * 1000,
+        perServiceConcurrency: rt.sweep.perServiceConcurrency,
+        maxUnknownShare: rt.sweep.maxUnknownShare,
+        progressIntervalMs: rt.sweep.progressIntervalMs,
         ...(isAllowedNow ? { isAllowedNow, pauseReason } : {}),
         // A paused sweep looks again every second: it goes on within a second of a suspension's
         // end (suspend.probe: false) or a `resume`, not up to 30 s later.
@@ -346,19 +312,18 @@ export class Sweeper {
     // Probe and verification read through the same transport, as the line of the proxy requires.
     const probeWith = this.prober(config);
     const controls = this.opts.controls;
+    const rt = runtimeOptions(config);
     return (report, { reqId, beforeFirstMutation }, dryRun) =>
       repairContainer(proxy, report, {
+        ...rt.repair,
         dryRun,
-        journal: repairJournal(journal, { evidenceMaxBytes: config.journal.evidenceMaxBytes }),
+        journal: repairJournal(journal, { evidenceMaxBytes: rt.evidenceMaxBytes }),
         probe: (ref) => probeWith(ref, { ...this.oioLine.probeOptions(config), alwaysElection: true, reqId }),
         reqId,
         ...(beforeFirstMutation ? { beforeFirstMutation } : {}),
         ...(controls ? { beforeEachMutation: () => controls.assertMayMutate() } : {}),
         log: log.child({ cid: report.ref.cid, reqId }),
         metrics,
-        verifyAttempts: config.repair.verifyAttempts,
-        verifyDelayMs: config.repair.verifyDelayMs,
-        awaitMasterTimeoutMs: config.repair.awaitMasterTimeoutMs,
       });
   }
 
@@ -386,15 +351,9 @@ export class Sweeper {
   private prober(config: Config): Prober {
     if (config.probe.transport !== 'native') return prober(this.calls);
     if (!this.native) {
-      const n = config.probe.native;
-      this.native = openNative({
-        namespace: config.proxy.namespace,
-        connectTimeoutMs: n.connectTimeoutMs,
-        requestTimeoutMs: n.requestTimeoutMs,
-        maxFrameBytes: n.maxFrameBytes,
-        connectionsPerService: config.probe.perServiceConcurrency,
-      });
-      this.opts.log.info({ transport: 'native', ...n }, 'replicas are read on each meta2 native port (repairs still go through the proxy)');
+      const { namespace, connectionsPerService, ...limits } = runtimeOptions(config).native;
+      this.native = openNative({ namespace, connectionsPerService, ...limits });
+      this.opts.log.info({ transport: 'native', ...limits }, 'replicas are read on each meta2 native port (repairs still go through the proxy)');
     }
     return prober(this.calls, this.native.replicas);
   }
@@ -404,30 +363,31 @@ export class Sweeper {
    * pace's when probe.adaptive is on, else one long-lived token bucket at probe.probesPerSecond.
    */
   probeLimiter(config: Config): Pick<RateLimiter, 'take'> {
-    const adaptive = this.applyPace(config);
+    const rt = runtimeOptions(config);
+    const adaptive = this.applyPace(rt);
     if (adaptive) return adaptive;
-    const rate = config.probe.probesPerSecond;
+    const rate = rt.sweep.probesPerSecond;
     if (!this.fixedLimiter) this.fixedLimiter = new RateLimiter(rate);
     else if (this.fixedLimiter.rate !== rate) this.fixedLimiter.setRate(rate);
     return this.fixedLimiter;
   }
 
-  /** Adaptive pace on or off as `config` says; its limiter when on. */
-  private applyPace(config: Config): AdaptivePace['limiter'] | undefined {
-    const a = config.probe.adaptive;
-    if (!a.enabled) {
+  /** Adaptive pace on or off as the configuration says; its limiter when on. */
+  private applyPace(rt: RuntimeOptions): AdaptivePace['limiter'] | undefined {
+    const pace = rt.pace;
+    if (!pace.enabled) {
       this.pace?.stop();
       this.pace = undefined;
-      exportFixedPace(this.opts.metrics, config.probe.probesPerSecond);
+      exportFixedPace(this.opts.metrics, rt.sweep.probesPerSecond);
       return undefined;
     }
     if (this.pace) {
-      this.pace.configure(paceSettings(config));
+      this.pace.configure(pace.settings);
     } else {
       const log = this.opts.log;
       this.pace = new AdaptivePace({
-        settings: paceSettings(config),
-        intervalMs: a.intervalMs,
+        settings: pace.settings,
+        intervalMs: pace.intervalMs,
         metrics: this.opts.metrics,
         onDecision: (d) => log.debug({ rate: d.rate, reason: d.reason, p95Ms: d.p95Ms, requests: d.requests, failures: d.failures }, 'probe pace'),
       });
@@ -455,19 +415,5 @@ function paced(observer: RequestObserver, pace: () => AdaptivePace | undefined):
   return (route, status, seconds, error) => {
     observer(route, status, seconds, error);
     pace()?.observe(route, status, seconds);
-  };
-}
-
-export function paceSettings(config: Config): PaceSettings {
-  const a = config.probe.adaptive;
-  const ceiling = config.probe.probesPerSecond;
-  return {
-    floor: Math.min(a.floor, ceiling),
-    ceiling,
-    targetP95Ms: a.targetP95Ms,
-    maxErrorRate: a.maxErrorRate,
-    increaseStep: a.increaseStep,
-    decreaseFactor: a.decreaseFactor,
-    minSamples: a.minSamples,
   };
 }

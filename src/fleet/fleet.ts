@@ -35,7 +35,7 @@ export interface FleetDeps {
   readonly namespace: string;
   readonly log: Logger;
   readonly metrics: Metrics;
-  /** The fleet-wide budget (repair.budgetPerHour, repair.budgetPerSweep per epoch), read at each reservation. */
+  /** The fleet-wide budget (repair.budgetPerHour, repair.maxPerSweep per epoch), read at each reservation. */
   readonly limits: () => FleetBudgetLimits;
 }
 

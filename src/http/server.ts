@@ -5,7 +5,6 @@
 // no secrets but is not meant to face the internet.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { DEFAULT_METRICS_MAX_CONNECTIONS } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import { formatListen, parseListen, type ListenAddress } from '../config/listen.js';
 
@@ -31,8 +30,8 @@ export interface HttpServerOptions {
   readonly log: Logger;
   /** HTML pages by exact path (GET / is the status page); each call renders the page afresh. */
   readonly pages?: Readonly<Record<string, () => string | Promise<string>>>;
-  /** Connections held at once; more are closed as they come. @default metrics.maxConnections' default */
-  readonly maxConnections?: number;
+  /** Connections held at once; more are closed as they come (metrics.maxConnections). */
+  readonly maxConnections: number;
   /** A client that has not sent a whole request by then is cut off, idle ones included. @default 10000 */
   readonly headersTimeoutMs?: number;
 }
@@ -78,7 +77,7 @@ export async function startHttpServer(opts: HttpServerOptions): Promise<RunningH
   // Scrapes are small and quick: a client that connects and sends nothing, or stalls, is cut
   // off; and no more than maxConnections at once, so that idle clients cannot take the file
   // descriptors the sweeps need (the unit's LimitNOFILE counts on this cap).
-  server.maxConnections = opts.maxConnections ?? DEFAULT_METRICS_MAX_CONNECTIONS;
+  server.maxConnections = opts.maxConnections;
   server.headersTimeout = headersTimeout;
   server.requestTimeout = Math.max(REQUEST_TIMEOUT_MS, headersTimeout);
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;

@@ -8,7 +8,7 @@ import { verdictCode } from '../decisions/derive.js';
 import type { ContainerRef } from '../oio/types.js';
 import type { ContainerReport, ReplicaState } from '../probe/types.js';
 import type { RepairEvent, RepairRecorder } from '../repair/types.js';
-import { DEFAULT_EVIDENCE_MAX_BYTES, evidenceRecord } from './evidence.js';
+import { evidenceRecord } from './evidence.js';
 import type { JournalEntry, JournalReplica, JournalSink } from './types.js';
 
 /** The per-peer state recorded in the journal. */
@@ -52,13 +52,14 @@ export function detectionEntry(report: ContainerReport, reqId: string, nowMs: nu
 
 /**
  * One event of a repair (or of a repair not made: a `repair` event with its outcome). Admin
- * tables larger than `evidenceMaxBytes` (JSON) go into `evidence` entries as a digest plus the
- * keys in question.
+ * tables larger than `evidenceMaxBytes` (JSON, journal.evidenceMaxBytes: required for an
+ * `evidence` event, unused by the others) go into `evidence` entries as a digest plus the keys in question.
  */
-export function repairEntry(ref: ContainerRef, reqId: string, nowMs: number, event: RepairEvent, evidenceMaxBytes = DEFAULT_EVIDENCE_MAX_BYTES): JournalEntry {
+export function repairEntry(ref: ContainerRef, reqId: string, nowMs: number, event: RepairEvent, evidenceMaxBytes?: number): JournalEntry {
   const base = entryBase(ref, reqId, nowMs);
   switch (event.type) {
     case 'evidence':
+      if (evidenceMaxBytes === undefined) throw new RangeError('an evidence entry needs evidenceMaxBytes (journal.evidenceMaxBytes)');
       return { ...base, type: 'evidence', ...evidenceRecord(event.before, event.round, event.step, evidenceMaxBytes) };
     case 'step-start':
       return { ...base, ...event, before: journalReplicas(event.before) };
@@ -71,12 +72,12 @@ export function repairEntry(ref: ContainerRef, reqId: string, nowMs: number, eve
 
 export interface RepairJournalOptions {
   /** journal.evidenceMaxBytes. */
-  readonly evidenceMaxBytes?: number;
+  readonly evidenceMaxBytes: number;
   readonly now?: () => number;
 }
 
 /** The executor's recorder writing to `sink`: each event becomes one journal entry. */
-export function repairJournal(sink: JournalSink, opts: RepairJournalOptions = {}): RepairRecorder {
+export function repairJournal(sink: JournalSink, opts: RepairJournalOptions): RepairRecorder {
   const now = opts.now ?? Date.now;
   return { record: (ref, reqId, event) => sink.append(repairEntry(ref, reqId, now(), event, opts.evidenceMaxBytes)) };
 }

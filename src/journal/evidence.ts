@@ -9,9 +9,6 @@ import type { AdminTable, PeerId } from '../oio/types.js';
 import type { ContainerReport, ReplicaHealth, ReplicaState, Role } from '../probe/types.js';
 import type { RepairStep } from '../repair/types.js';
 
-/** journal.evidenceMaxBytes' default. */
-export const DEFAULT_EVIDENCE_MAX_BYTES = 65_536;
-
 export type BaseState = 'present' | 'missing' | 'corrupt' | 'unknown';
 
 /** One replica as it was just before the step. */

@@ -10,14 +10,22 @@ import { dirname } from 'node:path';
 import { rotateFiles } from './rotation.js';
 import type { JournalEntry, JournalSink } from './types.js';
 
-export interface JournalOptions {
-  /** Rotate before a batch would take the file past this size (journal.maxBytes); default: never. */
-  readonly maxBytes?: number;
-  /** Rotated files kept (journal.keep): `path.1` … `path.keep`; default 10. */
-  readonly keep?: number;
+/**
+ * Without maxBytes and keep the file never rotates (the CLI's --journal FILE); the daemon gives
+ * both (journal.maxBytes, journal.keep, through src/config/runtime.ts).
+ */
+export type JournalOptions = {
   /** Told after each rotation (a log line, a counter), and of a rotation that failed. */
   readonly onRotate?: (event: { readonly ok: true; readonly bytes: number } | { readonly ok: false; readonly error: Error }) => void;
-}
+} & (
+  | { readonly maxBytes?: undefined; readonly keep?: undefined }
+  | {
+      /** Rotate before a batch would take the file past this size. */
+      readonly maxBytes: number;
+      /** Rotated files kept: `path.1` … `path.keep`. */
+      readonly keep: number;
+    }
+);
 
 export class JournalError extends Error {
   readonly code: 'REPAIRD_JOURNAL_CLOSED' | 'REPAIRD_JOURNAL_OPEN' | 'REPAIRD_JOURNAL_WRITE' | 'REPAIRD_JOURNAL_READ' | 'REPAIRD_JOURNAL_MISSING';
@@ -136,12 +144,12 @@ export class Journal implements JournalSink {
    * rotated file), and the next batch tries again. A batch larger than maxBytes gets a file of its own.
    */
   async #rotateIfDue(bytes: number): Promise<void> {
-    const max = this.#opts.maxBytes;
-    if (max === undefined || this.#size === 0 || this.#size + bytes <= max) return;
+    const rotation = this.#opts;
+    if (rotation.maxBytes === undefined || this.#size === 0 || this.#size + bytes <= rotation.maxBytes) return;
     const rotated = this.#size;
     let next: FileHandle;
     try {
-      await rotateFiles(this.path, this.#opts.keep ?? 10);
+      await rotateFiles(this.path, rotation.keep);
       next = await open(this.path, 'a+', 0o600);
     } catch (err) {
       this.#opts.onRotate?.({ ok: false, error: err as Error });

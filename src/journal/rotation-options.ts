@@ -1,12 +1,11 @@
 // The journal's rotation settings as the daemon opens it: size and keep count from the
-// configuration, and a log line for each rotation (an error when one fails: writing goes on in
+// configuration (src/config/runtime.ts), and a log line for each rotation (an error when one fails: writing goes on in
 // the same file, and the next batch tries again).
-import type { Config } from '../config/schema.js';
 import type { Logger } from '../log.js';
 import type { JournalOptions } from './journal.js';
 
-export function journalRotation(config: Pick<Config, 'journal'>, log: Logger): JournalOptions {
-  const { path, maxBytes, keep } = config.journal;
+export function journalRotation(journal: { readonly path: string; readonly maxBytes: number; readonly keep: number }, log: Logger): JournalOptions {
+  const { path, maxBytes, keep } = journal;
   return {
     maxBytes,
     keep,

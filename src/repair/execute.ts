@@ -17,20 +17,26 @@ import { describeSteps, overwritesReplicas } from './steps.js';
 import { judgeSync, judgeWrite, roleEvidence, roleIn } from './evidence.js';
 import { REPAIR_OUTCOMES, type IneffectiveAction, type RepairEvent, type RepairOutcome, type RepairPlan, type RepairRecorder, type RepairResult, type RepairStep, type StepResult } from './types.js';
 
-export interface RepairOptions {
+/** How hard a repair tries: from the configuration, through src/config/runtime.ts (no default here). */
+export interface RepairSettings {
+  /** Rounds of steps at most (e.g. leave + await-master, then sync, then a spare). */
+  readonly maxRounds: number;
+  /** How long an await-master step waits for the election to settle (repair.awaitMasterTimeoutMs). */
+  readonly awaitMasterTimeoutMs: number;
+  /** Between two admin/status reads of an await-master step. */
+  readonly pollIntervalMs: number;
+  /** Wait before each verification probe (sync is asynchronous): repair.verifyDelayMs. */
+  readonly verifyDelayMs: number;
+  /** Verification probes after a sync or a write while the container still looks repairable (repair.verifyAttempts, at least 1). */
+  readonly verifyAttempts: number;
+}
+
+export interface RepairOptions extends RepairSettings {
   readonly dryRun: boolean;
   /** Where every step is recorded (the journal: src/journal/entries.ts repairJournal). */
   readonly journal: RepairRecorder;
   /** Re-probe for verification; normally probeContainer with alwaysElection: true. */
   readonly probe: (ref: ContainerRef) => Promise<ContainerReport>;
-  /** Rounds of steps at most (default 3: e.g. leave + await-master, then sync, then spare). */
-  readonly maxRounds?: number;
-  readonly awaitMasterTimeoutMs?: number;
-  readonly pollIntervalMs?: number;
-  /** Wait before each verification probe (sync is asynchronous). */
-  readonly verifyDelayMs?: number;
-  /** Verification probes after a sync or a write while the container still looks repairable. */
-  readonly verifyAttempts?: number;
   readonly reqId: string;
   /** A logger already bound to the container's `cid` and this `reqId` (lines do not repeat them). */
   readonly log?: Logger;
@@ -89,8 +95,6 @@ class JournalFailure extends Error {
 }
 type Round = RepairResult['rounds'][number];
 
-const DEFAULTS = { maxRounds: 3, awaitMasterTimeoutMs: 15_000, pollIntervalMs: 500, verifyDelayMs: 1_000, verifyAttempts: 5 };
-
 function sleep(ms: number): Promise<void> {
   return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
 }
@@ -113,7 +117,7 @@ class RepairRun {
   private verified: ContainerReport | undefined;
   private readonly call: CallOptions;
   private readonly pollCall: CallOptions;
-  private readonly cfg: typeof DEFAULTS;
+  private readonly cfg: RepairSettings;
   /** beforeFirstMutation has run (and not thrown). */
   private mutationAllowed = false;
   /** A mutating step was sent (beforeEachMutation passed at least once). */
@@ -138,11 +142,11 @@ class RepairRun {
     this.call = { reqId: opts.reqId };
     this.pollCall = { reqId: opts.reqId, ...(opts.signal ? { signal: opts.signal } : {}) };
     this.cfg = {
-      maxRounds: opts.maxRounds ?? DEFAULTS.maxRounds,
-      awaitMasterTimeoutMs: opts.awaitMasterTimeoutMs ?? DEFAULTS.awaitMasterTimeoutMs,
-      pollIntervalMs: opts.pollIntervalMs ?? DEFAULTS.pollIntervalMs,
-      verifyDelayMs: opts.verifyDelayMs ?? DEFAULTS.verifyDelayMs,
-      verifyAttempts: Math.max(1, opts.verifyAttempts ?? DEFAULTS.verifyAttempts),
+      maxRounds: opts.maxRounds,
+      awaitMasterTimeoutMs: opts.awaitMasterTimeoutMs,
+      pollIntervalMs: opts.pollIntervalMs,
+      verifyDelayMs: opts.verifyDelayMs,
+      verifyAttempts: Math.max(1, opts.verifyAttempts),
     };
   }
 

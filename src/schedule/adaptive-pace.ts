@@ -2,7 +2,7 @@
 // and every interval asks the pure controller (pace.ts) for the next probe rate, which it sets on
 // the rate limiter the sweep takes its tokens from, and exports (allowed rate, reason, p95).
 // Only container probes are paced: a repair already decided runs its election calls outside
-// this limiter (bounded by repair.budgetPerSweep / budgetPerHour), so backing off never starves it.
+// this limiter (bounded by repair.maxPerSweep / budgetPerHour), so backing off never starves it.
 import type { Metrics } from '../metrics/metrics.js';
 import { RateLimiter } from '../sweep/limiter.js';
 import { PACE_REASONS, nextPace, p95, type PaceReason, type PaceSettings } from './pace.js';

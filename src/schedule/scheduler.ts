@@ -10,12 +10,12 @@ export type SweepTrigger = 'schedule' | 'start' | 'manual';
 export interface SchedulerOptions {
   /** Cron expression (5 fields, or 6 with seconds first). */
   readonly cron: string;
-  /** IANA zone the expression is read in (default UTC: no DST surprises). */
-  readonly timezone?: string;
+  /** IANA zone the expression is read in (schedule.timezone). */
+  readonly timezone: string;
   /** Random delay added to each scheduled fire, in seconds (spreads a fleet's sweeps). */
-  readonly jitterSeconds?: number;
+  readonly jitterSeconds: number;
   /** Start a sweep as soon as the scheduler starts. */
-  readonly runAtStart?: boolean;
+  readonly runAtStart: boolean;
   readonly log: Logger;
   /** Runs one sweep; resolves when it has ended. Its errors are logged, never rethrown to node-cron. */
   readonly startSweep: (trigger: SweepTrigger) => Promise<unknown>;
@@ -113,19 +113,18 @@ export class SweepScheduler {
    * Replaces the schedule (SIGHUP with a new expression, time zone or jitter); a running sweep
    * is left alone.
    */
-  async reschedule(expression: string, timing: { readonly timezone?: string; readonly jitterSeconds?: number } = {}): Promise<void> {
+  async reschedule(expression: string, timing: { readonly timezone: string; readonly jitterSeconds: number }): Promise<void> {
     validateCron(expression);
-    const timezone = timing.timezone ?? this.opts.timezone;
-    const jitterSeconds = timing.jitterSeconds ?? this.opts.jitterSeconds;
+    const { timezone, jitterSeconds } = timing;
     const same = expression === this.expression && timezone === this.opts.timezone && jitterSeconds === this.opts.jitterSeconds;
     if (same && this.task) return;
     this.expression = expression;
-    this.opts = { ...this.opts, ...(timezone !== undefined ? { timezone } : {}), ...(jitterSeconds !== undefined ? { jitterSeconds } : {}) };
+    this.opts = { ...this.opts, timezone, jitterSeconds };
     if (this.stopped || !this.task) return;
     await this.destroyTask();
     this.task = this.createTask(expression);
     await this.task.start();
-    this.log.info({ cron: expression, timezone: this.opts.timezone ?? 'UTC', jitterSeconds: this.opts.jitterSeconds ?? 0, nextRun: this.nextRun()?.toISOString() ?? null }, 'sweep schedule changed');
+    this.log.info({ cron: expression, timezone: this.opts.timezone, jitterSeconds: this.opts.jitterSeconds, nextRun: this.nextRun()?.toISOString() ?? null }, 'sweep schedule changed');
   }
 
   /**
@@ -138,10 +137,10 @@ export class SweepScheduler {
   }
 
   private createTask(expression: string): ScheduledTask {
-    const jitterMs = Math.max(0, Math.round((this.opts.jitterSeconds ?? 0) * 1000));
+    const jitterMs = Math.max(0, Math.round(this.opts.jitterSeconds * 1000));
     const task = cron.createTask(expression, () => this.onFire(), {
       name: 'sweep',
-      timezone: this.opts.timezone ?? 'UTC',
+      timezone: this.opts.timezone,
       noOverlap: true,
       ...(jitterMs > 0 ? { maxRandomDelay: jitterMs } : {}),
       logger: cronLogger(this.log),

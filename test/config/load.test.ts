@@ -34,7 +34,7 @@ describe('parseConfigText', () => {
     expect(config.schedule).toEqual({ cron: '0 */6 * * *', timezone: 'UTC', jitterSeconds: 0, runAtStart: true, windows: [], blackouts: [] });
     expect(config.repair.mode).toBe('auto');
     expect(config.repair.dryRun).toBe(false);
-    expect(config.repair.budgetPerSweep).toBe(50);
+    expect(config.repair.maxPerSweep).toBe(50);
     expect(config.metrics.listen).toBe('127.0.0.1:9464');
     expect(config.state.dir).toBe('/var/lib/oio-repaird');
     expect(config.journal.path).toBe('/var/lib/oio-repaird/journal.jsonl');

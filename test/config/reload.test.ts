@@ -19,8 +19,8 @@ function leafPaths(value: unknown, prefix = ''): string[] {
 describe('diffSettings: what a reload applies and what waits for a restart', () => {
   it.each<[string, string, string[], string[]]>([
     ['nothing changed', '', [], []],
-    ['the schedule and the repair policy', 'schedule: { cron: "* * * * *", timezone: Europe/Paris, jitterSeconds: 5, windows: [{ start: "01:00", end: "02:00" }] }\nrepair: { mode: report-only, budgetPerSweep: 1, cooldownMinutes: 1 }\n',
-      ['schedule.cron', 'schedule.timezone', 'schedule.jitterSeconds', 'schedule.windows', 'repair.mode', 'repair.budgetPerSweep', 'repair.cooldownMinutes'], []],
+    ['the schedule and the repair policy', 'schedule: { cron: "* * * * *", timezone: Europe/Paris, jitterSeconds: 5, windows: [{ start: "01:00", end: "02:00" }] }\nrepair: { mode: report-only, maxPerSweep: 1, cooldownMinutes: 1 }\n',
+      ['schedule.cron', 'schedule.timezone', 'schedule.jitterSeconds', 'schedule.windows', 'repair.mode', 'repair.maxPerSweep', 'repair.cooldownMinutes'], []],
     ['probing, accounts, verification, log level and progress', 'probe: { concurrency: 2, requiredKeys: [a] }\naccounts: { include: { names: [x] }, exclude: { prefixes: [t] } }\nrepair: { verifyAttempts: 2 }\nlog: { level: debug }\nprogress: { intervalSeconds: 5 }\n',
       ['accounts.include', 'accounts.exclude.prefixes', 'probe.requiredKeys', 'probe.concurrency', 'repair.verifyAttempts', 'log.level', 'progress.intervalSeconds'], []],
     ['the proxy: URL, namespace, timeouts and connections', 'proxy: { url: http://q:2, namespace: NS2, connectTimeoutMs: 1, requestTimeoutMs: 2, connections: 3 }\n',

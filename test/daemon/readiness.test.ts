@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { configSchema } from '../../src/config/schema.js';
 import { PROXY_HEARTBEAT_MS, proxyStaleLimitMs } from '../../src/daemon/readiness.js';
-import { requestDeadlineMs } from '../../src/daemon/sweeper.js';
+import { requestDeadlineMs } from '../../src/config/runtime.js';
 
 const config = (requestTimeoutMs?: number) =>
   configSchema.parse({ proxy: { url: 'http://127.0.0.1:6006', namespace: 'OPENIO', ...(requestTimeoutMs === undefined ? {} : { requestTimeoutMs }) } });

@@ -1,34 +1,13 @@
-// The pieces of the daemon's sweep assembly that hold logic: configuration → repair policy and
-// account filter, and the request observer feeding the proxy metrics.
+// The piece of the daemon's sweep assembly that holds logic: the request observer feeding the
+// proxy metrics (configuration → options is test/config/runtime.test.ts).
 import { describe, expect, it } from 'vitest';
-import { configSchema } from '../../src/config/schema.js';
-import { accountFilter, proxyRequestObserver, repairPolicy } from '../../src/daemon/sweeper.js';
+import { proxyRequestObserver } from '../../src/daemon/sweeper.js';
 import { createMetrics } from '../../src/metrics/metrics.js';
-
-const base = { proxy: { url: 'http://127.0.0.1:6006', namespace: 'OPENIO' } };
 
 async function count(metrics: ReturnType<typeof createMetrics>, route: string, codeClass: string): Promise<number> {
   const { values } = await metrics.proxyRequestDuration.get();
   return values.find((v) => v.metricName === 'oio_repaird_proxy_request_duration_seconds_count' && v.labels.route === route && v.labels.code_class === codeClass)?.value ?? 0;
 }
-
-describe('repairPolicy', () => {
-  it('maps report-only and dryRun to report-only, minutes to seconds, and keeps repairMaster', () => {
-    const auto = repairPolicy(configSchema.parse({ ...base, repair: { cooldownMinutes: 2, repairMaster: false } }));
-    expect(auto).toMatchObject({ mode: 'auto', cooldownSeconds: 120, repairMaster: false, maxPerSweep: 50, maxPerHour: 100 });
-    expect(repairPolicy(configSchema.parse({ ...base, repair: { mode: 'report-only' } })).mode).toBe('report-only');
-    expect(repairPolicy(configSchema.parse({ ...base, repair: { dryRun: true } })).mode).toBe('report-only');
-  });
-});
-
-describe('accountFilter', () => {
-  it('passes includes and both kinds of excludes through', () => {
-    expect(accountFilter(configSchema.parse({ ...base, accounts: { exclude: { names: ['x'], prefixes: ['tmp-'] } } })))
-      .toEqual({ include: 'all', exclude: ['x'], excludePrefixes: ['tmp-'] });
-    expect(accountFilter(configSchema.parse({ ...base, accounts: { include: { prefixes: ['prod-'] } } }))).toMatchObject({ prefixes: ['prod-'] });
-    expect(accountFilter(configSchema.parse({ ...base, accounts: { include: { names: ['a', 'b'] } } }))).toMatchObject({ names: ['a', 'b'] });
-  });
-});
 
 describe('proxyRequestObserver', () => {
   it('observes each attempt by route and code class, and follows the proxy in proxy_up', async () => {

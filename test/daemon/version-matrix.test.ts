@@ -75,7 +75,7 @@ async function sweepOnce(line: OioVersion, transport: 'proxy' | 'native', sim: S
     account: { url: sim.url },
     state: { dir },
     probe: { transport },
-    repair: { verifyDelayMs: 30, budgetPerSweep: 1000, budgetPerHour: 1000, awaitMasterTimeoutMs: 5000 },
+    repair: { verifyDelayMs: 30, maxPerSweep: 1000, budgetPerHour: 1000, awaitMasterTimeoutMs: 5000 },
   });
   const { log, lines } = capturingLogger();
   const journal = await Journal.open(config.journal.path);

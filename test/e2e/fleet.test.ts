@@ -35,7 +35,7 @@ describe.skipIf(!tools.ok)('fleet of three daemons (real ZooKeeper, simulator)',
       // Each member probes at most this many containers per second: the sweep lasts long enough to
       // kill one in its middle.
       probe: { probesPerSecond: 600, concurrency: 8 },
-      repair: { budgetPerSweep: BUDGET, budgetPerHour: BUDGET, cooldownMinutes: 60, verifyDelayMs: 30 },
+      repair: { maxPerSweep: BUDGET, budgetPerHour: BUDGET, cooldownMinutes: 60, verifyDelayMs: 30 },
       schedule: { cron: '*/3 * * * * *', runAtStart: true },
       ...extra,
     }));
@@ -104,7 +104,7 @@ describe.skipIf(!tools.ok)('fleet of three daemons (real ZooKeeper, simulator)',
     const config = await fleetConfig(dir, sim.url, sim.namespace, 'solo', {
       // 3000 containers in about 10 s: the outage lands mid-sweep (it starts at 200 done).
       probe: { probesPerSecond: 300, concurrency: 4 },
-      repair: { budgetPerSweep: 1000, budgetPerHour: 1000, cooldownMinutes: 60, verifyDelayMs: 30 },
+      repair: { maxPerSweep: 1000, budgetPerHour: 1000, cooldownMinutes: 60, verifyDelayMs: 30 },
       schedule: { cron: '0 0 1 1 *', runAtStart: true },
     });
     const daemon = await startDaemon(config, { readyTimeoutMs: 60_000 });

@@ -1,7 +1,7 @@
 // End to end: kill -9 at random points while the daemon repairs, restart, again and again. What
 // was spent before a kill must stay spent: every damaged container gets at most the mutating
 // requests of ONE repair attempt (its cooldown is reserved on disk before the first request),
-// each sweep's repairs stay within budgetPerSweep even when it is resumed after a kill, and the
+// each sweep's repairs stay within maxPerSweep even when it is resumed after a kill, and the
 // hour's repairs within budgetPerHour. Counted by the simulator (requests it received per
 // container), cross-checked with the journal. Prints the figures for the closing note.
 import { readFile } from 'node:fs/promises';
@@ -46,7 +46,7 @@ describe('kill -9 during repairs', () => {
         // middle of repairs, of verifications and of resumed sweeps.
         schedule: { cron: '*/2 * * * * *', runAtStart: true },
         probe: { concurrency: 3 },
-        repair: { budgetPerSweep: PER_SWEEP, budgetPerHour: PER_HOUR, cooldownMinutes: 60, verifyDelayMs: 250 },
+        repair: { maxPerSweep: PER_SWEEP, budgetPerHour: PER_HOUR, cooldownMinutes: 60, verifyDelayMs: 250 },
       },
     ));
     const random = rng(20261202);

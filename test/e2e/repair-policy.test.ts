@@ -25,7 +25,7 @@ function cidsWith(entries: readonly RepairEntry[], outcome: RepairEntry['outcome
 }
 
 describe('repair policy', () => {
-  it('repairs exactly budgetPerSweep containers per sweep, continues in the next sweep, and leaves a recently repaired container alone', { timeout: 60_000 }, async () => {
+  it('repairs exactly maxPerSweep containers per sweep, continues in the next sweep, and leaves a recently repaired container alone', { timeout: 60_000 }, async () => {
     const sim = await startSimulator({ generate: { containers: 300, accounts: 2, damagedShare: 0.1, seed: 11, kinds: ['slave:drop-keys'] } });
     onTestFinished(() => sim.close());
     const damaged = damagedContainers(sim.injected());
@@ -38,7 +38,7 @@ describe('repair policy', () => {
     // Sweep 1 at start, sweep 2 at a second pinned 6 s from now (and none for a minute after).
     const config = await writeYaml(join(dir, 'config.yaml'), testConfig(
       { proxyUrl: recorder.url, namespace: sim.namespace, stateDir: dir },
-      { schedule: { cron: cronInSeconds(6), runAtStart: true }, repair: { budgetPerSweep: BUDGET, budgetPerHour: 1000, cooldownMinutes: 60 } },
+      { schedule: { cron: cronInSeconds(6), runAtStart: true }, repair: { maxPerSweep: BUDGET, budgetPerHour: 1000, cooldownMinutes: 60 } },
     ));
     const daemon = await startDaemon(config);
 
@@ -110,7 +110,7 @@ describe('repair policy', () => {
     const dir = await tempDir();
     const config = await writeYaml(join(dir, 'config.yaml'), testConfig(
       { proxyUrl: sim.url, namespace: sim.namespace, stateDir: dir },
-      { repair: { budgetPerSweep: 1000, budgetPerHour: damaged.length + 1, cooldownMinutes: 60 } },
+      { repair: { maxPerSweep: 1000, budgetPerHour: damaged.length + 1, cooldownMinutes: 60 } },
     ));
     const first = await startDaemon(config);
     await first.waitForNth('sweep done', 1);

@@ -32,13 +32,13 @@ describe('SIGHUP', () => {
     const configPath = join(dir, 'config.yaml');
     const base = { proxyUrl: sim.url, namespace: sim.namespace, stateDir: dir };
     // auto mode with no budget: the first sweep detects and repairs nothing.
-    await writeYaml(configPath, testConfig(base, { repair: { budgetPerSweep: 0 } }));
+    await writeYaml(configPath, testConfig(base, { repair: { maxPerSweep: 0 } }));
     const daemon = await startDaemon(configPath);
     const first = await daemon.waitForNth('sweep done', 1);
     expect(first['counts']).toMatchObject({ repairs: { skipped_budget: damaged, dry_run: 0, succeeded: 0 } });
 
     // --- A valid configuration: report-only mode and a sweep every second -----------------
-    await writeYaml(configPath, testConfig(base, { repair: { mode: 'report-only', budgetPerSweep: 0 }, schedule: { cron: '* * * * * *' } }));
+    await writeYaml(configPath, testConfig(base, { repair: { mode: 'report-only', maxPerSweep: 0 }, schedule: { cron: '* * * * * *' } }));
     let from = daemon.lines.length;
     daemon.signal('SIGHUP');
     const reloaded = await daemon.waitForLog((l) => l.msg.startsWith('configuration reloaded'), { from, what: 'the reload line' });
@@ -228,14 +228,14 @@ describe('configuration errors', () => {
     const dir = await tempDir();
     const configPath = await writeYaml(join(dir, 'config.yaml'), testConfig(
       { proxyUrl: 'http://127.0.0.1:9', namespace: 'OPENIO', stateDir: dir },
-      { schedule: { cron: '61 * * * *' }, repair: { budgetPerSweep: -1, budgetPerSweeps: 3 } },
+      { schedule: { cron: '61 * * * *' }, repair: { maxPerSweep: -1, maxPerSweeps: 3 } },
     ));
     const daemon = spawnDaemon(['run', '--config', configPath]);
     expect(await daemon.waitForExit()).toEqual({ code: 78, signal: null });
     const output = `${daemon.lines.map((l) => l.msg).join('\n')}\n${daemon.stderr}`;
     expect(output).toMatch(/schedule\.cron: "61 \* \* \* \*" is not a valid cron expression/);
-    expect(output).toMatch(/repair\.budgetPerSweep: -1 /);
-    expect(output).toMatch(/budgetPerSweeps/);
+    expect(output).toMatch(/repair\.maxPerSweep: -1 /);
+    expect(output).toMatch(/maxPerSweeps/);
     expect(daemon.logs('ready')).toEqual([]);
     expect(daemon.lines[0]?.level).toBe('fatal');
   });

@@ -20,7 +20,7 @@ describe('two daemons on one state directory', () => {
     await symlink(dir, `${dir}-link`);
     onTestFinished(() => import('node:fs/promises').then((fs) => fs.rm(`${dir}-link`, { force: true })));
     const base = { proxyUrl: sim.url, namespace: sim.namespace, stateDir: dir };
-    const budget = { repair: { budgetPerSweep: 2, budgetPerHour: 2 } };
+    const budget = { repair: { maxPerSweep: 2, budgetPerHour: 2 } };
     const first = await startDaemon(await writeYaml(join(dir, 'first.yaml'), testConfig(base, budget)));
     await first.waitForNth('sweep done', 1);
     const journalBefore = await readFile(join(dir, 'journal.jsonl'), 'utf8');

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { Sweeper } from '../../src/daemon/sweeper.js';
+import { runtimeOptions } from '../../src/config/runtime.js';
 import { repairJournal } from '../../src/journal/entries.js';
 import { Journal } from '../../src/journal/journal.js';
 import type { JournalEntry } from '../../src/journal/types.js';
@@ -173,17 +174,16 @@ export class World {
    * its end): over the same proxy calls, journal and configuration as the Sweeper's repairs.
    */
   repairWithSignal(report: ContainerReport, reqId: string, signal: AbortSignal): Promise<RepairResult> {
+    const rt = runtimeOptions(this.config);
     return repairContainer(this.proxy, report, {
+      ...rt.repair,
       dryRun: false,
       signal,
-      journal: repairJournal(this.journal, { evidenceMaxBytes: this.config.journal.evidenceMaxBytes }),
+      journal: repairJournal(this.journal, { evidenceMaxBytes: rt.evidenceMaxBytes }),
       // The verification's probe, as the Sweeper's: always the election.
       probe: (ref) => probeContainer(this.proxy, ref, { requiredKeys: DEFAULT_REQUIRED_KEYS, reqId, alwaysElection: true }),
       reqId,
       log: silentLogger(),
-      verifyAttempts: this.config.repair.verifyAttempts,
-      verifyDelayMs: this.config.repair.verifyDelayMs,
-      awaitMasterTimeoutMs: this.config.repair.awaitMasterTimeoutMs,
     });
   }
 

@@ -18,13 +18,13 @@ describe('a repair whose container another fleet member has locked', () => {
     const proxy = new FakeProxy();
     proxy.peer(P1).table = without(healthyTable(), 'sys.m2.ctime');
     const entries: JournalEntry[] = [];
-    const journal = repairJournal({ append: async (e) => void entries.push(e) });
+    const journal = repairJournal({ append: async (e) => void entries.push(e) }, { evidenceMaxBytes: 65_536 });
     const probe = (): ReturnType<typeof probeContainer> => probeContainer(proxy, REF, { requiredKeys: DEFAULT_REQUIRED_KEYS, alwaysElection: true, reqId: 'r' });
     const before = await probe();
     expect(before.verdict).toBe('repairable');
 
     const result = await repairContainer(proxy, before, {
-      dryRun: false, journal, probe, reqId: 'r', verifyDelayMs: 0,
+      dryRun: false, journal, probe, reqId: 'r', verifyDelayMs: 0, verifyAttempts: 5, pollIntervalMs: 1, awaitMasterTimeoutMs: 200, maxRounds: 3,
       beforeFirstMutation: () => Promise.reject(new FleetLockHeld(REF.cid)),
     });
 

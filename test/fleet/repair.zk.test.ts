@@ -87,7 +87,7 @@ async function member(config: Config, onEntry?: (entry: JournalEntry) => Promise
   const metrics = createMetrics({ defaultMetrics: false });
   const fleet = new Fleet({
     config: fleetSection, namespace: config.proxy.namespace, log, metrics,
-    limits: () => ({ maxPerHour: config.repair.budgetPerHour, maxPerSweep: config.repair.budgetPerSweep }),
+    limits: () => ({ maxPerHour: config.repair.budgetPerHour, maxPerSweep: config.repair.maxPerSweep }),
   });
   fleet.member.start();
   expect(await fleet.member.joinedWithin(15_000)).toBe(true);

@@ -77,7 +77,7 @@ const configObject = fc.record({
   repair: section({
     mode: maybe(fc.constantFrom(...REPAIR_MODES)),
     dryRun: maybe(fc.boolean()),
-    budgetPerSweep: maybe(fc.integer({ min: 0, max: 1000 })),
+    maxPerSweep: maybe(fc.integer({ min: 0, max: 1000 })),
     backoffSeconds: maybe(fc.integer({ min: 0, max: 86_400 })),
     backoffMaxSeconds: maybe(fc.integer({ min: 0, max: 604_800 })),
     maxAttempts: maybe(fc.integer({ min: 1, max: 100 })),
@@ -128,7 +128,7 @@ describe('parseConfigText on bad input', () => {
       proxy: fc.record({ url: validUrl, namespace: fc.constantFrom('OPENIO', 'ns-1') }),
       probe: fc.record({ concurrency: fc.integer({ min: 1, max: 1024 }), perServiceConcurrency: fc.integer({ min: 1, max: 256 }) }, { requiredKeys: [] }),
       schedule: fc.record({ cron: validCron, runAtStart: fc.boolean(), windows: fc.array(fc.record({ start: fc.constant('01:00'), end: fc.constantFrom('06:00', '24:00') }), { maxLength: 2 }) }, { requiredKeys: [] }),
-      repair: fc.record({ mode: fc.constantFrom(...REPAIR_MODES), budgetPerSweep: fc.integer({ min: 0, max: 1000 }) }, { requiredKeys: [] }),
+      repair: fc.record({ mode: fc.constantFrom(...REPAIR_MODES), maxPerSweep: fc.integer({ min: 0, max: 1000 }) }, { requiredKeys: [] }),
       log: fc.record({ level: fc.constantFrom(...LOG_LEVELS) }),
     }, { requiredKeys: ['proxy'] });
     fc.assert(

@@ -98,7 +98,7 @@ export function testConfig(base: TestConfigBase, overrides: Plain = {}): Plain {
     proxy: { url: base.proxyUrl, namespace: base.namespace, requestTimeoutMs: 5000 },
     probe: { probesPerSecond: 100_000, concurrency: 16 },
     schedule: { cron: '0 0 1 1 *', runAtStart: true },
-    repair: { budgetPerSweep: 100_000, budgetPerHour: 100_000, verifyDelayMs: 30, awaitMasterTimeoutMs: 10_000 },
+    repair: { maxPerSweep: 100_000, budgetPerHour: 100_000, verifyDelayMs: 30, awaitMasterTimeoutMs: 10_000 },
     metrics: { listen: '127.0.0.1:0' },
     state: { dir: base.stateDir },
     progress: { intervalSeconds: 1 },

@@ -94,7 +94,7 @@ describe('HTML pages on the metrics listener', () => {
 
   it('serves a page as text/html on GET, 405 on other methods, and still 404 elsewhere', async () => {
     server = await startHttpServer({
-      listen: '127.0.0.1:0', registry: createMetrics({ defaultMetrics: false }).registry, readiness: () => ({ ready: true }), log: capturingLogger().log,
+      listen: '127.0.0.1:0', registry: createMetrics({ defaultMetrics: false }).registry, readiness: () => ({ ready: true }), log: capturingLogger().log, maxConnections: 64,
       pages: { '/': () => '<!doctype html><title>t</title>' },
     });
     const base = `http://127.0.0.1:${server.address.port}`;

@@ -52,7 +52,7 @@ describe('journal entries', () => {
 
   it('are appended by the executor recorder with the time of the event', async () => {
     const written: JournalEntry[] = [];
-    const recorder = repairJournal({ append: async (e) => void written.push(e) }, { now: () => T0 });
+    const recorder = repairJournal({ append: async (e) => void written.push(e) }, { evidenceMaxBytes: 65_536, now: () => T0 });
     await recorder.record(REF, 'r', { type: 'repair', code: 'REPAIR_FAILED', outcome: 'failed', reason: 'x' });
     expect(written).toEqual([repairEntry(REF, 'r', T0, { type: 'repair', code: 'REPAIR_FAILED', outcome: 'failed', reason: 'x' })]);
   });

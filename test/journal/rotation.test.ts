@@ -122,7 +122,7 @@ describe('journal rotation', () => {
   });
 
   it('refuses a keep below 1 or a maxBytes below 1', async () => {
-    await expect(Journal.open(join(dir, 'j'), { keep: 0 })).rejects.toThrow(/keep/);
-    await expect(Journal.open(join(dir, 'j'), { maxBytes: 0 })).rejects.toThrow(/maxBytes/);
+    await expect(Journal.open(join(dir, 'j'), { maxBytes: 100, keep: 0 })).rejects.toThrow(/keep/);
+    await expect(Journal.open(join(dir, 'j'), { maxBytes: 0, keep: 1 })).rejects.toThrow(/maxBytes/);
   });
 });

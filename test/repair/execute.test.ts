@@ -55,8 +55,10 @@ function setup(): Setup {
     probe: () => probeContainer(proxy, REF, { requiredKeys: DEFAULT_REQUIRED_KEYS, reqId: 'probe-1' }),
     options: (extra = {}) => ({
       dryRun: false,
-      journal: repairJournal(journal),
+      journal: repairJournal(journal, { evidenceMaxBytes: 65_536 }),
       reqId: 'rep-1',
+      maxRounds: 3,
+      verifyAttempts: 5,
       verifyDelayMs: 0,
       pollIntervalMs: 1,
       awaitMasterTimeoutMs: 200,

@@ -130,9 +130,10 @@ async function repairOnce(seed: number, mode: WriteMode): Promise<Outcome> {
   const journal = new MemoryJournal();
   const result = await repairContainer(proxy, before, {
     dryRun: false,
-    journal: repairJournal(journal),
+    journal: repairJournal(journal, { evidenceMaxBytes: 65_536 }),
     reqId: `seed-${seed}`,
     probe: () => probe(proxy),
+    maxRounds: 3,
     verifyDelayMs: 10,
     verifyAttempts: 5,
     pollIntervalMs: 5,

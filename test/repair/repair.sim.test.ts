@@ -64,9 +64,10 @@ function probe(w: World, alwaysElection = false): Promise<ContainerReport> {
 function options(w: World, extra: Partial<RepairOptions> = {}): RepairOptions {
   return {
     dryRun: false,
-    journal: repairJournal(w.journal),
+    journal: repairJournal(w.journal, { evidenceMaxBytes: 65_536 }),
     reqId: 'sim-test',
     probe: () => probe(w, true),
+    maxRounds: 3,
     verifyDelayMs: 30,
     verifyAttempts: 10,
     pollIntervalMs: 10,

@@ -3,6 +3,8 @@ import { silentLogger } from '../../src/log.js';
 import { ScheduleError, SweepScheduler, validateCron, type SweepTrigger } from '../../src/schedule/scheduler.js';
 
 const MIN = 60_000;
+/** The schedule's timing as the schema's defaults give it (schedule.timezone, jitterSeconds, runAtStart). */
+const TIMING = { timezone: 'UTC', jitterSeconds: 0, runAtStart: false } as const;
 
 /** A fake sweep taking `minutes` of (fake) time, recording its starts and overlaps. */
 function fakeSweeps(minutes: number) {
@@ -33,7 +35,7 @@ describe('SweepScheduler', () => {
 
   it('runs on schedule and skips a fire while the previous sweep still runs', async () => {
     const { rec, startSweep } = fakeSweeps(7);
-    scheduler = new SweepScheduler({ cron: '*/5 * * * *', log: silentLogger(), startSweep });
+    scheduler = new SweepScheduler({ ...TIMING, cron: '*/5 * * * *', log: silentLogger(), startSweep });
     await scheduler.start();
     await vi.advanceTimersByTimeAsync(21 * MIN);
     // 00:05 starts (until 00:12), 00:10 is skipped, 00:15 starts (until 00:22), 00:20 is skipped.
@@ -45,7 +47,7 @@ describe('SweepScheduler', () => {
 
   it('starts a sweep at once with runAtStart, and refuses a second one while it runs', async () => {
     const { rec, startSweep } = fakeSweeps(3);
-    scheduler = new SweepScheduler({ cron: '0 3 * * *', runAtStart: true, log: silentLogger(), startSweep });
+    scheduler = new SweepScheduler({ ...TIMING, cron: '0 3 * * *', runAtStart: true, log: silentLogger(), startSweep });
     await scheduler.start();
     expect(rec.starts.map((s) => s.trigger)).toEqual(['start']);
     expect(scheduler.isRunning()).toBe(true);
@@ -58,7 +60,7 @@ describe('SweepScheduler', () => {
 
   it('does not start a scheduled sweep while a manual one runs', async () => {
     const { rec, startSweep } = fakeSweeps(8);
-    scheduler = new SweepScheduler({ cron: '*/5 * * * *', log: silentLogger(), startSweep });
+    scheduler = new SweepScheduler({ ...TIMING, cron: '*/5 * * * *', log: silentLogger(), startSweep });
     await scheduler.start();
     await vi.advanceTimersByTimeAsync(1 * MIN);
     expect(scheduler.trigger('manual')).toBe('started');
@@ -70,6 +72,7 @@ describe('SweepScheduler', () => {
   it('keeps scheduling after a sweep that threw', async () => {
     let calls = 0;
     scheduler = new SweepScheduler({
+      ...TIMING,
       cron: '* * * * *',
       log: silentLogger(),
       startSweep: async () => {
@@ -85,10 +88,10 @@ describe('SweepScheduler', () => {
 
   it('reschedules to a new expression (SIGHUP) and stops for good on stop()', async () => {
     const { rec, startSweep } = fakeSweeps(1);
-    scheduler = new SweepScheduler({ cron: '0 * * * *', log: silentLogger(), startSweep });
+    scheduler = new SweepScheduler({ ...TIMING, cron: '0 * * * *', log: silentLogger(), startSweep });
     await scheduler.start();
     expect(scheduler.nextRun()?.toISOString()).toBe('2026-01-01T01:00:00.000Z');
-    await scheduler.reschedule('*/10 * * * *');
+    await scheduler.reschedule('*/10 * * * *', TIMING);
     expect(scheduler.nextRun()?.toISOString()).toBe('2026-01-01T00:10:00.000Z');
     await vi.advanceTimersByTimeAsync(25 * MIN);
     expect(rec.starts).toHaveLength(2);
@@ -100,17 +103,17 @@ describe('SweepScheduler', () => {
 
   it('reschedules to a new time zone (SIGHUP) with the same expression', async () => {
     const { startSweep } = fakeSweeps(1);
-    scheduler = new SweepScheduler({ cron: '0 3 * * *', timezone: 'UTC', log: silentLogger(), startSweep });
+    scheduler = new SweepScheduler({ ...TIMING, cron: '0 3 * * *', log: silentLogger(), startSweep });
     await scheduler.start();
     expect(scheduler.nextRun()?.toISOString()).toBe('2026-01-01T03:00:00.000Z');
-    await scheduler.reschedule('0 3 * * *', { timezone: 'Europe/Paris' });
+    await scheduler.reschedule('0 3 * * *', { ...TIMING, timezone: 'Europe/Paris' });
     // 03:00 in Paris (UTC+1 in January) is 02:00 UTC.
     expect(scheduler.nextRun()?.toISOString()).toBe('2026-01-01T02:00:00.000Z');
   });
 
   it('idle() resolves when the running sweep ends', async () => {
     const { startSweep } = fakeSweeps(2);
-    scheduler = new SweepScheduler({ cron: '0 3 * * *', log: silentLogger(), startSweep });
+    scheduler = new SweepScheduler({ ...TIMING, cron: '0 3 * * *', log: silentLogger(), startSweep });
     await scheduler.start();
     scheduler.trigger('manual');
     let idle = false;
@@ -134,6 +137,6 @@ describe('validateCron', () => {
   });
 
   it('refuses to build a scheduler on a bad expression', () => {
-    expect(() => new SweepScheduler({ cron: 'nope', log: silentLogger(), startSweep: async () => undefined })).toThrow(ScheduleError);
+    expect(() => new SweepScheduler({ ...TIMING, cron: 'nope', log: silentLogger(), startSweep: async () => undefined })).toThrow(ScheduleError);
   });
 });
