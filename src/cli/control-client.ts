@@ -3,6 +3,7 @@
 // when no daemon runs, applying it to `<state.dir>/controls.json` under the state directory's
 // lock (journaled the same way), so that a stopped or crash-looping daemon can be suspended
 // before it starts. Prints the daemon's answer; `--json` prints it as one JSON object.
+import { systemClock } from '../clock.js';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -94,7 +95,7 @@ export async function runControl(command: string, cmd: ControlCommand, values: {
   if (values.json) println(io.stdout, JSON.stringify({ ...reply, daemon: offline ? 'not running' : 'running' }));
   else if (reply.ok) {
     println(io.stdout, reply.message);
-    println(io.stdout, describeControls(reply.state, Date.now()));
+    println(io.stdout, describeControls(reply.state, systemClock.now()));
     if (offline) println(io.stdout, `(no daemon answers on ${controlSocketPath(at.stateDir)}: saved in ${at.stateDir}; the daemon applies it when it starts)`);
   } else println(io.stderr, `oio-repaird ${command}: refused: ${reply.error}`);
   return reply.ok ? 0 : 1;
@@ -117,7 +118,7 @@ async function applyWithoutDaemon(at: Where, cmd: ControlCommand): Promise<Contr
     const loaded = await store.load();
     if (loaded.kind === 'bad') throw new Error(`${store.path} is ${loaded.bad.problem} (${loaded.bad.error}); the daemon opens the circuit breaker when it starts`);
     const state = loaded.kind === 'restored' ? loaded.state : NO_CONTROLS;
-    const now = Date.now();
+    const now = systemClock.now();
     let applied;
     try {
       applied = applyCommand(state, cmd, now, { maxSuspendMs: at.maxSuspendMs });

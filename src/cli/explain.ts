@@ -2,6 +2,7 @@
 // right now, and why, without changing anything: a read-only probe (reference/show,
 // get_properties, has, status, debug), the plan, and every gate read from the configuration and
 // the daemon's state directory (windows, budget, cooldown, hold), each with its reason code.
+import { systemClock } from '../clock.js';
 import { readDaemonState } from '../decisions/state-reader.js';
 import { explain, type Explanation } from '../decisions/explain.js';
 import { explainGates } from '../decisions/gates.js';
@@ -74,7 +75,7 @@ unseen), 64 bad usage, 76 unsupported proxy, 78 bad configuration.`,
         printUnsupportedProxy('explain', opened.url, report.error, io);
         return EX_UNSUPPORTED_PROXY;
       }
-      const now = Date.now();
+      const now = systemClock.now();
       const plan = planRepair(report);
       const state = await readDaemonState(config.state.dir);
       const gates = explainGates({ policy: runtimeOptions(config).policy, windows: config.schedule.windows, timezone: config.schedule.timezone, blackouts: config.schedule.blackouts, stallSkipAfter: config.sweep.stallSkipAfter, state, report, now });

@@ -4,6 +4,7 @@
 // and makes every change visible: metrics, a log line, a journal entry (who, why, until), the
 // /readyz body and the status page. The decisions themselves are the pure functions of
 // src/controls/; this class only keeps state, persists it and tells.
+import { systemClock } from '../clock.js';
 import { errorMessage } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import { activeBlackout, type ActiveBlackout } from '../controls/blackouts.js';
@@ -68,7 +69,7 @@ export class ControlService {
 
   constructor(opts: ControlServiceOptions) {
     this.opts = opts;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock.now;
     this.store = new ControlStore(opts.stateDir, opts.log);
     this.tally = new BreakerTally(windowMs(opts.config()));
   }

@@ -2,6 +2,7 @@
 // clients, the sweep, the scheduler, the journal, /metrics and systemd notification together,
 // and owns their lifecycle: start, SIGHUP reload, graceful stop. The decisions live elsewhere
 // (probe/, repair/, sweep/); this file only assembles and sequences.
+import { systemClock } from '../clock.js';
 import { join } from 'node:path';
 import { loadRunnableConfig } from '../config/preflight.js';
 import { formatIssues } from '../config/errors.js';
@@ -124,7 +125,7 @@ export class Daemon {
       metrics: this.metrics,
       journal: journalSink,
       controls: this.controls,
-      onProxyAnswer: () => (this.lastProxyAnswerAt = Date.now()),
+      onProxyAnswer: () => (this.lastProxyAnswerAt = systemClock.now()),
       gateStore: new FileGateStore(c.state.dir, stateLog, {
         onSaved: () => this.storage.ok('repair_history'),
         onSaveFailed: (err) => this.storage.failed('repair_history', err),
@@ -285,7 +286,7 @@ export class Daemon {
     if (fenced !== null) return { ready: false, reason: fenced };
     const storage = this.storage.problem();
     if (storage) return { ready: false, reason: storage };
-    const age = Date.now() - this.lastProxyAnswerAt;
+    const age = systemClock.now() - this.lastProxyAnswerAt;
     if (this.lastProxyAnswerAt === 0) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered yet` };
     if (age > proxyStaleLimitMs(this.config)) return { ready: false, reason: `proxy ${this.config.proxy.url} has not answered for ${Math.round(age / 1000)}s` };
     return { ready: true };

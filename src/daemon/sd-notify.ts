@@ -15,6 +15,7 @@
 // spawn is logged (a warning once per run of failures) and the daemon carries on, because
 // losing a status update must never stop a repair. Messages are sent one at a time, in call
 // order, so READY=1 never overtakes the RELOADING=1 before it.
+import { kernelMonotonicMicros } from '../clock.js';
 import { execFile } from 'node:child_process';
 import type { Logger } from '../log.js';
 
@@ -85,7 +86,7 @@ export class SdNotify {
 
   /** RELOADING=1 (send ready() when the reload is done). MONOTONIC_USEC is required by systemd ≥ 253. */
   reloading(): Promise<void> {
-    const monotonicUsec = process.hrtime.bigint() / 1000n;
+    const monotonicUsec = kernelMonotonicMicros();
     return this.notify(['RELOADING=1', `MONOTONIC_USEC=${monotonicUsec}`]);
   }
 

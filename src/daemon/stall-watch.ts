@@ -6,6 +6,7 @@
 // responsible are counted in a state file (written before the restart can happen); a container
 // that stalled `skipAfter` sweeps in a row is skipped (probed as `unknown`, journaled, counted)
 // instead of stalling the resumed sweep again for ever.
+import { systemClock } from '../clock.js';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import type { Metrics } from '../metrics/metrics.js';
@@ -56,7 +57,7 @@ export class StallWatch {
 
   constructor(opts: StallWatchOptions) {
     this.opts = opts;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock.now;
     this.path = join(opts.stateDir, STALL_FILE_NAME);
     this.progressAt = this.now();
   }

@@ -11,6 +11,7 @@
 // Its limit: abstract names are per network namespace, so two daemons in different network
 // namespaces (containers) sharing one directory are not detected. `lock-owner.json` next to the
 // state says who holds the lock, for the refusal message only; it never decides anything.
+import { systemClock } from '../clock.js';
 import { hostname } from 'node:os';
 import { createServer, type Server } from 'node:net';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
@@ -70,7 +71,7 @@ export async function lockStateDir(dir: string, log: Logger): Promise<StateLock>
   // Held for the life of the process, but never what keeps it alive.
   server.unref();
   const ownerPath = join(dir, LOCK_OWNER_FILE);
-  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date().toISOString() };
+  const owner: LockOwner = { pid: process.pid, host: hostname(), startedAt: new Date(systemClock.now()).toISOString() };
   try {
     await writeFileAtomic(ownerPath, `${JSON.stringify(owner)}\n`, log);
   } catch (err) {

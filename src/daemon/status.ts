@@ -1,6 +1,7 @@
 // What the status page shows, gathered as the daemon runs: the running sweep's progress, the
 // recent journal entries and unrepairable containers (RecentJournal), and the sweep history.
 // The Daemon feeds it; src/http/status-page.ts renders it. Holds no decisions.
+import { systemClock } from '../clock.js';
 import { readJournal } from '../journal/read.js';
 import { RECENT_KEPT, RecentJournal, type UnrepairableContainer } from '../journal/recent.js';
 import type { JournalSink } from '../journal/types.js';
@@ -31,7 +32,7 @@ export class StatusBoard {
     this.journal.restoreUnrepairable(unrepairable);
   }
 
-  sweepStarted(now = new Date()): void {
+  sweepStarted(now = new Date(systemClock.now())): void {
     this.running = { startedAt: now.toISOString(), progress: null };
     this.journal.beginSweep();
   }
@@ -47,7 +48,7 @@ export class StatusBoard {
     return this.journal.unrepairable();
   }
 
-  view(context: StatusContext, lastSweeps: readonly SweepRecord[], safety: readonly string[] | null = null, now = new Date()): StatusView {
+  view(context: StatusContext, lastSweeps: readonly SweepRecord[], safety: readonly string[] | null = null, now = new Date(systemClock.now())): StatusView {
     return {
       ...context,
       now,

@@ -2,6 +2,7 @@
 // the request metrics), the repair gate, and how one sweep wires probe, repair and verification
 // together. The Daemon adds the schedule and the process life around it; the benchmark runs the
 // very same sweeps, so what it measures is what ships.
+import { systemClock } from '../clock.js';
 import { runtimeOptions, type RuntimeOptions } from '../config/runtime.js';
 import type { Config } from '../config/schema.js';
 import type { ControlBlock } from '../controls/gates.js';
@@ -187,7 +188,7 @@ export class Sweeper {
       this.opts.log.info({ tracked: this.gate.tracked, budgetRemaining: this.gate.remaining() }, 'repair history restored');
     } else if (loaded?.kind === 'bad') {
       const { bad } = loaded;
-      const until = Date.now() + 3_600_000;
+      const until = systemClock.now() + 3_600_000;
       const where = bad.keptAs ? `, kept as ${bad.keptAs}` : '';
       this.gate.holdRepairsUntil(until, `the repair history was ${bad.problem} at start${where}`);
       this.opts.metrics.stateFileProblems.inc({ file: 'repair_history', problem: bad.problem });
@@ -343,7 +344,7 @@ export class Sweeper {
       metrics,
       log,
       gate: this.gate,
-      now: Date.now,
+      now: systemClock.now,
     };
   }
 

@@ -5,6 +5,7 @@
 // every read. It decides nothing about sweeps (runner.ts does).
 import { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
 import { bitmapFrom, countBits, emptyBitmap, hasBit, withBits } from './bitmap.js';
 import { bucketOf, BUCKETS, ownedBuckets } from './buckets.js';
@@ -77,7 +78,7 @@ export class FleetMember extends EventEmitter {
     super();
     this.setMaxListeners(0);
     this.opts = opts;
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock.now;
     this.budget = new FleetBudget(this.path('budget'));
   }
 
@@ -189,7 +190,7 @@ export class FleetMember extends EventEmitter {
         session = await ZkSession.open({ connect: this.opts.zookeeper, sessionTimeoutMs: this.opts.sessionTimeoutMs, opTimeoutMs: this.opts.opTimeoutMs });
       } catch (err) {
         log.warn({ err, zookeeper: this.opts.zookeeper, retryInMs: backoff }, 'fleet: cannot reach ZooKeeper, retrying');
-        await sleep(backoff);
+        await systemClock.sleep(backoff, undefined, { unref: true });
         backoff = Math.min(backoff * 2, 5000);
         continue;
       }
@@ -261,7 +262,7 @@ export class FleetMember extends EventEmitter {
         // The node of this member id's previous process: its session expires within a timeout.
         if (this.now() > deadline) throw new Error(`member ${this.opts.memberId} is already in the fleet (another daemon with the same fleet.memberId?)`, { cause: err });
         this.opts.log.info({ member: this.opts.memberId }, 'fleet: waiting for the previous session of this member to expire');
-        await sleep(250);
+        await systemClock.sleep(250, undefined, { unref: true });
       }
     }
     await zk.create(this.path('leader', 'm-'), Buffer.from(this.opts.memberId), { ephemeral: true, sequential: true });
@@ -488,8 +489,4 @@ function parseRecord(epoch: number, data: Buffer): EpochRecord {
   } catch {
     return { epoch, startedAt: '', done: emptyBitmap(), members: {} };
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

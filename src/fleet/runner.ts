@@ -4,6 +4,7 @@
 // as done the buckets whose every container it probed in that walk. A member that inherits a
 // dead member's buckets finds them not done and walks again. A walk pauses while the member
 // is fenced (session lost or suspended) and is cut short when the epoch changes.
+import { systemClock } from '../clock.js';
 import type { Logger } from '../log.js';
 import type { SweepSummary } from '../sweep/sweep.js';
 import { bucketOf } from './buckets.js';
@@ -77,7 +78,8 @@ export class FleetSweeps {
         continue;
       }
       const ok = await this.walk();
-      if (!ok && !this.stopped) await sleep(this.opts.retryMs ?? 5000, this.stopCtl.signal);
+      // A stop cuts the wait short; the loop then sees `stopped`.
+      if (!ok && !this.stopped) await systemClock.sleep(this.opts.retryMs ?? 5000, this.stopCtl.signal).catch(() => undefined);
     }
   }
 
@@ -133,14 +135,4 @@ export class FleetSweeps {
     this.stopCtl.abort(new Error('stopping'));
     await this.loop;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(timer);
-      resolve();
-    }, { once: true });
-  });
 }

@@ -2,6 +2,7 @@
 // from what the repair executor records (src/repair/types.ts RepairEvent): the replicas
 // summarized (no admin tables: they can be large), the time and the container added; and from
 // the operator controls' events (src/controls/types.ts ControlEvent: who, why, until).
+import { systemClock } from '../clock.js';
 import { iso } from '../controls/gates.js';
 import type { ControlEvent } from '../controls/types.js';
 import { verdictCode } from '../decisions/derive.js';
@@ -78,7 +79,7 @@ export interface RepairJournalOptions {
 
 /** The executor's recorder writing to `sink`: each event becomes one journal entry. */
 export function repairJournal(sink: JournalSink, opts: RepairJournalOptions): RepairRecorder {
-  const now = opts.now ?? Date.now;
+  const now = opts.now ?? systemClock.now;
   return { record: (ref, reqId, event) => sink.append(repairEntry(ref, reqId, now(), event, opts.evidenceMaxBytes)) };
 }
 

@@ -3,6 +3,7 @@
 // each), a connect timeout, one total deadline per request (also sent as TO), a frame-size cap,
 // and every socket failure mapped to OioUnreachableError / OioTimeoutError, every bad byte to
 // OioBadAnswerError. Returns the meta2's status as it is; reader.ts turns it into typed values.
+import { systemClock } from '../clock.js';
 import { createConnection, type Socket } from 'node:net';
 import { errorMessage } from '../errors.js';
 import { OioError, OioBadAnswerError, OioTimeoutError, OioUnreachableError } from '../oio/errors.js';
@@ -124,7 +125,7 @@ class ServicePool {
         resolve: (conn) => { cleanup(); resolve({ conn, reused: true }); },
         reject: (err) => { cleanup(); reject(err); },
       };
-      const timer = setTimeout(() => waiter.reject(new OioTimeoutError('no free connection before the deadline', { route: 'native' })), Math.max(0, deadlineAt - Date.now()));
+      const timer = setTimeout(() => waiter.reject(new OioTimeoutError('no free connection before the deadline', { route: 'native' })), Math.max(0, deadlineAt - systemClock.now()));
       const onAbort = (): void => waiter.reject(signal?.reason as Error);
       const cleanup = (): void => {
         clearTimeout(timer);
@@ -162,7 +163,7 @@ class ServicePool {
     const waiter = this.waiters[0];
     if (!waiter || this.open >= this.opts.connectionsPerService) return;
     this.waiters.shift();
-    this.connect(Date.now() + this.opts.requestTimeoutMs).then(waiter.resolve, waiter.reject);
+    this.connect(systemClock.now() + this.opts.requestTimeoutMs).then(waiter.resolve, waiter.reject);
   }
 
   private connect(deadlineAt: number): Promise<Connection> {
@@ -175,7 +176,7 @@ class ServicePool {
         if (i >= 0) this.idle.splice(i, 1);
         this.wakeWaiter();
       });
-      const limit = Math.max(1, Math.min(this.opts.connectTimeoutMs, deadlineAt - Date.now()));
+      const limit = Math.max(1, Math.min(this.opts.connectTimeoutMs, deadlineAt - systemClock.now()));
       const timer = setTimeout(() => {
         conn.onFailure = undefined;
         socket.destroy();
@@ -236,7 +237,8 @@ export class NativeClient {
   }
 
   private async call(peer: PeerId, build: (t: ReadTarget) => ReadRequest, cid: string, opts: NativeCallOptions): Promise<NativeReply> {
-    const startedAt = Date.now();
+    // Whole milliseconds (now(), not the fractional monotonic()): the TO field sent is derived from them.
+    const startedAt = systemClock.now();
     const deadlineAt = startedAt + this.opts.requestTimeoutMs;
     const reqId = opts.reqId ?? generatedReqId();
     const target = { cid, namespace: this.opts.namespace, timeoutMs: this.opts.requestTimeoutMs, reqId };
@@ -267,7 +269,7 @@ export class NativeClient {
       }
       try {
         // TO = what is left of our deadline, so the server gives up before we do.
-        const left = Math.max(1, deadlineAt - Date.now());
+        const left = Math.max(1, deadlineAt - systemClock.now());
         const sent = left === this.opts.requestTimeoutMs ? request : build({ ...target, timeoutMs: left });
         const reply = await exchange(acquired.conn, frameOf(sent), reqId, deadlineAt, opts.signal);
         pool.release(acquired.conn, true);
@@ -275,7 +277,7 @@ export class NativeClient {
       } catch (err) {
         pool.release(acquired.conn, false);
         const stale = acquired.reused && attempt === 0 && isCode(err, ['EOF', 'ECONNRESET', 'EPIPE']);
-        if (stale && Date.now() < deadlineAt) continue;
+        if (stale && systemClock.now() < deadlineAt) continue;
         throw mapError(err, ctx, deadlineAt);
       }
     }
@@ -301,7 +303,7 @@ function exchange(conn: Connection, bytes: Buffer, reqId: string, deadlineAt: nu
     const timer = setTimeout(() => {
       conn.socket.destroy();
       finish(Object.assign(new Error('no reply before the deadline'), { code: 'DEADLINE' }));
-    }, Math.max(1, deadlineAt - Date.now()));
+    }, Math.max(1, deadlineAt - systemClock.now()));
     const onAbort = (): void => {
       conn.socket.destroy();
       finish(signal?.reason as Error);
@@ -355,6 +357,6 @@ function mapError(err: unknown, ctx: { route: string; peer: PeerId; reqId: strin
     return new OioUnreachableError(`${ctx.route} to ${ctx.peer}: ${(err as Error).message}`, { ...ctx, cause: err });
   }
   if (err instanceof Error && err.name === 'AbortError') return err;
-  if (Date.now() >= deadlineAt) return new OioTimeoutError(`${ctx.route} timed out`, { ...ctx, cause: err });
+  if (systemClock.now() >= deadlineAt) return new OioTimeoutError(`${ctx.route} timed out`, { ...ctx, cause: err });
   return new OioUnreachableError(`${ctx.route} to ${ctx.peer}: ${errorMessage(err)}`, { ...ctx, cause: err });
 }

@@ -20,6 +20,7 @@ import {
   type OioErrorContext,
 } from './errors.js';
 import { AbortFanout } from '../abort-fanout.js';
+import { systemClock } from '../clock.js';
 import { AnswerOverCap, Exchange, type ExchangeEnd } from './exchange.js';
 
 /**
@@ -185,7 +186,7 @@ export class OioHttp {
       if (result.ok) return result.response;
       if (!result.retryable || attempt >= maxAttempts || req.signal?.aborted) throw result.error;
       try {
-        await sleep(this.backoffMs(attempt, result.retryAfterMs), req.signal);
+        await systemClock.sleep(this.backoffMs(attempt, result.retryAfterMs), req.signal);
       } catch (abort) {
         const failure = transportFailure(abort, { route: req.route, reqId }, req.signal);
         throw failure.ok ? abort : failure.error;
@@ -212,7 +213,7 @@ export class OioHttp {
   private send(req: OioRequest, reqId: string): Promise<Attempt> {
     const limit = Math.min(this.opts.maxResponseBytes, answerCap(req.route));
     const signal = req.signal;
-    const started = performance.now();
+    const started = systemClock.monotonic();
     return new Promise((resolve) => {
       let expired = false;
       const onAbort = (reason: unknown): void => exchange.stop(reason instanceof Error ? reason : new Error('aborted'));
@@ -220,7 +221,7 @@ export class OioHttp {
         clearTimeout(timer);
         if (signal !== undefined) this.fanout.delete(signal, onAbort);
         const { attempt, observed } = this.outcome(req, reqId, end, expired, limit);
-        this.observe(req.route, observed, (performance.now() - started) / 1000, attempt.ok ? undefined : attempt.error);
+        this.observe(req.route, observed, (systemClock.monotonic() - started) / 1000, attempt.ok ? undefined : attempt.error);
         resolve(attempt);
       });
       const timer = setTimeout(() => {
@@ -412,7 +413,7 @@ function parseRetryAfter(value: string | string[] | undefined): number | undefin
   const seconds = Number(raw);
   if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
   const date = Date.parse(raw);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+  return Number.isNaN(date) ? undefined : Math.max(0, date - systemClock.now());
 }
 
 const UNREACHABLE_CODES = new Set([
@@ -454,22 +455,4 @@ function errorCode(err: unknown): string | undefined {
   if (typeof code === 'string') return code;
   if (Array.isArray(errors) && errors.length > 0) return errorCode(errors[0]);
   return cause === undefined ? undefined : errorCode(cause);
-}
-
-function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) {
-      reject(signal.reason as Error);
-      return;
-    }
-    const onAbort = (): void => {
-      clearTimeout(timer);
-      reject(signal?.reason as Error);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -4,6 +4,7 @@
 // and the next round's plan escalates instead of repeating it. Every mutating request, retries
 // included, is framed by journal entries on disk before it is sent; a step that overwrites
 // replicas is preceded by an `evidence` entry (what each replica held). Never throws; dry runs only journal.
+import { systemClock, type Clock } from '../clock.js';
 import { errorText } from '../errors.js';
 import { isReasonCode, type ReasonCode } from '../decisions/codes.js';
 import { outcomeCode, verdictCode } from '../decisions/derive.js';
@@ -42,6 +43,8 @@ export interface RepairOptions extends RepairSettings {
   readonly log?: Logger;
   /** Aborted (SIGTERM): the in-flight step finishes and is recorded, then the repair stops. */
   readonly signal?: AbortSignal;
+  /** The waits (verification delay, polling for a master) and step durations; systemClock when absent. */
+  readonly clock?: Clock;
   /** Observes `oio_repaird_repair_step_duration_seconds{step}` for every step run. */
   readonly metrics?: Pick<Metrics, 'repairStepDuration'>;
   /**
@@ -95,10 +98,6 @@ class JournalFailure extends Error {
 }
 type Round = RepairResult['rounds'][number];
 
-function sleep(ms: number): Promise<void> {
-  return ms > 0 ? new Promise((resolve) => setTimeout(resolve, ms)) : Promise.resolve();
-}
-
 /** Journals and runs the plans; see the module comment. Never rejects. */
 export async function repairContainer(proxy: ProxyApi, report: ContainerReport, opts: RepairOptions): Promise<RepairResult> {
   const run = new RepairRun(proxy, report, opts);
@@ -118,6 +117,7 @@ class RepairRun {
   private readonly call: CallOptions;
   private readonly pollCall: CallOptions;
   private readonly cfg: RepairSettings;
+  private readonly clock: Clock;
   /** beforeFirstMutation has run (and not thrown). */
   private mutationAllowed = false;
   /** A mutating step was sent (beforeEachMutation passed at least once). */
@@ -148,6 +148,7 @@ class RepairRun {
       verifyDelayMs: opts.verifyDelayMs,
       verifyAttempts: Math.max(1, opts.verifyAttempts),
     };
+    this.clock = opts.clock ?? systemClock;
   }
 
   async execute(): Promise<RepairResult> {
@@ -221,7 +222,7 @@ class RepairRun {
     let report = this.lastReread && !settling(this.lastReread) ? this.lastReread : undefined;
     const attempts = report ? 0 : poll ? this.cfg.verifyAttempts : 1;
     for (let attempt = 1; attempt <= attempts; attempt++) {
-      await sleep(this.cfg.verifyDelayMs);
+      await this.clock.sleep(this.cfg.verifyDelayMs);
       report = await this.opts.probe(this.current.ref);
       if (!settling(report) || this.opts.signal?.aborted) break;
     }
@@ -240,7 +241,7 @@ class RepairRun {
   private async reread(proven: (report: ContainerReport) => boolean): Promise<ContainerReport> {
     let report: ContainerReport | undefined;
     for (let attempt = 1; attempt <= this.cfg.verifyAttempts; attempt++) {
-      await sleep(this.cfg.verifyDelayMs);
+      await this.clock.sleep(this.cfg.verifyDelayMs);
       report = await this.opts.probe(this.current.ref);
       if (proven(report) || this.opts.signal?.aborted) break;
     }
@@ -266,7 +267,7 @@ class RepairRun {
       }
       this.sentMutation = true;
     }
-    const started = performance.now();
+    const started = this.clock.monotonic();
     let result: StepResult;
     try {
       result = await this.perform(round, step);
@@ -285,7 +286,7 @@ class RepairRun {
       ...(result.evidence ? { evidence: result.evidence } : {}),
     });
     this.stepStarted = false;
-    this.opts.metrics?.repairStepDuration.observe({ step: step.kind }, (performance.now() - started) / 1000);
+    this.opts.metrics?.repairStepDuration.observe({ step: step.kind }, (this.clock.monotonic() - started) / 1000);
     const level = result.status === 'done' ? 'info' : 'warn';
     this.opts.log?.[level]({ round, step: step.kind, status: result.status, detail: result.detail, ...(result.evidence ? { evidence: result.evidence } : {}) }, 'repair step done');
     return result;
@@ -380,7 +381,7 @@ class RepairRun {
    * SETTLED_POLLS polls in a row means the leave had no effect. Bounded by awaitMasterTimeoutMs.
    */
   private async awaitMaster(round: number, step: RepairStep & { kind: 'await-master' }): Promise<StepResult> {
-    const deadline = Date.now() + this.cfg.awaitMasterTimeoutMs;
+    const deadline = this.clock.monotonic() + this.cfg.awaitMasterTimeoutMs;
     const before = this.current.election;
     const peers = this.current.peers;
     let last = 'no status yet';
@@ -404,10 +405,10 @@ class RepairRun {
       } catch (err) {
         last = `status failed: ${errorText(err)}`;
       }
-      if (Date.now() >= deadline || this.opts.signal?.aborted) {
+      if (this.clock.monotonic() >= deadline || this.opts.signal?.aborted) {
         return { step, status: 'failed', detail: `the election did not settle on a master other than ${step.notPeer} within ${this.cfg.awaitMasterTimeoutMs} ms (last: ${last})` };
       }
-      await sleep(this.cfg.pollIntervalMs);
+      await this.clock.sleep(this.cfg.pollIntervalMs);
     }
   }
 

@@ -3,6 +3,7 @@
 // the rate limiter the sweep takes its tokens from, and exports (allowed rate, reason, p95).
 // Only container probes are paced: a repair already decided runs its election calls outside
 // this limiter (bounded by repair.maxPerSweep / budgetPerHour), so backing off never starves it.
+import { systemClock } from '../clock.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { RateLimiter } from '../sweep/limiter.js';
 import { PACE_REASONS, nextPace, p95, type PaceReason, type PaceSettings } from './pace.js';
@@ -99,7 +100,7 @@ export class AdaptivePace {
     const d = nextPace(this.limiter.rate, seen, this.settings);
     if (d.rate !== this.limiter.rate) this.limiter.setRate(d.rate);
     this.export(d.reason, seen.p95Ms);
-    const record = { at: Date.now(), rate: d.rate, reason: d.reason, ...seen };
+    const record = { at: systemClock.now(), rate: d.rate, reason: d.reason, ...seen };
     this.history.push(record);
     if (this.history.length > HISTORY) this.history.shift();
     this.onDecision?.(record);

@@ -1,6 +1,7 @@
 // Time windows during which sweeps may run ("weeknights 22:00-06:00"), evaluated in a given
 // IANA time zone. Pure functions: the sweep polls isWithinWindows() to pause and resume.
 // A range whose end is not after its start crosses midnight and belongs to the day it starts.
+import { systemClock } from '../clock.js';
 
 export const WEEKDAYS = ['sun', 'mon', 'tue', 'wed', 'thu', 'fri', 'sat'] as const;
 export type Weekday = (typeof WEEKDAYS)[number];
@@ -82,6 +83,6 @@ export function validateWindows(windows: readonly TimeWindow[], timezone: string
 }
 
 /** The sweep's `isAllowedNow` for a set of windows. */
-export function windowGate(windows: readonly TimeWindow[], timezone: string, now: () => number = Date.now): () => boolean {
+export function windowGate(windows: readonly TimeWindow[], timezone: string, now: () => number = systemClock.now): () => boolean {
   return () => isWithinWindows(new Date(now()), windows, timezone);
 }

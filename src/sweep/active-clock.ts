@@ -1,7 +1,7 @@
 // How long a sweep has been active (walking, not paused outside its time windows), across the
 // runs of a resumed sweep: the earlier runs' total plus this run's. Feeds the progress rate,
 // the checkpoint and the sweep-duration histogram.
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 
 export class ActiveClock {
   private readonly clock: Clock;

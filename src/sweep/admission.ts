@@ -10,7 +10,7 @@
 // Without an injected `locate`, step 3 and 4 are skipped (global limits only).
 import type { Logger } from '../log.js';
 import type { ContainerRef, PeerId } from '../oio/types.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import { KeyedSemaphore, RateLimiter, unlimitedRate, type Release } from './limiter.js';
 
 export type LocateFn = (ref: ContainerRef, ctx: { readonly reqId: string }) => Promise<readonly PeerId[]>;

@@ -3,7 +3,7 @@
 // time; requests made while one runs are coalesced into the next. A failed save is logged, never
 // thrown: the sweep goes on and the next save carries the position further.
 import type { Logger } from '../log.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { SweepCheckpoint, SweepStateStore } from './state.js';
 
 export interface CheckpointPolicy {

@@ -10,7 +10,7 @@ import type { Logger } from '../log.js';
 import { ActiveClock } from './active-clock.js';
 import { Admission } from './admission.js';
 import { CheckpointSaver } from './checkpoints.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import { countOutcome, type MutableCounts } from './counting.js';
 import type { Release } from './limiter.js';
 import { processContainer, type ContainerStepDeps } from './process-container.js';

@@ -7,7 +7,7 @@
 // round, so a container queued behind a slow service waits without holding a global slot
 // (see sweep.ts for the whole admission order).
 import { AbortFanout } from '../abort-fanout.js';
-import { systemClock, type Clock } from './clock.js';
+import { systemClock, type Clock } from '../clock.js';
 
 export interface RateLimiterOptions {
   /** Tokens the bucket may hold (default: 5 % of a second's worth, at least 1, at most 1 s worth). */

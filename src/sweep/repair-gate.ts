@@ -6,6 +6,7 @@
 // container's cooldown as if the attempt failed) and hands the new history to `persist`; the
 // caller awaits saved() before the first mutating request, so a crash at any later point can
 // never give back what was spent. recordOutcome() then replaces the provisional entry.
+import { systemClock } from '../clock.js';
 import type { ControlBlock } from '../controls/gates.js';
 import type { ReasonCode } from '../decisions/codes.js';
 import type { ContainerReport } from '../probe/types.js';
@@ -146,7 +147,7 @@ export class RepairGate {
   constructor(policy: RepairPolicy, opts: RepairGateOptions | (() => number) = {}) {
     const o = typeof opts === 'function' ? { now: opts } : opts;
     this.current = policy;
-    this.now = o.now ?? Date.now;
+    this.now = o.now ?? systemClock.now;
     this.onChange = o.onChange ?? (() => undefined);
     this.persist = o.persist;
     this.controls = o.controls;

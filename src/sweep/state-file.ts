@@ -3,6 +3,7 @@
 // the directory), and read so that a missing or bad file means "no state", logged, never a crash.
 // A corrupt file is renamed aside (`<name>.corrupt-<time>`), never deleted nor overwritten, so an
 // operator can look at it; the temp files of writes cut short by a crash are removed at start.
+import { systemClock } from '../clock.js';
 import { mkdir, open, readdir, readFile, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { errorMessage } from '../errors.js';
@@ -72,7 +73,7 @@ export async function readStateFile<T>(
   try {
     return parse(text);
   } catch (err) {
-    const keptAs = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    const keptAs = `${path}.corrupt-${new Date(systemClock.now()).toISOString().replace(/[:.]/g, '-')}`;
     let moved = true;
     try {
       await rename(path, keptAs);

@@ -4,6 +4,7 @@
 // healthy checks in a row. Bounded (the least recently seen goes first), kept in
 // <state.dir>/suspects.json with atomic writes; a corrupt file is moved aside like the other
 // state files and the list starts empty (the next sweep finds them again).
+import { systemClock } from '../clock.js';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { Logger } from '../log.js';
@@ -65,7 +66,7 @@ export class Suspects {
   constructor(opts: SuspectsOptions) {
     this.opts = opts;
     this.path = join(opts.stateDir, SUSPECTS_FILE);
-    this.now = opts.now ?? Date.now;
+    this.now = opts.now ?? systemClock.now;
   }
 
   get size(): number {

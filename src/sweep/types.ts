@@ -4,7 +4,7 @@ import type { ReasonCode } from '../decisions/codes.js';
 import type { AccountFilter, SweepPosition } from '../discover/enumerate.js';
 import type { AccountApi, ContainerRef } from '../oio/types.js';
 import type { AdmissionLimits, LocateFn } from './admission.js';
-import type { Clock } from './clock.js';
+import type { Clock } from '../clock.js';
 import type { ContainerOutcome, ContainerStepDeps } from './process-container.js';
 import type { ProgressFields } from './progress.js';
 import type { SweepResult } from './result.js';
