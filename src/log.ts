@@ -22,7 +22,7 @@ export function createLogger(opts: LogOptions = {}): Logger {
   return pino(
     {
       level: opts.level ?? 'info',
-      base: undefined,
+      base: null,
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label, number) => ({ level: label, levelValue: number }) },
       ...(journald

@@ -32,7 +32,7 @@ export interface EnumeratedContainer extends ContainerRef {
 
 export interface EnumerateOptions {
   /** Continue strictly AFTER this position (the listing markers are exclusive). */
-  readonly resumeFrom?: SweepPosition;
+  readonly resumeFrom?: SweepPosition | undefined;
   readonly signal?: AbortSignal;
   /** `limit` asked of the account service per page. */
   readonly pageSize?: number;

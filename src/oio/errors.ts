@@ -5,11 +5,12 @@
 export interface OioErrorContext {
   /** Route without query string, e.g. `admin/get_properties`. */
   readonly route: string;
-  readonly peer?: string;
-  readonly httpStatus?: number;
+  // `| undefined`: a context is often built from another error's fields, which may be unset.
+  readonly peer?: string | undefined;
+  readonly httpStatus?: number | undefined;
   /** oio status code from the `{"status":C,"message":M}` body, when there is one. */
-  readonly oioStatus?: number;
-  readonly reqId?: string;
+  readonly oioStatus?: number | undefined;
+  readonly reqId?: string | undefined;
   readonly cause?: unknown;
 }
 

@@ -105,7 +105,7 @@ export type RepairEvent =
       readonly step: RepairStep;
       readonly status: StepResultStatus;
       readonly detail: string;
-      readonly answers?: StepResult['answers'];
+      readonly answers?: NonNullable<StepResult['answers']>;
       readonly evidence?: readonly PeerEvidence[];
     }
   /** Before a step that overwrites replicas: what each one held (the latest read). */

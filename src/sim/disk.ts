@@ -42,7 +42,7 @@ export function openReplica(ctx: DiskContext, c: Container, peer: PeerId, now = 
   if (!r || !change) return 'ok';
   const decached = ctx.decachePeriodMs > 0 && now - change.since >= ctx.decachePeriodMs;
   if (!r.closed && !decached) return 'ok';
-  r.disk = undefined;
+  delete r.disk;
   r.closed = false;
   r.mtime = Math.floor(now / 1000);
   switch (change.kind) {

@@ -47,7 +47,7 @@ const recordSchema = z.object({
   probeErrors: count,
   repairs: z.partialRecord(z.enum(REPAIR_OUTCOMES as [RepairOutcome, ...RepairOutcome[]]), count),
   unrepairableContainers: z.array(z.object({
-    cid: z.string(), account: z.string().optional(), container: z.string().optional(), reason: z.string(), ts: z.string(),
+    cid: z.string(), account: z.string().exactOptional(), container: z.string().exactOptional(), reason: z.string(), ts: z.string(),
   })).default([]),
 });
 const historySchema = z.object({ version: z.literal(1), sweeps: z.array(recordSchema) });

@@ -19,7 +19,7 @@ describe('a proxy that does not honour service_id', () => {
       scenario: {
         services: SERVICES,
         containers: [
-          { account: 'acct', name: 'damaged', peers: SERVICES.slice(0, 3), master: SERVICES[1] },
+          { account: 'acct', name: 'damaged', peers: SERVICES.slice(0, 3), master: SERVICES[1]! },
           { account: 'acct', name: 'healthy', peers: SERVICES.slice(1, 4) },
         ],
         faults: [{ kind: 'drop-keys', account: 'acct', container: 'damaged', role: 'master', keys: ['sys.m2.ctime'] }],

@@ -59,7 +59,7 @@ describe('the write-back of a missing key through the simulator', () => {
         seed,
         scenario: {
           services: peers,
-          containers: [{ account: 'ACCT', name: 'CT1', peers, master: peers[1] }],
+          containers: [{ account: 'ACCT', name: 'CT1', peers, master: peers[1]! }],
           faults: [{ kind: 'drop-keys', account: 'ACCT', container: 'CT1', role: 'master', keys: ['sys.m2.ctime'] }],
         },
       });

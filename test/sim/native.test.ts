@@ -30,7 +30,7 @@ async function start(peers?: string[]): Promise<{ sim: Simulator; peers: string[
   sim = await startSimulator({
     native: true,
     syncDelayMs: 10,
-    scenario: { services: ids, containers: [{ account: 'acct', name: 'ct', peers: ids, master: ids[0] }] },
+    scenario: { services: ids, containers: [{ account: 'acct', name: 'ct', peers: ids, master: ids[0]! }] },
   });
   client = new NativeClient({ namespace: 'OPENIO', connectTimeoutMs: 1000, requestTimeoutMs: 1000, maxFrameBytes: 1 << 20, connectionsPerService: 2 });
   return { sim, peers: ids, client };

@@ -88,10 +88,10 @@ describe('runSweep', () => {
       hold: (ref) => (onSlow(ref) ? slow : undefined),
     });
     const run = runSweep(h.deps(), h.options(new AbortController().signal, { concurrency: 4, perServiceConcurrency: 1 }));
-    for (let i = 0; i < 2000 && h.probed.filter((k) => !onSlow({ container: k.split('/')[1] })).length < 90; i++) await tick();
+    for (let i = 0; i < 2000 && h.probed.filter((k) => !onSlow({ container: k.split('/')[1]! })).length < 90; i++) await tick();
     // All 90 containers away from the slow service were probed while it hung on its first one.
-    expect(h.probed.filter((k) => !onSlow({ container: k.split('/')[1] }))).toHaveLength(90);
-    expect(h.probed.filter((k) => onSlow({ container: k.split('/')[1] }))).toHaveLength(1);
+    expect(h.probed.filter((k) => !onSlow({ container: k.split('/')[1]! }))).toHaveLength(90);
+    expect(h.probed.filter((k) => onSlow({ container: k.split('/')[1]! }))).toHaveLength(1);
     releaseSlow();
     const summary = await run;
     expect(summary.counts.done).toBe(100);
