@@ -7,7 +7,7 @@ import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node }
 import type { core } from 'zod';
 import { applyEnvOverrides, resolveConfigPath } from './env.js';
 import type { ConfigIssue } from './errors.js';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, RENAMED_SETTINGS, type Config } from './schema.js';
 
 /** Where a setting of the loaded file came from (file:line:col, or its environment variable). */
 export type SettingLocator = (dotted: string) => Pick<ConfigIssue, 'file' | 'line' | 'col' | 'path'>;
@@ -76,7 +76,11 @@ function toConfigIssues(issue: core.$ZodIssue, ctx: IssueContext): ConfigIssue[]
   if (issue.code === 'unrecognized_keys') {
     const known = knownKeys(base);
     const hint = known.length > 0 ? ` (known keys here: ${known.join(', ')})` : '';
-    return issue.keys.map((key) => place([...base, key], `Unrecognized key ${JSON.stringify(key)}${hint}`, undefined, true, ctx));
+    return issue.keys.map((key) => {
+      const renamed = RENAMED_SETTINGS[dottedPath([...base, key])];
+      const message = renamed === undefined ? `Unrecognized key ${JSON.stringify(key)}${hint}` : `${JSON.stringify(key)} was renamed: write ${renamed} instead (same meaning)`;
+      return place([...base, key], message, undefined, true, ctx);
+    });
   }
   const value = valueAt(ctx.merged, base);
   return [place(base, reason(issue, value), value, false, ctx)];

@@ -15,6 +15,11 @@ export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as con
 export type Weekday = (typeof WEEKDAYS)[number];
 export const REPAIR_MODES = ['auto', 'report-only'] as const;
 
+/** Settings that were renamed: old dotted path → new one. The old name is refused with this hint. */
+export const RENAMED_SETTINGS: Readonly<Record<string, string>> = {
+  'repair.budgetPerSweep': 'repair.maxPerSweep',
+};
+
 export const DEFAULT_STATE_DIR = '/var/lib/oio-repaird';
 export const JOURNAL_FILE_NAME = 'journal.jsonl';
 /** suspend.maxHours' default (also the CLI's limit when it applies a command without a config). */

@@ -81,6 +81,13 @@ describe('parseConfigText', () => {
     expect(issues[0]?.message).toMatch(/^Unrecognized key "dryrun" \(known keys here: mode, dryRun,/);
   });
 
+  it('refuses a renamed setting with its new name, at the old key’s position', () => {
+    const issues = issuesOf(`${MINIMAL}repair:\n  mode: auto\n  budgetPerSweep: 20\n`);
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatchObject({ line: 4, col: 3, path: 'repair.budgetPerSweep' });
+    expect(issues[0]?.message).toBe('"budgetPerSweep" was renamed: write repair.maxPerSweep instead (same meaning)');
+  });
+
   it('rejects an unknown top-level section', () => {
     const issues = issuesOf(`${MINIMAL}metric: { listen: "127.0.0.1:1" }\n`);
     expect(issues.map((i) => i.path)).toEqual(['metric']);
