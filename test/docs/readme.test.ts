@@ -1,6 +1,6 @@
 // The README's references (commands, metrics, environment overrides, alerts) are checked
 // against the code, so the documentation cannot silently fall behind.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { commands } from '../../src/cli/commands.js';
@@ -24,6 +24,14 @@ describe('README', () => {
     const exported = (await createMetrics({ defaultMetrics: false }).registry.getMetricsAsJSON()).map((m) => m.name).sort();
     const documented = [...new Set([...readme.matchAll(/\| `(oio_repaird_[a-z_]+)` \|/g)].map((m) => m[1]!))].sort();
     expect(documented).toEqual(exported);
+  });
+
+  it('names every folder and top-level file of src/ in the architecture table, and nothing that is gone', () => {
+    const section = readme.slice(readme.indexOf('## Architecture'), readme.indexOf('## Development'));
+    const named = new Set([...section.matchAll(/`(src\/[^`]+)`/g)].map((m) => m[1]!.replace(/\/$/, '')));
+    const tree = readdirSync(new URL('../../src/', import.meta.url), { withFileTypes: true }).map((e) => `src/${e.name}`);
+    expect(tree.filter((p) => !named.has(p)), 'in src/ but not in the table').toEqual([]);
+    expect([...named].filter((p) => !tree.includes(p.split('/').slice(0, 2).join('/'))), 'in the table but not in src/').toEqual([]);
   });
 
   it('names every environment override', () => {
