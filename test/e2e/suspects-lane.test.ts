@@ -37,7 +37,11 @@ describe('suspects lane', () => {
     await daemon.waitForNth('sweep done', 1, { timeoutMs: 60_000 });
     const sweepRequests = sim.stats().requests;
     for (const d of damaged) expect(truthProblems(sim.truth(d.cid))).toEqual([]);
-    const suspects = JSON.parse(await readFile(join(dir, SUSPECTS_FILE), 'utf8')) as { suspects: { cid: string; reason: string }[] };
+    // The list is saved after the sweep's last line ('sweep done' is logged before the daemon's
+    // end-of-sweep saves): wait for the file rather than race it.
+    const suspects = await waitUntil('the suspects list saved after the sweep', async () =>
+      (JSON.parse(await readFile(join(dir, SUSPECTS_FILE), 'utf8').catch(() => 'null')) as { suspects: { cid: string; reason: string }[] } | null) ?? undefined,
+      { timeoutMs: 10_000 });
     expect(suspects.suspects.map((s) => s.cid).sort()).toEqual(damaged.map((d) => d.cid).sort());
 
     // --- The damage comes back -----------------------------------------------------------------
