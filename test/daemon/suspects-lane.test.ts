@@ -26,6 +26,22 @@ afterEach(() => rm(dir, { recursive: true, force: true }));
 
 const ref = (i: number): ContainerRef => ({ cid: cidFromName('acct', `c${i}`), account: 'acct', container: `c${i}` });
 
+/** A step whose probe finds every container healthy (and tells `onProbe`); a repair would fail the test. */
+function healthyStep(clock: ManualClock, metrics: ReturnType<typeof createMetrics>, onProbe: (r: ContainerRef) => void): ContainerStepDeps {
+  return {
+    probe: async (r) => {
+      onProbe(r);
+      return healthy(r);
+    },
+    repair: () => Promise.reject(new Error('no repair expected')),
+    journal: { append: async () => undefined },
+    metrics,
+    log,
+    gate: new RepairGate({ mode: 'auto', maxPerSweep: 10, maxPerHour: 10, cooldownSeconds: 0, maxAttempts: 3, backoffSeconds: 1, backoffMaxSeconds: 10 }),
+    now: () => clock.now(),
+  };
+}
+
 describe('SuspectsLane', () => {
   it('takes one token of the shared probe limiter per container: 2 per second at probesPerSecond 2, with 4 workers', async () => {
     const clock = new ManualClock(Date.UTC(2026, 11, 2));
@@ -33,18 +49,7 @@ describe('SuspectsLane', () => {
     const suspects = new Suspects({ stateDir: dir, log, maxEntries: 100, clearAfterHealthy: 2, now: () => clock.now() });
     for (let i = 0; i < 6; i++) suspects.observe({ report: damaged(ref(i)), final: damaged(ref(i)) });
     const probed: string[] = [];
-    const step: ContainerStepDeps = {
-      probe: async (r) => {
-        probed.push(r.cid);
-        return healthy(r);
-      },
-      repair: () => Promise.reject(new Error('no repair expected')),
-      journal: { append: async () => undefined },
-      metrics,
-      log,
-      gate: new RepairGate({ mode: 'auto', maxPerSweep: 10, maxPerHour: 10, cooldownSeconds: 0, maxAttempts: 3, backoffSeconds: 1, backoffMaxSeconds: 10 }),
-      now: () => clock.now(),
-    };
+    const step = healthyStep(clock, metrics, (r) => probed.push(r.cid));
     const limiter = new RateLimiter(2, { clock, burst: 1 });
     let asked = 0;
     const lane = new SuspectsLane({
@@ -72,18 +77,9 @@ describe('SuspectsLane', () => {
     const suspects = new Suspects({ stateDir: dir, log, maxEntries: 100, clearAfterHealthy: 2, now: () => clock.now() });
     for (let i = 0; i < 3; i++) suspects.observe({ report: damaged(ref(i)), final: damaged(ref(i)) });
     let probes = 0;
-    const step: ContainerStepDeps = {
-      probe: async (r) => {
-        probes += 1;
-        return healthy(r);
-      },
-      repair: () => Promise.reject(new Error('no repair expected')),
-      journal: { append: async () => undefined },
-      metrics,
-      log,
-      gate: new RepairGate({ mode: 'auto', maxPerSweep: 10, maxPerHour: 10, cooldownSeconds: 0, maxAttempts: 3, backoffSeconds: 1, backoffMaxSeconds: 10 }),
-      now: () => clock.now(),
-    };
+    const step = healthyStep(clock, metrics, () => {
+      probes += 1;
+    });
     const limiter = new RateLimiter(1, { clock, burst: 1 });
     const lane = new SuspectsLane({ suspects, intervalMs: 0, maxPerRun: 3, concurrency: 1, step: () => step, busy: () => false, metrics, log, limiter: () => limiter });
     const turn = lane.runOnce();
