@@ -55,14 +55,20 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
         const rounds: RatioRound[] = [];
         const accountsPerSlice = Math.max(1, Math.round(opts.ratioSliceContainers / CONTAINERS_PER_ACCOUNT));
         const sliceAccounts = (round: number): number[] => Array.from({ length: accountsPerSlice }, (_, k) => (2 + (round - 1) * accountsPerSlice + k) % generated.accountCount);
-        // Warm-up of the bare client too (JIT, sockets), over the warm-up sweep's two accounts.
-        await replayRequests({ url: sim.url, connections: opts.connections, inFlight: opts.concurrency * replicas, simPid: sim.child.pid },
-          containerRequests(sim.namespace, generated, containersOfAccounts(generated, [0, 1])));
+        // Each side is warmed up again, unmeasured, right before it is measured: the two share
+        // undici's code, and the first few thousand requests after a switch from one side to the
+        // other pay for V8 re-optimising it (and for the other side's garbage). The daemon never
+        // switches; without this, whichever side runs second after a switch pays it.
+        const warmupRequests = containerRequests(sim.namespace, generated, containersOfAccounts(generated, [0, 1]));
+        const warmUndici = (): Promise<unknown> =>
+          replayRequests({ url: sim.url, connections: opts.connections, inFlight: opts.concurrency * replicas, simPid: sim.child.pid }, warmupRequests);
+        const warmSweep = (): Promise<unknown> => harness.run({ ...base, probesPerSecond: 0, filter: { names: accounts(2) } });
         for (let round = 1; round <= opts.ratioRounds; round++) {
           // Exactly the requests the sweep of this round's slice sends (R+1 per healthy container),
           // by bare undici: as many in flight as the sweep (concurrency × R), and one per socket.
           const requests = containerRequests(sim.namespace, generated, containersOfAccounts(generated, sliceAccounts(round)));
           const best: CeilingRun[] = [];
+          await warmUndici();
           for (const inFlight of [opts.concurrency * replicas, opts.connections]) {
             const run = await profiler.around(`round${round}-undici${inFlight}`, () =>
               replayRequests({ url: sim.url, connections: opts.connections, inFlight, simPid: sim.child.pid }, requests));
@@ -72,6 +78,7 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
           runs.push(...best);
           if (!wantSweep) continue;
           const names = sliceAccounts(round).map((a) => generated.accountName(a));
+          await warmSweep();
           const slice = await profiler.around(`round${round}-sweep`, () => timedSweep(harness, sim, { ...base, probesPerSecond: 0, filter: { names } }));
           const ceiling = best.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
           const bestCpu = Math.min(...best.map((r) => r.clientCpuMicrosPerRequest));

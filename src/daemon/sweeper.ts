@@ -59,6 +59,8 @@ export function sweepTimeLimit(maxDurationMs: number | null, log: Logger, metric
 export function proxyRequestObserver(metrics: Metrics, onProxyAnswer: () => void = () => undefined): RequestObserver {
   // Per route, per status class (0 = no answer, then 1xx…5xx): bounded, fixed routes × 6 classes.
   const observers = new Map<string, Array<{ observe(seconds: number): void } | undefined>>();
+  // proxy_up is set when it changes, not on every answer (a gauge set hashes its labels).
+  let up: 0 | 1 | undefined;
   return (route, status, seconds, error) => {
     if (error !== undefined && (error as { code?: unknown }).code === 'OIO_ANSWER_TOO_LARGE') metrics.proxyAnswersTooLarge.inc({ route });
     const hundreds = status === undefined ? 0 : Math.floor(status / 100);
@@ -74,7 +76,11 @@ export function proxyRequestObserver(metrics: Metrics, onProxyAnswer: () => void
     }
     observer.observe(seconds);
     if (route.startsWith('account/')) return;
-    metrics.proxyUp.set(status === undefined ? 0 : 1);
+    const nowUp = status === undefined ? 0 : 1;
+    if (nowUp !== up) {
+      up = nowUp;
+      metrics.proxyUp.set(nowUp);
+    }
     if (status !== undefined) onProxyAnswer();
   };
 }
@@ -249,7 +255,8 @@ export class Sweeper {
       ));
     const probe: ProbeFn = async (ref, ctx) => {
       if (!checked) await ensureSupported(ref, ctx);
-      const report = await probeWith(ref, { ...this.oioLine.probeOptions(config), reqId: ctx.reqId, ...(ctx.peers ? { peers: ctx.peers } : {}) });
+      const line = this.oioLine.probeOptions(config);
+      const report = await probeWith(ref, { requiredKeys: line.requiredKeys, emptyMayBeUnreachable: line.emptyMayBeUnreachable, reqId: ctx.reqId, peers: ctx.peers });
       if (isUnsupportedProxy(report.error)) refuse(report.error as { message: string });
       this.oioLine.refine(config, proxy, report);
       return report;

@@ -96,8 +96,8 @@ export interface OioRequest {
   /** The peer this request is about, carried into errors. */
   readonly peer?: string;
   /** `x-oio-req-id`; one is generated when absent. */
-  readonly reqId?: string;
-  readonly signal?: AbortSignal;
+  readonly reqId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
   /** True only for reads: they may be retried. Mutating calls must pass false. */
   readonly idempotent: boolean;
   /** `json` (default) parses the answer, `text` leaves it as is. */

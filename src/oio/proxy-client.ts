@@ -58,7 +58,13 @@ export class ProxyClient implements ProxyApi {
     this.http = opts.http;
     this.namespace = opts.namespace;
     this.prefix = `/v3.0/${encodeURIComponent(opts.namespace)}`;
+    this.showPath = `${this.prefix}/reference/show`;
+    this.getPropertiesPath = `${this.prefix}/admin/get_properties`;
   }
+
+  /** The paths of the two requests of every healthy probe, made once. */
+  private readonly showPath: string;
+  private readonly getPropertiesPath: string;
 
   private readonly namespace: string;
 
@@ -81,7 +87,7 @@ export class ProxyClient implements ProxyApi {
     let answer;
     try {
       answer = await this.http.request({
-        method: 'GET', path: `${this.prefix}/${route}`, query, route, idempotent: true, adminHeader: ADMIN_HEADER[route], ...callOpts(opts),
+        method: 'GET', path: this.showPath, query, route, idempotent: true, adminHeader: ADMIN_HEADER[route], reqId: opts.reqId, signal: opts.signal,
       });
     } catch (err) {
       // Our CID is always 64 uppercase hex: a 400 for it means the proxy does not read `cid=`.
@@ -99,15 +105,25 @@ export class ProxyClient implements ProxyApi {
   async getProperties(ref: ContainerRef, peer: PeerId, opts: CallOptions = {}): Promise<AdminTable> {
     const route = 'admin/get_properties' as const;
     try {
+      // The hot request of every sweep: built in one go (refParams' keys, then service_id and local).
+      const named = ref.account !== undefined && ref.container !== undefined;
       const answer = await this.http.request({
         method: 'POST',
-        path: `${this.prefix}/${route}`,
-        query: { type: 'meta2', ...refParams(ref), service_id: peer, local: 1 },
+        path: this.getPropertiesPath,
+        query: {
+          type: 'meta2',
+          acct: named ? ref.account : undefined,
+          ref: named ? ref.container : undefined,
+          cid: named ? undefined : ref.cid.toUpperCase(),
+          service_id: peer,
+          local: 1,
+        },
         route,
         peer,
         idempotent: true,
         adminHeader: ADMIN_HEADER[route],
-        ...callOpts(opts),
+        reqId: opts.reqId,
+        signal: opts.signal,
       });
       // Empty maps are passed up as they are: the probe tells "peer failed" from "keys missing".
       return parseAdminTable(route, answer.json, peer);

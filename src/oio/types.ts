@@ -53,8 +53,8 @@ export interface ServiceInfo {
 /** Options common to every proxy call. */
 export interface CallOptions {
   /** Sent as `x-oio-req-id` so operators can follow one operation through the services' logs. */
-  readonly reqId?: string;
-  readonly signal?: AbortSignal;
+  readonly reqId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
 }
 
 /**

@@ -11,11 +11,11 @@ import type { ElectionView, ReplicaHealth, ReplicaState, Role, Verdict } from '.
 export interface ReplicaInput {
   readonly peer: PeerId;
   /** The admin table read from this peer with `local=1`, when the read succeeded. */
-  readonly table?: AdminTable;
+  readonly table?: AdminTable | undefined;
   /** Why the read of this peer failed (normally an OioError). */
   readonly readError?: unknown;
   /** This peer's entry in `admin/has`, when it was asked. */
-  readonly has?: PeerAnswer<string>;
+  readonly has?: PeerAnswer<string> | undefined;
   readonly role: Role;
   readonly cid: string;
   readonly requiredKeys: readonly string[];
@@ -23,13 +23,13 @@ export interface ReplicaInput {
    * The read reports the peer's own errors (the native transport: 431, 511 as such), so an
    * empty table is a table without keys, not an error the proxy hid behind 200.
    */
-  readonly exactRead?: boolean;
+  readonly exactRead?: boolean | undefined;
   /**
    * The proxy answers an unreachable peer's read with the same empty maps as a missing or corrupt
    * base (7.x and older, fact 34; and any line not detected yet): without that peer's own `has`
    * answer, an empty table is then "not seen", never damage.
    */
-  readonly emptyMayBeUnreachable?: boolean;
+  readonly emptyMayBeUnreachable?: boolean | undefined;
 }
 
 const CTIME_RE = /^[1-9]\d{15}$/; // µs since the epoch: 16 digits from 2001 to 2286
@@ -79,15 +79,22 @@ function state(
   detail: string,
   keys: { missingKeys: string[]; malformedKeys: string[] } = { missingKeys: [], malformedKeys: [] },
 ): ReplicaState {
-  return {
+  const out: { -readonly [K in keyof ReplicaState]: ReplicaState[K] } = {
     peer: input.peer,
     health,
     role: input.role,
     missingKeys: keys.missingKeys,
     malformedKeys: keys.malformedKeys,
-    ...(detail ? { detail } : {}),
-    ...(input.table ? { table: input.table } : {}),
   };
+  if (detail) out.detail = detail;
+  if (input.table) out.table = input.table;
+  return out;
+}
+
+/** Whether a map has no key, without listing its keys (a healthy table has some 25). */
+function isEmpty(map: Readonly<Record<string, string>>): boolean {
+  for (const _key in map) return false;
+  return true;
 }
 
 /** Network-level read failures: the peer was not seen at all. */
@@ -145,7 +152,7 @@ export function classifyReplica(input: ReplicaInput): ReplicaState {
     return state(input, 'unreachable', `read failed: ${why}`);
   }
   const system = input.table.system;
-  if (Object.keys(system).length === 0 && !input.exactRead) {
+  if (isEmpty(system) && !input.exactRead) {
     if (input.emptyMayBeUnreachable && !input.has) {
       return state(input, 'unreachable', 'empty admin table and no has answer for this peer: on this line an unreachable peer reads the same (fact 34)');
     }

@@ -12,13 +12,13 @@ export interface ProbeOptions {
   readonly requiredKeys: readonly string[];
   /** Ask `has` and `status` even when every replica looks healthy (repair verification). */
   readonly alwaysElection?: boolean;
-  readonly reqId?: string;
-  readonly signal?: AbortSignal;
+  readonly reqId?: string | undefined;
+  readonly signal?: AbortSignal | undefined;
   /**
    * The container's peers when the caller already located it (the sweep does, to gate per
    * meta2 service): the probe then skips its own locate, keeping a healthy probe at R+1 requests.
    */
-  readonly peers?: readonly PeerId[];
+  readonly peers?: readonly PeerId[] | undefined;
   /** See ReplicaInput.emptyMayBeUnreachable (src/oio/versions.ts: unreachableReadIs503 false). */
   readonly emptyMayBeUnreachable?: boolean;
 }
@@ -73,8 +73,10 @@ export async function probePeers(
 
 /** Probes one container; see the module comment. Never rejects. */
 export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: ProbeOptions): Promise<ContainerReport> {
-  const call: CallOptions = { ...(opts.reqId ? { reqId: opts.reqId } : {}), ...(opts.signal ? { signal: opts.signal } : {}) };
-  const located = await probePeers(proxy, ref, opts, call);
+  const call: CallOptions = { reqId: opts.reqId, signal: opts.signal };
+  // The sweep hands its located peers over: no locate to wait for then.
+  const given = opts.peers;
+  const located = given !== undefined && given.length > 0 && opts.signal?.aborted !== true ? { peers: given, requests: 0 } : await probePeers(proxy, ref, opts, call);
   if ('report' in located) return located.report;
   const { peers } = located;
   let requests = located.requests;
@@ -105,14 +107,14 @@ export async function probeContainer(proxy: ProxyApi, ref: ContainerRef, opts: P
 export function classifyRead(ref: ContainerRef, read: Read, requiredKeys: readonly string[], exact = false, emptyMayBeUnreachable = false): ReplicaState {
   return classifyReplica({
     peer: read.peer,
-    ...(read.table ? { table: read.table } : {}),
-    ...(read.error !== undefined ? { readError: read.error } : {}),
-    ...(read.has ? { has: read.has } : {}),
+    table: read.table,
+    readError: read.error,
+    has: read.has,
     role: 'unknown',
     cid: ref.cid,
     requiredKeys,
-    ...(exact ? { exactRead: true } : {}),
-    ...(emptyMayBeUnreachable ? { emptyMayBeUnreachable: true } : {}),
+    exactRead: exact,
+    emptyMayBeUnreachable,
   });
 }
 

@@ -64,35 +64,43 @@ export class Admission {
 
   /** Steps 2 to 5. Throws only when `stop` aborts a wait; then nothing stays held. */
   async enter(ref: ContainerRef, reqId: string, stop: AbortSignal): Promise<Admitted> {
-    const releases: Release[] = [];
-    const release = (): void => {
-      for (const r of releases.reverse()) r();
-    };
+    if (this.limiter === unlimitedRate) {
+      if (stop.aborted) throw stop.reason;
+    } else {
+      await this.limiter.take(stop);
+    }
+    const locating = this.locate(ref, reqId);
+    const peers = locating === undefined ? undefined : await locating;
+    // Free slots are taken at once; only a busy service or a full sweep makes a container wait.
+    const services = peers ? (this.services.tryAcquire(peers, stop) ?? (await this.services.acquire(peers, stop))) : undefined;
+    let slot: Release;
     try {
-      if (this.limiter === unlimitedRate) {
-        if (stop.aborted) throw stop.reason;
-      } else {
-        await this.limiter.take(stop);
-      }
-      const peers = await this.locate(ref, reqId);
-      // Free slots are taken at once; only a busy service or a full sweep makes a container wait.
-      if (peers) releases.push(this.services.tryAcquire(peers, stop) ?? (await this.services.acquire(peers, stop)));
-      releases.push(this.slots.tryAcquire(GLOBAL_KEYS, stop) ?? (await this.slots.acquire(GLOBAL_KEYS, stop)));
-      return { ...(peers ? { peers } : {}), release };
+      slot = this.slots.tryAcquire(GLOBAL_KEYS, stop) ?? (await this.slots.acquire(GLOBAL_KEYS, stop));
     } catch (err) {
-      release();
+      services?.();
       throw err;
     }
+    // Released in the reverse order of taking: the global slot first, then the services'.
+    const release: Release = services
+      ? () => {
+          slot();
+          services();
+        }
+      : slot;
+    return peers ? { peers, release } : { release };
   }
 
   /** Peers for per-service gating; undefined when not configured or locate failed (the probe will say why). */
-  private async locate(ref: ContainerRef, reqId: string): Promise<readonly PeerId[] | undefined> {
+  private locate(ref: ContainerRef, reqId: string): Promise<readonly PeerId[] | undefined> | undefined {
     if (!this.locateFn) return undefined;
-    try {
-      return await this.locateFn(ref, { reqId });
-    } catch (err) {
+    const failed = (err: unknown): undefined => {
       this.log.debug({ err, cid: ref.cid }, 'locate failed, probing without per-service gate');
       return undefined;
+    };
+    try {
+      return this.locateFn(ref, { reqId }).catch(failed);
+    } catch (err) {
+      return Promise.resolve(failed(err));
     }
   }
 }

@@ -111,20 +111,24 @@ export class KeyedSemaphore {
     this.capPerKey = capPerKey;
   }
 
-  /** Takes every key (duplicates ignored) in sorted order; on abort releases what it had taken. */
+  /**
+   * Takes every key (duplicates ignored) in sorted order; on abort releases what it had taken.
+   * Free keys are taken at once, without a promise each; only a busy key is waited for.
+   */
   async acquire(keys: readonly string[], signal?: AbortSignal): Promise<Release> {
-    const ordered = [...new Set(keys)].sort();
-    const held: string[] = [];
+    const ordered = sortedUnique(keys);
+    let taken = 0;
     try {
       for (const key of ordered) {
-        await this.acquireOne(key, signal);
-        held.push(key);
+        const wait = this.acquireOne(key, signal);
+        if (wait !== undefined) await wait;
+        taken++;
       }
     } catch (err) {
-      for (const key of held) this.releaseOne(key);
+      for (let i = 0; i < taken; i++) this.releaseOne(ordered[i] as string);
       throw err;
     }
-    return this.releaser(held);
+    return this.releaser(ordered);
   }
 
   /**
@@ -139,7 +143,7 @@ export class KeyedSemaphore {
       const state = this.keys.get(key);
       if (state !== undefined && (state.holders >= this.capPerKey || state.waiters.length > 0)) return undefined;
     }
-    const held = keys.length === 1 ? keys : [...new Set(keys)];
+    const held = sortedUnique(keys);
     for (const key of held) {
       let state = this.keys.get(key);
       if (!state) {
@@ -170,7 +174,8 @@ export class KeyedSemaphore {
     };
   }
 
-  private acquireOne(key: string, signal?: AbortSignal): Promise<void> {
+  /** Takes `key` now (undefined) or returns the wait for it. */
+  private acquireOne(key: string, signal?: AbortSignal): Promise<void> | undefined {
     signal?.throwIfAborted();
     let state = this.keys.get(key);
     if (!state) {
@@ -179,7 +184,7 @@ export class KeyedSemaphore {
     }
     if (state.holders < this.capPerKey && state.waiters.length === 0) {
       state.holders += 1;
-      return Promise.resolve();
+      return undefined;
     }
     const queued = state;
     return new Promise<void>((resolve, reject) => {
@@ -213,4 +218,12 @@ export class KeyedSemaphore {
   private forgetIfIdle(key: string, state: KeyState): void {
     if (state.holders === 0 && state.waiters.length === 0 && this.keys.get(key) === state) this.keys.delete(key);
   }
+}
+
+/** The keys in sorted order without duplicates; the array itself when it already is (the common case). */
+function sortedUnique(keys: readonly string[]): readonly string[] {
+  for (let i = 1; i < keys.length; i++) {
+    if ((keys[i - 1] as string) >= (keys[i] as string)) return [...new Set(keys)].sort();
+  }
+  return keys;
 }

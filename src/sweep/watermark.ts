@@ -57,8 +57,8 @@ export class Watermark {
    * probed or counted again.
    */
   alreadyFinished(position: SweepPosition): boolean {
-    const k = key(position);
-    if (!this.carried.delete(k)) return false;
+    if (this.carried.size === 0) return false;
+    if (!this.carried.delete(key(position))) return false;
     this.complete(this.admit(position));
     return true;
   }

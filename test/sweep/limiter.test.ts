@@ -128,6 +128,24 @@ describe('KeyedSemaphore', () => {
     expect(sem.size).toBe(0);
   });
 
+  it('takes unsorted keys with duplicates once each, waiting only for the busy one', async () => {
+    const sem = new KeyedSemaphore(1);
+    const holdB = await sem.acquire(['b']);
+    let done = false;
+    const pending = sem.acquire(['c', 'b', 'a', 'c']).then((release) => {
+      done = true;
+      return release;
+    });
+    await Promise.resolve();
+    // 'a' (before 'b' in sorted order) is taken at once; 'c' waits behind 'b'.
+    expect([sem.holders('a'), sem.holders('b'), sem.holders('c'), done]).toEqual([1, 1, 0, false]);
+    holdB();
+    const release = await pending;
+    expect([sem.holders('a'), sem.holders('b'), sem.holders('c')]).toEqual([1, 1, 1]);
+    release();
+    expect(sem.size).toBe(0);
+  });
+
   it('release is idempotent', async () => {
     const sem = new KeyedSemaphore(1);
     const release = await sem.acquire(['a']);
