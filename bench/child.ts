@@ -20,8 +20,8 @@ export interface Child {
   stop(graceMs?: number): Promise<number | null>;
 }
 
-export function spawnNode(args: readonly string[], label: string, nodeFlags: readonly string[] = []): Child {
-  const child = spawn(process.execPath, [...nodeFlags, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnNode(args: readonly string[], label: string, nodeFlags: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Child {
+  const child = spawn(process.execPath, [...nodeFlags, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   if (child.pid === undefined) throw new ChildError(`${label}: could not spawn`);
   const pid = child.pid;
   const recent: string[] = [];

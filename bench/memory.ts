@@ -19,6 +19,8 @@ export interface MemoryOptions {
   readonly cpuProfDir: string | null;
   /** Extra node flags for the daemon (e.g. --max-semi-space-size=4), to try a memory setting. */
   readonly nodeFlags: readonly string[];
+  /** The daemon's environment on top of this process's (the unit's MALLOC_ARENA_MAX). */
+  readonly env: Readonly<Record<string, string>>;
   /** Called with a progress line now and then. */
   readonly progress: (line: string) => void;
 }
@@ -53,6 +55,7 @@ export interface MemoryResult {
   /** The sample with the highest RSS (with its heap figures). */
   readonly peakSample: MemorySample;
   readonly nodeFlags: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
   readonly simPeakRssBytes: number;
 }
 
@@ -94,7 +97,7 @@ export async function runMemoryPhase(opts: MemoryOptions): Promise<MemoryResult>
     const configPath = join(root, 'config.yaml');
     await writeFile(configPath, JSON.stringify(config, null, 2)); // JSON is YAML
     const nodeFlags = [...opts.nodeFlags, ...(opts.cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfDir}`] : [])];
-    daemon = spawnNode([MAIN_JS, 'run', '--config', configPath], 'daemon', nodeFlags);
+    daemon = spawnNode([MAIN_JS, 'run', '--config', configPath], 'daemon', nodeFlags, opts.env);
     const ready = await daemon.waitForLine(/"metricsPort":(\d+)/, 30_000);
     const metricsUrl = `http://127.0.0.1:${ready[1]}/metrics`;
 
@@ -161,6 +164,7 @@ export async function runMemoryPhase(opts: MemoryOptions): Promise<MemoryResult>
       curve,
       peakSample: samples.reduce((a, b) => (b.rssBytes > a.rssBytes ? b : a)),
       nodeFlags,
+      env: opts.env,
       simPeakRssBytes: simPeak,
     };
   } finally {

@@ -1,6 +1,10 @@
 // The benchmark's knobs: every size and duration can be set by a `--name=value` flag or the
 // matching BENCH_NAME environment variable (flag wins), so a quick run and a full run are the
 // same program. Defaults keep one full run under ~10 minutes on a 2-core machine.
+import { shippedDaemon } from './unit.js';
+
+/** The daemon process as the systemd unit starts it: the memory phase measures that one. */
+const SHIPPED = shippedDaemon();
 
 export const PHASES = ['ceiling', 'sweep', 'limits', 'transports', 'adaptive', 'memory', 'fleet'] as const;
 export type Phase = (typeof PHASES)[number];
@@ -53,6 +57,8 @@ export interface BenchOptions {
   readonly out: string;
   /** Extra node flags for the spawned daemon, space separated (e.g. "--max-semi-space-size=4"). */
   readonly memNodeFlags: readonly string[];
+  /** Environment of the spawned daemon, on top of this process's (the unit's Environment=). */
+  readonly memEnv: Readonly<Record<string, string>>;
   /** Run the spawned daemon under `node --cpu-prof` (profile written to this directory). */
   readonly cpuProfDir: string | null;
   /** Profile each bare-undici replay and sweep slice of the ratio rounds apart (this directory). */
@@ -78,7 +84,8 @@ export const DEFAULTS: BenchOptions = {
   adaptiveSeconds: 20,
   adaptiveSvg: 'bench/results/adaptive.svg',
   // The heap flags of deploy/systemd/oio-repaird.service's ExecStart: measure what ships.
-  memNodeFlags: ['--max-semi-space-size=8', '--max-old-space-size=96'],
+  memNodeFlags: SHIPPED.nodeFlags,
+  memEnv: SHIPPED.env,
   transportRounds: 3,
   transportContainers: 5_000,
   fleetContainers: 20_000,
@@ -161,6 +168,7 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     adaptiveSeconds: num('adaptiveSeconds', DEFAULTS.adaptiveSeconds),
     adaptiveSvg: raw('adaptiveSvg') ?? DEFAULTS.adaptiveSvg,
     memNodeFlags: raw('memNodeFlags')?.split(/\s+/).filter((f) => f !== '') ?? DEFAULTS.memNodeFlags,
+    memEnv: raw('memEnv') === undefined ? DEFAULTS.memEnv : envOf(raw('memEnv') as string),
     transportRounds: int('transportRounds', DEFAULTS.transportRounds),
     transportContainers: int('transportContainers', DEFAULTS.transportContainers),
     fleetContainers: int('fleetContainers', DEFAULTS.fleetContainers),
@@ -192,7 +200,8 @@ Flags (defaults in brackets):
   --mem-max-seconds=S          memory phase time limit [${DEFAULTS.memMaxSeconds}]
   --mem-stop-when-flat=BOOL    stop once RSS is flat over the last window [${DEFAULTS.memStopWhenFlat}]
   --mem-flat-window=N          that window, in containers [${DEFAULTS.memFlatWindow}]
-  --mem-node-flags="F ..."     node flags for the spawned daemon [the unit's: --max-semi-space-size=8 --max-old-space-size=96]
+  --mem-node-flags="F ..."     node flags for the spawned daemon [the unit's ExecStart: ${SHIPPED.nodeFlags.join(' ')}]
+  --mem-env="K=V ..."          its environment on top of this one [the unit's Environment=: ${Object.entries(SHIPPED.env).map(([k, v]) => `${k}=${v}`).join(' ')}]
   --transport-rounds=N         (g) alternating proxy/native sweeps [${DEFAULTS.transportRounds}]
   --transport-containers=N     containers of each of those sweeps [${DEFAULTS.transportContainers}]
   --adaptive-seconds=S         length of each adaptive-pace phase [${DEFAULTS.adaptiveSeconds}]
@@ -207,3 +216,14 @@ Flags (defaults in brackets):
   --self-prof-dir=DIR          profile each replay and sweep slice of the ratio rounds apart
                                (DIR/round<N>-undici<inFlight>.cpuprofile, DIR/round<N>-sweep.cpuprofile;
                                summarise with node dist-bench/bench/profile-summary.js FILE)`;
+
+/** `K=V K2=V2` as an environment. */
+function envOf(text: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const word of text.split(/\s+/).filter((w) => w !== '')) {
+    const eq = word.indexOf('=');
+    if (eq <= 0) throw new BenchUsageError(`--mem-env: ${JSON.stringify(word)} is not NAME=VALUE`);
+    env[word.slice(0, eq)] = word.slice(eq + 1);
+  }
+  return env;
+}

@@ -172,7 +172,7 @@ async function main(): Promise<number> {
     result.adaptive = await runAdaptivePhase({ phaseSeconds: opts.adaptiveSeconds, concurrency: opts.concurrency, connections: opts.connections, svgPath: opts.adaptiveSvg, progress: say });
   }
   if (opts.only.includes('memory')) {
-    say(`(d) memory: daemon process sweeping ${opts.memContainers.toLocaleString('en-US')} generated containers (simulator in another process), at most ${opts.memMaxSeconds} s`);
+    say(`(d) memory: daemon process sweeping ${opts.memContainers.toLocaleString('en-US')} generated containers (simulator in another process), at most ${opts.memMaxSeconds} s; node ${opts.memNodeFlags.join(' ')}, ${Object.entries(opts.memEnv).map(([k, v]) => `${k}=${v}`).join(' ')}`);
     result.memory = await runMemoryPhase({
       containers: opts.memContainers,
       concurrency: opts.concurrency,
@@ -183,6 +183,7 @@ async function main(): Promise<number> {
       flatWindow: opts.memFlatWindow,
       cpuProfDir: opts.cpuProfDir,
       nodeFlags: opts.memNodeFlags,
+      env: opts.memEnv,
       progress: say,
     });
     say(`    ${result.memory.ended}: ${result.memory.swept} containers, peak RSS ${mib(result.memory.peakRssBytes)} MiB`);

@@ -4,7 +4,8 @@
 // It knows nothing of routes' JSON shapes: parse.ts does that.
 import { randomUUID } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
-import { Pool, type Dispatcher } from 'undici';
+import { createRequire } from 'node:module';
+import type { Dispatcher, Pool as UndiciPool } from 'undici';
 import { errorMessage } from '../errors.js';
 import { answerCap, MAX_ANSWER_CAP } from './answer-limits.js';
 import {
@@ -69,6 +70,13 @@ export interface HttpClientOptions {
    */
   readonly dispatcher?: Dispatcher;
 }
+
+/**
+ * undici's Pool, loaded alone: undici's index also loads fetch, WebSocket, EventSource and the
+ * cache (about 8 MiB of RSS in a daemon that uses none of them). The same class as undici's own
+ * export (test/oio/http.test.ts checks it, so an upgrade that moves it fails there).
+ */
+export const Pool = createRequire(import.meta.url)('undici/lib/dispatcher/pool.js') as typeof UndiciPool;
 
 export const HTTP_DEFAULTS = {
   connections: 8,

@@ -1,6 +1,6 @@
 // OioHttp over a real local server: the headers it sends, query encoding, which failures are
 // retried (idempotent reads only), and how every failure maps to a typed OioError.
-import { Agent } from 'undici';
+import { Agent, Pool as UndiciPool } from 'undici';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -12,7 +12,7 @@ import {
   OioUnavailableError,
   OioUnreachableError,
 } from '../../src/oio/errors.js';
-import { encodeQuery, OioHttp, type HttpClientOptions } from '../../src/oio/http.js';
+import { encodeQuery, OioHttp, Pool, type HttpClientOptions } from '../../src/oio/http.js';
 import { closedPortUrl, startFakeHttp, type FakeHttpServer, type RouteTable } from '../helpers/fake-http.js';
 import { startDripServer, type DripMode } from '../helpers/drip-server.js';
 import { failure } from '../helpers/failure.js';
@@ -30,6 +30,12 @@ async function setup(routes: RouteTable, opts: Partial<HttpClientOptions> = {}):
 }
 
 const unavailable = { status: 503, json: { status: 503, message: 'Election timeout' }, headers: { 'retry-after': '1' } };
+
+describe('the Pool OioHttp loads alone (without the rest of undici)', () => {
+  it("is undici's own exported Pool, so an upgrade that moves it fails here", () => {
+    expect(Pool).toBe(UndiciPool);
+  });
+});
 
 describe('OioHttp retries of a peer that is down', () => {
   it('does not retry a read the proxy answered "No service replied" (it already tried the peer)', async () => {
