@@ -186,20 +186,36 @@ export class OioHttp {
    * we need the body of every 503 (to tell "Deadline reached" from "unavailable"), one observer
    * call per attempt, and a per-route policy decided by the caller (`idempotent`).
    */
-  async request(req: OioRequest): Promise<OioResponse> {
+  request(req: OioRequest): Promise<OioResponse> {
     const reqId = req.reqId ?? randomUUID().replace(/-/g, '');
     const maxAttempts = req.idempotent ? 1 + Math.max(0, this.opts.retries) : 1;
-    for (let attempt = 1; ; attempt++) {
-      const result = await this.send(req, reqId);
-      if (result.ok) return result.response;
-      if (!result.retryable || attempt >= maxAttempts || req.signal?.aborted) throw result.error;
-      try {
-        await systemClock.sleep(this.backoffMs(attempt, result.retryAfterMs), req.signal);
-      } catch (abort) {
-        const failure = transportFailure(abort, { route: req.route, reqId }, req.signal);
-        throw failure.ok ? abort : failure.error;
-      }
-    }
+    // One promise per request whatever its attempts (the hot path of every sweep).
+    return new Promise((resolve, reject) => {
+      const settle = (result: Attempt, attempt: number): void => {
+        if (result.ok) {
+          resolve(result.response);
+          return;
+        }
+        if (!result.retryable || attempt >= maxAttempts || req.signal?.aborted) {
+          reject(result.error);
+          return;
+        }
+        systemClock.sleep(this.backoffMs(attempt, result.retryAfterMs), req.signal).then(
+          () => {
+            try {
+              this.send(req, reqId, (next) => settle(next, attempt + 1));
+            } catch (err) {
+              reject(err);
+            }
+          },
+          (abort: unknown) => {
+            const failure = transportFailure(abort, { route: req.route, reqId }, req.signal);
+            reject(failure.ok ? abort : failure.error);
+          },
+        );
+      };
+      this.send(req, reqId, (first) => settle(first, 1));
+    });
   }
 
   /** Closes our own Pool (waits for running requests); an injected dispatcher is left alone. */
@@ -218,41 +234,39 @@ export class OioHttp {
    * completed in time is no answer (proxy_up, readiness). The exchange (exchange.ts) is ended by
    * the total deadline or the caller's signal, whichever comes first.
    */
-  private send(req: OioRequest, reqId: string): Promise<Attempt> {
+  private send(req: OioRequest, reqId: string, resolve: (attempt: Attempt) => void): void {
     const limit = Math.min(this.opts.maxResponseBytes, answerCap(req.route));
     const signal = req.signal;
     const started = systemClock.monotonic();
-    return new Promise((resolve) => {
-      let expired = false;
-      const onAbort = (reason: unknown): void => exchange.stop(reason instanceof Error ? reason : new Error('aborted'));
-      const exchange = new Exchange(limit, (end) => {
-        clearTimeout(timer);
-        if (signal !== undefined) this.fanout.delete(signal, onAbort);
-        const { attempt, observed } = this.outcome(req, reqId, end, expired, limit);
-        this.observe(req.route, observed, (systemClock.monotonic() - started) / 1000, attempt.ok ? undefined : attempt.error);
-        resolve(attempt);
-      });
-      const timer = setTimeout(() => {
-        expired = true;
-        exchange.stop(new Error(`request deadline of ${this.opts.deadlineMs} ms reached`));
-      }, this.opts.deadlineMs);
-      if (signal !== undefined) {
-        if (signal.aborted) {
-          onAbort(signal.reason);
-          return;
-        }
-        this.fanout.add(signal, onAbort);
-      }
-      this.dispatcher.dispatch({
-        origin: this.origin,
-        path: this.basePath + req.path + encodeQuery(req.query),
-        method: req.method,
-        headers: this.headers(req, reqId),
-        body: req.body === undefined ? '' : JSON.stringify(req.body),
-        headersTimeout: this.opts.headersTimeoutMs,
-        bodyTimeout: this.opts.bodyTimeoutMs,
-      }, exchange);
+    let expired = false;
+    const onAbort = (reason: unknown): void => exchange.stop(reason instanceof Error ? reason : new Error('aborted'));
+    const exchange = new Exchange(limit, (end) => {
+      clearTimeout(timer);
+      if (signal !== undefined) this.fanout.delete(signal, onAbort);
+      const { attempt, observed } = this.outcome(req, reqId, end, expired, limit);
+      this.observe(req.route, observed, (systemClock.monotonic() - started) / 1000, attempt.ok ? undefined : attempt.error);
+      resolve(attempt);
     });
+    const timer = setTimeout(() => {
+      expired = true;
+      exchange.stop(new Error(`request deadline of ${this.opts.deadlineMs} ms reached`));
+    }, this.opts.deadlineMs);
+    if (signal !== undefined) {
+      if (signal.aborted) {
+        onAbort(signal.reason);
+        return;
+      }
+      this.fanout.add(signal, onAbort);
+    }
+    this.dispatcher.dispatch({
+      origin: this.origin,
+      path: this.basePath + req.path + encodeQuery(req.query),
+      method: req.method,
+      headers: this.headers(req, reqId),
+      body: req.body === undefined ? '' : JSON.stringify(req.body),
+      headersTimeout: this.opts.headersTimeoutMs,
+      bodyTimeout: this.opts.bodyTimeoutMs,
+    }, exchange);
   }
 
   /** Maps how an exchange ended to an Attempt (typed errors) and the status the observer sees. */
