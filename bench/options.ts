@@ -6,7 +6,7 @@ import { shippedDaemon } from './unit.js';
 /** The daemon process as the systemd unit starts it: the memory phase measures that one. */
 const SHIPPED = shippedDaemon();
 
-export const PHASES = ['ceiling', 'sweep', 'limits', 'transports', 'adaptive', 'memory', 'fleet'] as const;
+export const PHASES = ['ceiling', 'sweep', 'limits', 'overhead', 'transports', 'adaptive', 'memory', 'fleet'] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface BenchOptions {
@@ -39,6 +39,9 @@ export interface BenchOptions {
   readonly memStopWhenFlat: boolean;
   readonly memFlatWindow: number;
   /** Phase (g): alternating proxy/native sweeps, and the containers of each. */
+  /** Containers of the overhead phase's recorded slice, and the replayed sweeps measured. */
+  readonly overheadContainers: number;
+  readonly overheadSweeps: number;
   readonly transportRounds: number;
   readonly transportContainers: number;
   /** Length of each phase of the adaptive-pace run (fixed; quiet; background; quiet). */
@@ -86,6 +89,8 @@ export const DEFAULTS: BenchOptions = {
   // The heap flags of deploy/systemd/oio-repaird.service's ExecStart: measure what ships.
   memNodeFlags: SHIPPED.nodeFlags,
   memEnv: SHIPPED.env,
+  overheadContainers: 5_000,
+  overheadSweeps: 7,
   transportRounds: 3,
   transportContainers: 5_000,
   fleetContainers: 20_000,
@@ -169,6 +174,8 @@ export function parseOptions(argv: readonly string[], env: NodeJS.ProcessEnv): B
     adaptiveSvg: raw('adaptiveSvg') ?? DEFAULTS.adaptiveSvg,
     memNodeFlags: raw('memNodeFlags')?.split(/\s+/).filter((f) => f !== '') ?? DEFAULTS.memNodeFlags,
     memEnv: raw('memEnv') === undefined ? DEFAULTS.memEnv : envOf(raw('memEnv') as string),
+    overheadContainers: int('overheadContainers', DEFAULTS.overheadContainers),
+    overheadSweeps: int('overheadSweeps', DEFAULTS.overheadSweeps),
     transportRounds: int('transportRounds', DEFAULTS.transportRounds),
     transportContainers: int('transportContainers', DEFAULTS.transportContainers),
     fleetContainers: int('fleetContainers', DEFAULTS.fleetContainers),
@@ -202,6 +209,8 @@ Flags (defaults in brackets):
   --mem-flat-window=N          that window, in containers [${DEFAULTS.memFlatWindow}]
   --mem-node-flags="F ..."     node flags for the spawned daemon [the unit's ExecStart: ${SHIPPED.nodeFlags.join(' ')}]
   --mem-env="K=V ..."          its environment on top of this one [the unit's Environment=: ${Object.entries(SHIPPED.env).map(([k, v]) => `${k}=${v}`).join(' ')}]
+  --overhead-containers=N      (j) containers recorded once, then swept from memory [${DEFAULTS.overheadContainers}]
+  --overhead-sweeps=N          replayed sweeps measured (after 3 unmeasured) [${DEFAULTS.overheadSweeps}]
   --transport-rounds=N         (g) alternating proxy/native sweeps [${DEFAULTS.transportRounds}]
   --transport-containers=N     containers of each of those sweeps [${DEFAULTS.transportContainers}]
   --adaptive-seconds=S         length of each adaptive-pace phase [${DEFAULTS.adaptiveSeconds}]

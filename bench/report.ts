@@ -1,5 +1,6 @@
 // The benchmark's result: the JSON document written to bench/results/ and the table printed at
 // the end, with each target and whether this run met it.
+import type { OverheadResult } from './overhead.js';
 import type { TransportsResult } from './transports.js';
 import type { CeilingResult } from './ceiling.js';
 import type { MemoryResult } from './memory.js';
@@ -97,6 +98,7 @@ export interface BenchResult {
   transports?: TransportsResult;
   adaptive?: AdaptiveResult;
   fleet?: FleetResult;
+  overhead?: OverheadResult;
   targets: TargetCheck[];
   readonly durationSeconds: number;
 }
@@ -136,6 +138,11 @@ export function targetRows(r: BenchResult): TargetCheck[] {
     rows.push({ id: 'c', what: 'ratio sweep / ceiling, per round', value: r.ratio.rounds.map((x) => f2(x.ratio)).join(' / '), target: '', met: null });
     rows.push({ id: 'c', what: 'ratio sweep proxy req/s / ceiling (median of rounds)', value: f2(r.ratio.ratio), target: '>= 0.80', met: r.ratio.met });
     rows.push({ id: 'c', what: 'client CPU per request, sweep / bare undici, per round', value: r.ratio.rounds.map((x) => f2(x.cpuRatio)).join(' / '), target: '', met: null });
+  }
+  if (r.overhead) {
+    const o = r.overhead;
+    rows.push({ id: 'j', what: `our own CPU per container, answers replayed without a socket (median of ${o.sweepsMicrosPerContainer.length} sweeps; min ${o.minMicrosPerContainer.toFixed(1)})`, value: `${o.medianMicrosPerContainer.toFixed(1)} µs`, target: '', met: null });
+    rows.push({ id: 'j', what: 'of which JSON.parse of its answers', value: `${o.parseMicrosPerContainer.toFixed(1)} µs`, target: '', met: null });
   }
   if (r.memory) {
     const m = r.memory;

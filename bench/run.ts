@@ -1,7 +1,7 @@
 // `npm run bench`: measures the daemon against the simulator on loopback, in one run —
 // (a) the raw undici ceiling, (b) the sweep's rate, (c) their ratio, (d) the daemon's peak RSS
 // over a million lazily generated containers, (e) proxy requests per healthy container, (f) how
-// closely probesPerSecond and perServiceConcurrency hold, (i) fleet mode with 1, 2 and 3 members — then prints a table and writes JSON.
+// closely probesPerSecond and perServiceConcurrency hold, (j) our own CPU per container without a socket, (i) fleet mode with 1, 2 and 3 members — then prints a table and writes JSON.
 // Sizes and durations: see options.ts (`npm run bench -- --help`).
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
@@ -10,6 +10,7 @@ import { containerRequests, containersOfAccounts, replayRequests } from './ceili
 import { mib, runMemoryPhase } from './memory.js';
 import { runAdaptivePhase } from './adaptive.js';
 import { runFleetPhase } from './fleet.js';
+import { runOverheadPhase } from './overhead.js';
 import { BenchUsageError, USAGE, parseOptions, type BenchOptions } from './options.js';
 import { type CpuShares, machineInfo } from './proc.js';
 import { type BenchResult, type CeilingRun, type RatioRound, formatTable, summariseCeiling, summariseRatio, targetRows } from './report.js';
@@ -161,7 +162,14 @@ async function main(): Promise<number> {
     targets: [],
     durationSeconds: 0,
   };
-  if (opts.only.some((p) => p !== 'memory' && p !== 'transports' && p !== 'adaptive' && p !== 'fleet')) await throughputPhases(opts, result);
+  if (opts.only.some((p) => p === 'ceiling' || p === 'sweep' || p === 'limits')) await throughputPhases(opts, result);
+  if (opts.only.includes('overhead')) {
+    say(`(j) overhead: our own CPU per container, ${opts.overheadContainers.toLocaleString('en-US')} containers recorded once from the simulator, then swept ${opts.overheadSweeps} times with every answer replayed from memory`);
+    result.overhead = await runOverheadPhase({
+      containers: opts.overheadContainers, sweeps: opts.overheadSweeps, concurrency: opts.concurrency, connections: opts.connections,
+      perServiceConcurrency: opts.perServiceConcurrency, progress: say,
+    });
+  }
   if (opts.only.includes('transports')) {
     say(`(g) transports: the same sweep through the proxy and natively, alternating, ${opts.transportRounds} rounds of ${opts.transportContainers.toLocaleString('en-US')} containers each`);
     result.transports = await runTransportsPhase({

@@ -3,6 +3,7 @@
 // timed with probesPerSecond 0 (unlimited, which the configuration file cannot say) and
 // observed per container.
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Dispatcher } from 'undici';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { configSchema, type Config } from '../src/config/schema.js';
@@ -24,6 +25,8 @@ export interface HarnessOptions {
   readonly transport?: 'proxy' | 'native';
   /** Extra configuration of the probe section (the adaptive phase turns probe.adaptive on). */
   readonly probe?: Record<string, unknown>;
+  /** Sends every request through it instead of the Sweeper's own Pools (the overhead phase). */
+  readonly dispatcher?: Dispatcher;
 }
 
 export interface SweepRunOptions {
@@ -92,7 +95,7 @@ export async function createSweepHarness(opts: HarnessOptions): Promise<SweepHar
   const log = silentLogger();
   const metrics = createMetrics({ version: 'bench' });
   const journal = await Journal.open(config.journal.path);
-  const sweeper = new Sweeper({ config, log, metrics, journal });
+  const sweeper = new Sweeper({ config, log, metrics, journal, ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}) });
   let sweeps = 0;
 
   return {

@@ -4,6 +4,7 @@
 // very same sweeps, so what it measures is what ships.
 import { systemClock } from '../clock.js';
 import { runtimeOptions, type RuntimeOptions } from '../config/runtime.js';
+import type { Dispatcher } from 'undici';
 import type { Config } from '../config/schema.js';
 import type { ControlBlock } from '../controls/gates.js';
 import { repairJournal } from '../journal/entries.js';
@@ -107,6 +108,11 @@ export interface SweeperOptions {
    * watch every mutating call with it, and play faults the simulator has not).
    */
   readonly wrapProxy?: (proxy: ProxyApi) => ProxyApi;
+  /**
+   * Sends the proxy's and the account service's requests through this dispatcher instead of a
+   * Pool of their own (the benchmark replays recorded answers with it, to measure our own CPU).
+   */
+  readonly dispatcher?: Dispatcher;
 }
 
 /** What the sweep asks of the operator controls. */
@@ -165,6 +171,7 @@ export class Sweeper {
     const http: Omit<HttpClientOptions, 'url'> = {
       ...timeouts,
       onRequest: paced(proxyRequestObserver(opts.metrics, opts.onProxyAnswer), () => this.pace),
+      ...(opts.dispatcher ? { dispatcher: opts.dispatcher } : {}),
     };
     this.proxy = createProxyClient({ ...http, url, namespace });
     this.calls = opts.wrapProxy ? opts.wrapProxy(this.proxy) : this.proxy;
