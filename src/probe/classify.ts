@@ -61,23 +61,34 @@ export function checkKeys(
   system: Readonly<Record<string, string>>,
   cid: string,
   requiredKeys: readonly string[],
-): { missingKeys: string[]; malformedKeys: string[] } {
-  const missingKeys: string[] = [];
-  for (const k of requiredKeys) if (system[k] === undefined) missingKeys.push(k);
-  const malformedKeys: string[] = [];
+): KeyFindings {
+  let missingKeys: string[] | undefined;
+  for (const k of requiredKeys) if (system[k] === undefined) (missingKeys ??= []).push(k);
+  let malformedKeys: string[] | undefined;
   let name: string | undefined;
   for (const [key, valid] of VALUE_CHECKS) {
     const value = system[key];
-    if (value !== undefined && !valid(value, (name ??= baseName(cid.toUpperCase())))) malformedKeys.push(key);
+    if (value !== undefined && !valid(value, (name ??= baseName(cid.toUpperCase())))) (malformedKeys ??= []).push(key);
   }
-  return { missingKeys, malformedKeys };
+  // A healthy table (nearly every one) shares the empty findings: no array per replica.
+  if (missingKeys === undefined && malformedKeys === undefined) return NO_FINDINGS;
+  return { missingKeys: missingKeys ?? NONE, malformedKeys: malformedKeys ?? NONE };
 }
+
+/** What checkKeys found; its arrays may be shared (frozen), never change them. */
+export interface KeyFindings {
+  readonly missingKeys: readonly string[];
+  readonly malformedKeys: readonly string[];
+}
+
+const NONE: readonly string[] = Object.freeze([]);
+const NO_FINDINGS: KeyFindings = Object.freeze({ missingKeys: NONE, malformedKeys: NONE });
 
 function state(
   input: ReplicaInput,
   health: ReplicaHealth,
   detail: string,
-  keys: { missingKeys: string[]; malformedKeys: string[] } = { missingKeys: [], malformedKeys: [] },
+  keys: KeyFindings = NO_FINDINGS,
 ): ReplicaState {
   const out: { -readonly [K in keyof ReplicaState]: ReplicaState[K] } = {
     peer: input.peer,

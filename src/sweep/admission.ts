@@ -11,7 +11,7 @@
 import type { Logger } from '../log.js';
 import type { ContainerRef, PeerId } from '../oio/types.js';
 import type { Clock } from '../clock.js';
-import { KeyedSemaphore, RateLimiter, unlimitedRate, type Release } from './limiter.js';
+import { KeyedSemaphore, RateLimiter, sortedUnique, unlimitedRate, type Release } from './limiter.js';
 
 export type LocateFn = (ref: ContainerRef, ctx: { readonly reqId: string }) => Promise<readonly PeerId[]>;
 
@@ -72,7 +72,9 @@ export class Admission {
     const locating = this.locate(ref, reqId);
     const peers = locating === undefined ? undefined : await locating;
     // Free slots are taken at once; only a busy service or a full sweep makes a container wait.
-    const services = peers ? (this.services.tryAcquire(peers, stop) ?? (await this.services.acquire(peers, stop))) : undefined;
+    // Sorted once here, so that neither the try nor the wait copies them again.
+    const keys = peers ? sortedUnique(peers) : undefined;
+    const services = keys ? (this.services.tryAcquire(keys, stop) ?? (await this.services.acquire(keys, stop))) : undefined;
     let slot: Release;
     try {
       slot = this.slots.tryAcquire(GLOBAL_KEYS, stop) ?? (await this.slots.acquire(GLOBAL_KEYS, stop));

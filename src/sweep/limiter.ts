@@ -220,8 +220,8 @@ export class KeyedSemaphore {
   }
 }
 
-/** The keys in sorted order without duplicates; the array itself when it already is (the common case). */
-function sortedUnique(keys: readonly string[]): readonly string[] {
+/** The keys in sorted order without duplicates; the array itself when it already is (then no copy). */
+export function sortedUnique(keys: readonly string[]): readonly string[] {
   for (let i = 1; i < keys.length; i++) {
     if ((keys[i - 1] as string) >= (keys[i] as string)) return [...new Set(keys)].sort();
   }
