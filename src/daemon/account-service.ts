@@ -64,7 +64,7 @@ export class DiscoveredAccountService implements AccountApi {
     yield* (await this.resolve()).listAccounts(opts);
   }
 
-  async *listContainers(account: string, opts?: ListOptions): AsyncIterable<string> {
+  async *listContainers(account: string, opts?: ListOptions): AsyncIterable<readonly string[]> {
     yield* (await this.resolve()).listContainers(account, opts);
   }
 

@@ -1,6 +1,6 @@
 // Streams every container of the selected accounts, in the account service's listing order
-// (accounts by name, then containers by name), page by page: memory never grows with the
-// number of containers. Resumable from a saved (account, container) position through the
+// (accounts by name, then containers by name), one listing page (an array) at a time: memory
+// never grows with the number of containers, and no promise is spent per container. Resumable from a saved (account, container) position through the
 // listing markers. Knows nothing about probing: the sweep consumes this stream.
 import { cidFromName } from '../oio/cid.js';
 import { OioNotFoundError } from '../oio/errors.js';
@@ -59,7 +59,7 @@ export async function* enumerateContainers(
   accounts: AccountApi,
   filter: AccountFilter,
   opts: EnumerateOptions = {},
-): AsyncGenerator<EnumeratedContainer, void, undefined> {
+): AsyncGenerator<readonly EnumeratedContainer[], void, undefined> {
   const excluded = new Set(filter.exclude ?? []);
   const excludedPrefixes = filter.excludePrefixes ?? [];
   for await (const start of selectAccounts(accounts, filter, opts)) {
@@ -142,16 +142,17 @@ async function* listAccountContainers(
   accounts: AccountApi,
   start: AccountStart,
   opts: EnumerateOptions,
-): AsyncGenerator<EnumeratedContainer> {
+): AsyncGenerator<readonly EnumeratedContainer[]> {
   const listing = accounts.listContainers(start.account, {
     ...(start.marker !== undefined ? { marker: start.marker } : {}),
     ...(opts.pageSize !== undefined ? { limit: opts.pageSize } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
   });
   try {
-    for await (const container of listing) {
+    for await (const names of listing) {
       opts.signal?.throwIfAborted();
-      yield { cid: cidFromName(start.account, container), account: start.account, container };
+      const account = start.account;
+      yield names.map((container) => ({ cid: cidFromName(account, container), account, container }));
     }
   } catch (err) {
     // An account deleted between the account listing (or the saved position) and now has no

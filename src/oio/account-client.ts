@@ -24,7 +24,7 @@ export class AccountClient implements AccountApi {
   async *listAccounts(opts: ListOptions = {}): AsyncIterable<string> {
     const route = 'account/list';
     try {
-      yield* this.pages(opts, (query) => this.page(route, '/v1.0/account/list', query, opts, parseAccountPage));
+      for await (const names of this.pages(opts, (query) => this.page(route, '/v1.0/account/list', query, opts, parseAccountPage))) yield* names;
     } catch (err) {
       if (err instanceof OioNotFoundError && err.route === route) return;
       throw err;
@@ -32,7 +32,7 @@ export class AccountClient implements AccountApi {
   }
 
   /** 404 (unknown account) is thrown as OioNotFoundError. */
-  listContainers(account: string, opts: ListOptions = {}): AsyncIterable<string> {
+  listContainers(account: string, opts: ListOptions = {}): AsyncIterable<readonly string[]> {
     const route = 'account/containers';
     return this.pages(opts, (query) =>
       this.page(route, '/v1.0/account/containers', { id: account, ...query }, opts, parseContainerPage),
@@ -44,7 +44,7 @@ export class AccountClient implements AccountApi {
   }
 
   /**
-   * Pages with `marker` = `next_marker` while `truncated`, else the last name returned, and stops
+   * Pages (non-empty name arrays) with `marker` = `next_marker` while `truncated`, else the last name returned, and stops
    * on an empty or short page, on `truncated: false`, and when the service shows it ignores
    * paging (more entries than the limit, or the exclusive marker coming back: old `account/list`
    * returns everything at once).
@@ -52,7 +52,7 @@ export class AccountClient implements AccountApi {
   private async *pages(
     opts: ListOptions,
     fetchPage: (query: Record<string, QueryValue>) => Promise<ListingPage>,
-  ): AsyncGenerator<string> {
+  ): AsyncGenerator<readonly string[]> {
     const limit = opts.limit ?? DEFAULT_PAGE_LIMIT;
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`listing limit must be a positive integer: ${limit}`);
     let marker = opts.marker;
@@ -60,12 +60,13 @@ export class AccountClient implements AccountApi {
       opts.signal?.throwIfAborted();
       const page = await fetchPage({ limit, marker, prefix: opts.prefix });
       if (page.whole && ignoredPaging(page.names, limit, marker, opts.prefix)) {
-        yield* wholeListing(page.names, marker, opts.prefix);
+        const whole = wholeListing(page.names, marker, opts.prefix);
+        if (whole.length > 0) yield whole;
         return;
       }
       // The marker is exclusive: seeing it again means the service ignores it (and would repeat pages).
       if (marker !== undefined && marker !== opts.marker && page.names.includes(marker)) return;
-      yield* page.names;
+      if (page.names.length > 0) yield page.names;
       if (page.rawCount === 0 || page.truncated === false || page.rawCount > limit) return;
       if (page.truncated === undefined && page.rawCount < limit) return;
       const next = page.truncated === true && page.nextMarker !== undefined ? page.nextMarker : page.lastName;

@@ -104,5 +104,6 @@ export interface ListOptions {
 /** The account service calls: streamed, page by page, never the whole namespace in memory. */
 export interface AccountApi {
   listAccounts(opts?: ListOptions): AsyncIterable<string>;
-  listContainers(account: string, opts?: ListOptions): AsyncIterable<string>;
+  /** The container names of `account`, a page (one listing answer) at a time: no promise per name. */
+  listContainers(account: string, opts?: ListOptions): AsyncIterable<readonly string[]>;
 }

@@ -115,17 +115,19 @@ export class SweepExecution {
           ...(this.opts.pageSize !== undefined ? { pageSize: this.opts.pageSize } : {}),
           signal: stop,
         });
-        for await (const container of listing) {
+        for await (const page of listing) {
           failures = 0;
-          // Finished beyond the watermark before a restart: already counted, not probed again.
-          if (this.watermark.alreadyFinished({ account: container.account, container: container.container })) continue;
-          const go = this.mayGoOn();
-          if (!(typeof go === 'boolean' ? go : await go)) return 'interrupted';
-          // Fleet mode: only the containers of this member's buckets (src/fleet/runner.ts).
-          if (this.opts.select && !this.opts.select(container.cid)) continue;
-          const window = this.admission.enterWindow(stop);
-          const releaseWindow = typeof window === 'function' ? window : await window;
-          this.spawn(container, releaseWindow);
+          for (const container of page) {
+            // Finished beyond the watermark before a restart: already counted, not probed again.
+            if (this.watermark.alreadyFinished({ account: container.account, container: container.container })) continue;
+            const go = this.mayGoOn();
+            if (!(typeof go === 'boolean' ? go : await go)) return 'interrupted';
+            // Fleet mode: only the containers of this member's buckets (src/fleet/runner.ts).
+            if (this.opts.select && !this.opts.select(container.cid)) continue;
+            const window = this.admission.enterWindow(stop);
+            const releaseWindow = typeof window === 'function' ? window : await window;
+            this.spawn(container, releaseWindow);
+          }
         }
         return stop.aborted ? 'interrupted' : 'completed';
       } catch (err) {

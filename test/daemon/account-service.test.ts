@@ -26,7 +26,7 @@ async function discovered(reply: FakeReply): Promise<DiscoveredAccountService> {
   return new DiscoveredAccountService(proxy, { retries: 2, retryBaseMs: 1 }, null);
 }
 
-async function firstFailure(listing: AsyncIterable<string>): Promise<unknown> {
+async function firstFailure(listing: AsyncIterable<string | readonly string[]>): Promise<unknown> {
   try {
     for await (const _ of listing) return undefined;
   } catch (err) {

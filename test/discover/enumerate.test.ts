@@ -6,7 +6,7 @@ import { FakeAccounts, names, unavailable } from './fake-accounts.js';
 
 async function collect(api: AccountApi, filter: AccountFilter, opts: EnumerateOptions = {}): Promise<string[]> {
   const out: string[] = [];
-  for await (const c of enumerateContainers(api, filter, opts)) out.push(`${c.account}/${c.container}`);
+  for await (const page of enumerateContainers(api, filter, opts)) for (const c of page) out.push(`${c.account}/${c.container}`);
   return out;
 }
 
@@ -16,7 +16,7 @@ describe('enumerateContainers', () => {
   it('streams every container of every account, in listing order, with its CID', async () => {
     const api = new FakeAccounts(tree);
     const seen = [];
-    for await (const c of enumerateContainers(api, { include: 'all' }, { pageSize: 3 })) seen.push(c);
+    for await (const page of enumerateContainers(api, { include: 'all' }, { pageSize: 3 })) seen.push(...page);
     expect(seen.map((c) => `${c.account}/${c.container}`)).toEqual([
       ...names('c', 7).map((n) => `a/${n}`),
       ...names('c', 10).map((n) => `b/${n}`),
@@ -86,12 +86,12 @@ describe('enumerateContainers', () => {
     await expect(collect(api, { include: 'all' })).rejects.toMatchObject({ code: 'OIO_UNAVAILABLE' });
   });
 
-  it('stops when its signal aborts', async () => {
+  it('stops at the next page when its signal aborts', async () => {
     const ac = new AbortController();
     const seen: string[] = [];
     const run = (async () => {
-      for await (const c of enumerateContainers(new FakeAccounts(tree), { include: 'all' }, { signal: ac.signal })) {
-        seen.push(c.container);
+      for await (const page of enumerateContainers(new FakeAccounts(tree), { include: 'all' }, { signal: ac.signal, pageSize: 3 })) {
+        seen.push(...page.map((c) => c.container));
         if (seen.length === 3) ac.abort();
       }
     })();
@@ -117,7 +117,7 @@ describe('enumerateContainers at scale', () => {
         if (opts.marker === undefined || name > opts.marker) yield name;
       }
     }
-    async *listContainers(_account: string, opts: ListOptions = {}): AsyncGenerator<string> {
+    async *listContainers(_account: string, opts: ListOptions = {}): AsyncGenerator<readonly string[]> {
       const limit = opts.limit ?? 1000;
       let next = opts.marker === undefined ? 0 : Number(opts.marker.slice(1)) + 1;
       while (next < 10_000) {
@@ -126,7 +126,7 @@ describe('enumerateContainers at scale', () => {
         this.materialised += page.length;
         this.maxPage = Math.max(this.maxPage, page.length);
         await Promise.resolve();
-        yield* page;
+        yield page;
         next += limit;
       }
     }
@@ -137,11 +137,13 @@ describe('enumerateContainers at scale', () => {
     let count = 0;
     let last = '';
     let outOfOrder = 0;
-    for await (const c of enumerateContainers(api, { include: 'all' }, { pageSize: 500 })) {
-      const key = `${c.account}/${c.container}`;
-      if (key <= last) outOfOrder += 1;
-      last = key;
-      count += 1;
+    for await (const page of enumerateContainers(api, { include: 'all' }, { pageSize: 500 })) {
+      for (const c of page) {
+        const key = `${c.account}/${c.container}`;
+        if (key <= last) outOfOrder += 1;
+        last = key;
+        count += 1;
+      }
     }
     expect(count).toBe(200_000);
     expect(outOfOrder).toBe(0);
@@ -151,8 +153,8 @@ describe('enumerateContainers at scale', () => {
   it('pulls names lazily: a consumer that stops early costs at most one page more', async () => {
     const api = new GeneratedAccounts();
     let count = 0;
-    for await (const _c of enumerateContainers(api, { include: 'all' }, { pageSize: 500 })) {
-      if (++count === 12_345) break;
+    pages: for await (const page of enumerateContainers(api, { include: 'all' }, { pageSize: 500 })) {
+      for (const _c of page) if (++count === 12_345) break pages;
     }
     expect(api.materialised).toBeLessThanOrEqual(12_345 + 500);
   });

@@ -25,11 +25,11 @@ export class FakeAccounts implements AccountApi {
     this.defaultLimit = defaultLimit;
   }
 
-  listAccounts(opts: ListOptions = {}): AsyncIterable<string> {
-    return this.paged([...this.tree.keys()].sort(), { kind: 'accounts' }, opts);
+  async *listAccounts(opts: ListOptions = {}): AsyncIterable<string> {
+    for await (const page of this.paged([...this.tree.keys()].sort(), { kind: 'accounts' }, opts)) yield* page;
   }
 
-  listContainers(account: string, opts: ListOptions = {}): AsyncIterable<string> {
+  listContainers(account: string, opts: ListOptions = {}): AsyncIterable<readonly string[]> {
     const names = this.tree.get(account);
     if (!names) {
       return (async function* () {
@@ -39,7 +39,8 @@ export class FakeAccounts implements AccountApi {
     return this.paged(names, { kind: 'containers', account }, opts);
   }
 
-  private async *paged(names: readonly string[], base: Pick<PageCall, 'kind' | 'account'>, opts: ListOptions): AsyncGenerator<string> {
+  /** Non-empty pages, as the account client hands them out. */
+  private async *paged(names: readonly string[], base: Pick<PageCall, 'kind' | 'account'>, opts: ListOptions): AsyncGenerator<readonly string[]> {
     const limit = opts.limit ?? this.defaultLimit;
     let marker = opts.marker;
     for (;;) {
@@ -51,10 +52,8 @@ export class FakeAccounts implements AccountApi {
       const failure = this.failPage(call);
       if (failure) throw failure;
       this.pages.push(call);
-      for (const name of page) {
-        this.yielded += 1;
-        yield name;
-      }
+      this.yielded += page.length;
+      if (page.length > 0) yield page;
       if (page.length < limit) return;
       marker = page[page.length - 1];
     }

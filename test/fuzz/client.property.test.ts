@@ -131,10 +131,10 @@ const isDebugBody = (b: unknown): boolean => {
     && Array.isArray(d['log']) && (d['log'] as unknown[]).every(isStr);
 };
 
-async function collect(it: AsyncIterable<string>): Promise<string[]> {
+async function collect(it: AsyncIterable<string | readonly string[]>): Promise<string[]> {
   const out: string[] = [];
-  for await (const name of it) {
-    out.push(name);
+  for await (const item of it) {
+    out.push(...(typeof item === 'string' ? [item] : item));
     if (out.length > 10_000) throw new Error('listing does not end');
   }
   return out;

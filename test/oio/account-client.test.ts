@@ -19,9 +19,10 @@ async function setup(routes: RouteTable): Promise<{ server: FakeHttpServer; acco
   return { server, accounts };
 }
 
-async function collect(it: AsyncIterable<string>): Promise<string[]> {
+/** Every name of a listing: account names one by one, container names a page at a time. */
+async function collect(it: AsyncIterable<string | readonly string[]>): Promise<string[]> {
   const out: string[] = [];
-  for await (const name of it) out.push(name);
+  for await (const item of it) out.push(...(typeof item === 'string' ? [item] : item));
   return out;
 }
 

@@ -138,9 +138,9 @@ describe('ProxyClient against the simulator', () => {
 });
 
 describe('AccountClient against the simulator', () => {
-  async function all(it: AsyncIterable<string>): Promise<string[]> {
+  async function all(it: AsyncIterable<string | readonly string[]>): Promise<string[]> {
     const out: string[] = [];
-    for await (const name of it) out.push(name);
+    for await (const item of it) out.push(...(typeof item === 'string' ? [item] : item));
     return out;
   }
 
