@@ -69,9 +69,15 @@ export class Admission {
     } else {
       await this.limiter.take(stop);
     }
-    const locating = this.locate(ref, reqId);
-    const peers = locating === undefined ? undefined : await locating;
-    // Free slots are taken at once; only a busy service or a full sweep makes a container wait.
+    let peers: readonly PeerId[] | undefined;
+    if (this.locateFn) {
+      try {
+        peers = await this.locateFn(ref, { reqId });
+      } catch (err) {
+        // The probe will say why; the container is probed without the per-service gate.
+        this.log.debug({ err, cid: ref.cid }, 'locate failed, probing without per-service gate');
+      }
+    }
     // Sorted once here, so that neither the try nor the wait copies them again.
     const keys = peers ? sortedUnique(peers) : undefined;
     const services = keys ? (this.services.tryAcquire(keys, stop) ?? (await this.services.acquire(keys, stop))) : undefined;
@@ -90,19 +96,5 @@ export class Admission {
         }
       : slot;
     return peers ? { peers, release } : { release };
-  }
-
-  /** Peers for per-service gating; undefined when not configured or locate failed (the probe will say why). */
-  private locate(ref: ContainerRef, reqId: string): Promise<readonly PeerId[] | undefined> | undefined {
-    if (!this.locateFn) return undefined;
-    const failed = (err: unknown): undefined => {
-      this.log.debug({ err, cid: ref.cid }, 'locate failed, probing without per-service gate');
-      return undefined;
-    };
-    try {
-      return this.locateFn(ref, { reqId }).catch(failed);
-    } catch (err) {
-      return Promise.resolve(failed(err));
-    }
   }
 }

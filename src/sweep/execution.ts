@@ -37,7 +37,9 @@ export class SweepExecution {
   private readonly active: ActiveClock;
   private readonly checkpoints: CheckpointSaver;
   private readonly step: ContainerStepDeps;
-  private readonly inflight = new Set<Promise<void>>();
+  /** Containers spawned and not finished; drain() waits for none. */
+  private running = 0;
+  private drained: (() => void) | undefined;
   private readonly shortId: string;
   /**
    * Random per run of the sweep: a resumed sweep keeps its id and restarts its container count,
@@ -187,14 +189,12 @@ export class SweepExecution {
     const ticket = this.watermark.admit({ account: container.account, container: container.container });
     this.admittedCount += 1;
     const reqId = `sweep-${this.shortId}-${this.runTag}-${this.admittedCount}`;
-    const task: Promise<void> = this.runContainer(container, ticket, reqId).finally(() => {
-      releaseWindow();
-      this.inflight.delete(task);
-    });
-    this.inflight.add(task);
+    this.running += 1;
+    void this.runContainer(container, ticket, reqId, releaseWindow);
   }
 
-  private async runContainer(ref: EnumeratedContainer, ticket: Ticket, reqId: string): Promise<void> {
+  /** Never rejects: a failure is logged, and the container stays unfinished (below the watermark). */
+  private async runContainer(ref: EnumeratedContainer, ticket: Ticket, reqId: string, releaseWindow: Release): Promise<void> {
     const stop = this.stop.signal;
     let release: Release | undefined;
     try {
@@ -220,12 +220,22 @@ export class SweepExecution {
       // stays unfinished, so the saved watermark stays before it.
       if (!stop.aborted) this.log.error({ err, cid: ref.cid }, 'container task failed unexpectedly');
     } finally {
-      release?.();
+      try {
+        release?.();
+        releaseWindow();
+      } finally {
+        this.running -= 1;
+        if (this.running === 0) this.drained?.();
+      }
     }
   }
 
   private async drain(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.allSettled([...this.inflight]);
+    if (this.running === 0) return;
+    await new Promise<void>((resolve) => {
+      this.drained = resolve;
+    });
+    this.drained = undefined;
   }
 
   private checkpoint(): SweepCheckpoint {

@@ -59,7 +59,13 @@ export async function processContainer(
 ): Promise<ContainerOutcome> {
   // The container's logger is made only when something is logged: a healthy container logs nothing.
   const childLog = (): Logger => deps.log.child({ cid: ref.cid, reqId: ctx.reqId });
-  const report = await probeSafely(deps, ref, ctx, childLog);
+  let report: ContainerReport;
+  try {
+    report = await deps.probe(ref, ctx);
+  } catch (err) {
+    childLog().warn({ err }, 'probe failed');
+    report = failedProbeReport(ref, ctx.peers ?? [], err);
+  }
   countProbe(deps.metrics, report);
   const verdict = verdictCode(report);
   countDecision(deps.metrics, verdict);
@@ -118,15 +124,6 @@ async function reservationSaved(gate: RepairGate): Promise<void> {
     await gate.saved();
   } catch (err) {
     throw new Error(`the repair budget and cooldown could not be saved, nothing sent: ${errorMessage(err)}`, { cause: err });
-  }
-}
-
-async function probeSafely(deps: ContainerStepDeps, ref: ContainerRef, ctx: ProbeContext, log: () => Logger): Promise<ContainerReport> {
-  try {
-    return await deps.probe(ref, ctx);
-  } catch (err) {
-    log().warn({ err }, 'probe failed');
-    return failedProbeReport(ref, ctx.peers ?? [], err);
   }
 }
 
