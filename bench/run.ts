@@ -6,7 +6,6 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GeneratedNamespace } from '../src/sim/generator.js';
-import { containerRequests, containersOfAccounts, replayRequests } from './ceiling.js';
 import { mib, runMemoryPhase } from './memory.js';
 import { runAdaptivePhase } from './adaptive.js';
 import { runFleetPhase } from './fleet.js';
@@ -19,10 +18,12 @@ import { accountPicker, checkRate, checkServiceCap, requestsPerContainer, timedS
 import { selfProfiler } from './self-profile.js';
 import { createSweepHarness } from './wiring.js';
 import { runTransportsPhase } from './transports.js';
+import type { ReplayOrder } from './undici-child.js';
+import { forkUndici } from './undici-process.js';
 
 const SEED = 1;
 /** Unmeasured sweeps (and bare-undici replays) of the two warm-up accounts before the rounds. */
-const WARMUP_SWEEPS = 4;
+const WARMUP_SWEEPS = 10;
 /** Generated namespaces put 1000 containers in each account (src/sim/generator.ts). */
 const CONTAINERS_PER_ACCOUNT = 1000;
 
@@ -48,9 +49,10 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
       const wantCeiling = opts.only.includes('ceiling');
       const wantSweep = opts.only.includes('sweep');
       if (wantCeiling || wantSweep) {
-        // Warm-up (JIT, sockets, simulator) over two accounts, not measured: four times, as V8
-        // optimises the daemon's code over the first ~10,000 containers (a first round measured
-        // earlier read 0.1-0.15 higher than the next ones; the daemon runs for months).
+        // Warm-up (JIT, sockets, simulator) over two accounts, not measured, ten times: V8 is still
+        // optimising the daemon's code over its first ~20,000 containers (measured alone, a fresh
+        // process's sweep costs 67 then 62 then 55 µs per request over 5,000-container slices),
+        // and the daemon runs for months: the rounds measure its steady state.
         for (let i = 0; i < WARMUP_SWEEPS; i++) await harness.run({ ...base, probesPerSecond: 0, filter: { names: accounts(2) } });
       }
       if (wantCeiling) {
@@ -60,46 +62,51 @@ async function throughputPhases(opts: BenchOptions, result: BenchResult): Promis
         const rounds: RatioRound[] = [];
         const accountsPerSlice = Math.max(1, Math.round(opts.ratioSliceContainers / CONTAINERS_PER_ACCOUNT));
         const sliceAccounts = (round: number): number[] => Array.from({ length: accountsPerSlice }, (_, k) => (2 + (round - 1) * accountsPerSlice + k) % generated.accountCount);
-        // Each side is warmed up again, unmeasured, right before it is measured: the two share
-        // undici's code, and the first few thousand requests after a switch from one side to the
-        // other pay for V8 re-optimising it (and for the other side's garbage). The daemon never
-        // switches; without this, whichever side runs second after a switch pays it.
-        const warmupRequests = containerRequests(sim.namespace, generated, containersOfAccounts(generated, [0, 1]));
-        const warmUndici = (): Promise<unknown> =>
-          replayRequests({ url: sim.url, connections: opts.connections, inFlight: opts.concurrency * replicas, simPid: sim.child.pid }, warmupRequests);
-        for (let i = 0; i < WARMUP_SWEEPS; i++) await warmUndici();
+        // The bare-undici side runs in a process of its own (undici-child.ts), so that neither
+        // side's JIT state is disturbed by the other's; each side is still warmed up again,
+        // unmeasured, right before it is measured (the other side's run may have left garbage).
+        const undici = forkUndici();
+        const order = (accountsToReplay: readonly number[], inFlight: number, profile?: string): ReplayOrder => ({
+          url: sim.url, namespace: sim.namespace, containers: opts.containers, seed: SEED, accounts: accountsToReplay,
+          connections: opts.connections, inFlight, simPid: sim.child.pid,
+          ...(profile !== undefined && opts.selfProfDir !== null ? { profile: { dir: opts.selfProfDir, name: profile } } : {}),
+        });
+        const warmUndici = (): Promise<unknown> => undici.replay(order([0, 1], opts.concurrency * replicas));
         const warmSweep = (): Promise<unknown> => harness.run({ ...base, probesPerSecond: 0, filter: { names: accounts(2) } });
-        for (let round = 1; round <= opts.ratioRounds; round++) {
-          // Exactly the requests the sweep of this round's slice sends (R+1 per healthy container),
-          // by bare undici: as many in flight as the sweep (concurrency × R), and one per socket.
-          const requests = containerRequests(sim.namespace, generated, containersOfAccounts(generated, sliceAccounts(round)));
-          const best: CeilingRun[] = [];
-          await warmUndici();
-          for (const inFlight of [opts.concurrency * replicas, opts.connections]) {
-            const run = await profiler.around(`round${round}-undici${inFlight}`, () =>
-              replayRequests({ url: sim.url, connections: opts.connections, inFlight, simPid: sim.child.pid }, requests));
-            say(`(a) round ${round}: raw undici, ${run.requests} requests, ${inFlight} in flight / ${opts.connections} sockets: ${Math.round(run.requestsPerSecond)} req/s, ${run.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req (${userShare(run.cpu)}), cores client ${run.cpu.client.toFixed(2)} sim ${run.cpu.sim.toFixed(2)} others ${run.cpu.other.toFixed(2)}`);
-            best.push({ round, ...run });
+        try {
+          for (let i = 0; i < WARMUP_SWEEPS; i++) await warmUndici();
+          for (let round = 1; round <= opts.ratioRounds; round++) {
+            // Exactly the requests the sweep of this round's slice sends (R+1 per healthy container),
+            // by bare undici: as many in flight as the sweep (concurrency × R), and one per socket.
+            const best: CeilingRun[] = [];
+            await warmUndici();
+            for (const inFlight of [opts.concurrency * replicas, opts.connections]) {
+              const run = await undici.replay(order(sliceAccounts(round), inFlight, `round${round}-undici${inFlight}`));
+              say(`(a) round ${round}: raw undici, ${run.requests} requests, ${inFlight} in flight / ${opts.connections} sockets: ${Math.round(run.requestsPerSecond)} req/s, ${run.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req (${userShare(run.cpu)}), cores client ${run.cpu.client.toFixed(2)} sim ${run.cpu.sim.toFixed(2)} others ${run.cpu.other.toFixed(2)}`);
+              best.push({ round, ...run });
+            }
+            runs.push(...best);
+            if (!wantSweep) continue;
+            const names = sliceAccounts(round).map((a) => generated.accountName(a));
+            await warmSweep();
+            const slice = await profiler.around(`round${round}-sweep`, () => timedSweep(harness, sim, { ...base, probesPerSecond: 0, filter: { names } }));
+            const ceiling = best.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
+            const bestCpu = Math.min(...best.map((r) => r.clientCpuMicrosPerRequest));
+            rounds.push({
+              round,
+              ceilingRequestsPerSecond: ceiling.requestsPerSecond,
+              sweepProxyRequestsPerSecond: slice.proxyRequestsPerSecond,
+              sweepContainersPerSecond: slice.containersPerSecond,
+              ratio: slice.proxyRequestsPerSecond / ceiling.requestsPerSecond,
+              ceilingClientCpuMicrosPerRequest: bestCpu,
+              sweepClientCpuMicrosPerRequest: slice.clientCpuMicrosPerRequest,
+              cpuRatio: slice.clientCpuMicrosPerRequest / bestCpu,
+              sweepOtherCores: slice.cpu.other,
+            });
+            say(`(c) round ${round}: sweep of ${slice.containers} containers (${slice.proxyRequests} proxy requests): ${Math.round(slice.proxyRequestsPerSecond)} proxy req/s, ${slice.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req (${userShare(slice.cpu)}), cores client ${slice.cpu.client.toFixed(2)} sim ${slice.cpu.sim.toFixed(2)} others ${slice.cpu.other.toFixed(2)}: ratio ${(slice.proxyRequestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}, CPU/req ${(slice.clientCpuMicrosPerRequest / bestCpu).toFixed(2)} × bare undici`);
           }
-          runs.push(...best);
-          if (!wantSweep) continue;
-          const names = sliceAccounts(round).map((a) => generated.accountName(a));
-          await warmSweep();
-          const slice = await profiler.around(`round${round}-sweep`, () => timedSweep(harness, sim, { ...base, probesPerSecond: 0, filter: { names } }));
-          const ceiling = best.reduce((a, b) => (b.requestsPerSecond > a.requestsPerSecond ? b : a));
-          const bestCpu = Math.min(...best.map((r) => r.clientCpuMicrosPerRequest));
-          rounds.push({
-            round,
-            ceilingRequestsPerSecond: ceiling.requestsPerSecond,
-            sweepProxyRequestsPerSecond: slice.proxyRequestsPerSecond,
-            sweepContainersPerSecond: slice.containersPerSecond,
-            ratio: slice.proxyRequestsPerSecond / ceiling.requestsPerSecond,
-            ceilingClientCpuMicrosPerRequest: bestCpu,
-            sweepClientCpuMicrosPerRequest: slice.clientCpuMicrosPerRequest,
-            cpuRatio: slice.clientCpuMicrosPerRequest / bestCpu,
-            sweepOtherCores: slice.cpu.other,
-          });
-          say(`(c) round ${round}: sweep of ${slice.containers} containers (${slice.proxyRequests} proxy requests): ${Math.round(slice.proxyRequestsPerSecond)} proxy req/s, ${slice.clientCpuMicrosPerRequest.toFixed(1)} µs client CPU/req (${userShare(slice.cpu)}), cores client ${slice.cpu.client.toFixed(2)} sim ${slice.cpu.sim.toFixed(2)} others ${slice.cpu.other.toFixed(2)}: ratio ${(slice.proxyRequestsPerSecond / ceiling.requestsPerSecond).toFixed(2)}, CPU/req ${(slice.clientCpuMicrosPerRequest / bestCpu).toFixed(2)} × bare undici`);
+        } finally {
+          await undici.close();
         }
         result.ceiling = summariseCeiling(runs);
         if (rounds.length > 0) result.ratio = summariseRatio(rounds);
