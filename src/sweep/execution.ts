@@ -223,10 +223,12 @@ export class SweepExecution {
       try {
         release?.();
         releaseWindow();
-      } finally {
-        this.running -= 1;
-        if (this.running === 0) this.drained?.();
+      } catch (err) {
+        // Not expected (releases are plain counters); never an unhandled rejection.
+        this.log.error({ err, cid: ref.cid }, 'releasing a container\'s slots failed');
       }
+      this.running -= 1;
+      if (this.running === 0) this.drained?.();
     }
   }
 

@@ -113,7 +113,8 @@ export class KeyedSemaphore {
 
   /**
    * Takes every key (duplicates ignored) in sorted order; on abort releases what it had taken.
-   * Free keys are taken at once, without a promise each; only a busy key is waited for.
+   * Free keys are taken at once, without a promise each; only a busy key is waited for. A sorted
+   * `keys` array is kept as is until the release: do not change it meanwhile.
    */
   async acquire(keys: readonly string[], signal?: AbortSignal): Promise<Release> {
     const ordered = sortedUnique(keys);
