@@ -4,6 +4,7 @@
 // Keep-alive friendly by default; `connectionClose: true` copies the real proxy's Connection: Close.
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Scheduler } from './election.js';
 import type { FaultSpec, InjectedFault } from './faults.js';
@@ -159,7 +160,7 @@ class SimServer implements Simulator {
   private readonly connectionClose: boolean;
   private readonly host: string;
   private port: number;
-  private paused = new AbortController();
+  private paused = pauseController();
   readonly nativeServices: SimNativeServices;
   private readonly load: LoadModel;
 
@@ -238,7 +239,7 @@ class SimServer implements Simulator {
 
   async resume(): Promise<void> {
     if (this.server.listening) return;
-    this.paused = new AbortController();
+    this.paused = pauseController();
     await this.listen();
   }
 
@@ -371,6 +372,17 @@ function splitPath(path: string): PathParts | undefined {
 }
 
 /** Starts a simulator; resolves once it listens. */
+/**
+ * The signal every request in flight waits on (latency, load-model queues) until pause(): one
+ * listener per waiting request, removed when its wait ends, so more than 10 at once is normal,
+ * not a leak (Node would warn at 11).
+ */
+function pauseController(): AbortController {
+  const controller = new AbortController();
+  setMaxListeners(0, controller.signal);
+  return controller;
+}
+
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const scenario = opts.scenario ? parseScenario(opts.scenario) : undefined;
   const sim = new SimServer({ ...opts, ...(scenario ? { scenario } : {}) });

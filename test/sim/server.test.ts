@@ -24,6 +24,23 @@ describe('pause and resume', () => {
   });
 });
 
+describe('answer latency (latencyMs)', () => {
+  it('holds many requests at once without an EventTarget leak warning (each waits on the pause signal)', async () => {
+    sim = await startSimulator({ scenario: demoScenario(), latencyMs: 30 });
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const answers = await Promise.all(Array.from({ length: 24 }, () => call(sim.url, 'GET', '/v3.0/OPENIO/reference/show', { query: FVE0 })));
+      expect(answers.map((a) => a.status)).toEqual(Array.from({ length: 24 }, () => 200));
+      await new Promise((resolve) => setImmediate(resolve));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+});
+
 describe('control routes', () => {
   it('injects a fault, lists it, and shows its effect in the truth', async () => {
     sim = await startSimulator({ scenario: demoScenario() });
