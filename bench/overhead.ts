@@ -129,7 +129,6 @@ export async function runOverheadPhase(opts: OverheadOptions): Promise<OverheadR
   }
   const replay = await createSweepHarness({ url: sim.url, namespace: sim.namespace, connections: opts.connections, dispatcher: new ReplayDispatcher(recorder.answers) });
   const perContainer: number[] = [];
-  let requests = 0;
   try {
     // Three unmeasured sweeps first: V8 optimises the hot path over the first ~10,000 containers.
     for (let i = 0; i < 3 + opts.sweeps; i++) {
@@ -146,7 +145,6 @@ export async function runOverheadPhase(opts: OverheadOptions): Promise<OverheadR
   }
   // JSON.parse of the same bodies, as often as the sweeps parsed them.
   const bodies = [...recorder.answers.values()].map((a) => a.body.toString('utf8'));
-  requests = bodies.length;
   const parseRounds = 5;
   const before = process.cpuUsage();
   let keys = 0;
@@ -155,7 +153,7 @@ export async function runOverheadPhase(opts: OverheadOptions): Promise<OverheadR
   if (keys === 0) throw new Error('overhead phase: recorded answers have no keys');
   const result: OverheadResult = {
     containers: opts.containers,
-    requestsPerContainer: requests / opts.containers,
+    requestsPerContainer: bodies.length / opts.containers,
     sweepsMicrosPerContainer: perContainer,
     medianMicrosPerContainer: median(perContainer),
     minMicrosPerContainer: Math.min(...perContainer),
